@@ -1,0 +1,163 @@
+//! Two renderings of one diagnostic: for people (header, snippet, hint,
+//! trace) and for machines (one JSON object per line).
+
+use crate::{Diagnostic, SourceMap};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term::{self, Config};
+use std::ops::Range;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+impl Format {
+    /// `--diagnostics=json` wins; otherwise `TERN_DIAGNOSTICS=json` selects JSON.
+    pub fn from_env(flag: Option<&str>) -> Format {
+        let value = flag.map(str::to_string).or_else(|| std::env::var("TERN_DIAGNOSTICS").ok());
+        match value.as_deref() {
+            Some("json") => Format::Json,
+            _ => Format::Human,
+        }
+    }
+}
+
+struct Adapter<'a>(&'a SourceMap);
+
+impl<'a> Files<'a> for Adapter<'a> {
+    type FileId = crate::FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: Self::FileId) -> Result<Self::Name, FilesError> {
+        Ok(self.0.name(id))
+    }
+
+    fn source(&'a self, id: Self::FileId) -> Result<Self::Source, FilesError> {
+        Ok(self.0.text(id))
+    }
+
+    fn line_index(&'a self, id: Self::FileId, byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.0.line_starts(id).partition_point(|&s| s <= byte_index) - 1)
+    }
+
+    fn line_range(&'a self, id: Self::FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let starts = self.0.line_starts(id);
+        let text = self.0.text(id);
+        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge { given: line_index, max: starts.len() - 1 })?;
+        let end = starts.get(line_index + 1).copied().unwrap_or(text.len());
+        Ok(start..end)
+    }
+}
+
+/// Header line, source snippet, hint and stack trace, as plain text.
+pub fn render_human(diag: &Diagnostic, sources: &SourceMap) -> String {
+    let mut out = diag.header(sources);
+    out.push('\n');
+    if let Some(span) = diag.span.filter(|s| (s.file.0 as usize) < sources.len()) {
+        let mut labels = vec![Label::primary(span.file, clamp(span.range(), sources.text(span.file)))
+            .with_message(diag.kind().as_str())];
+        for (note_span, text) in &diag.notes {
+            if (note_span.file.0 as usize) < sources.len() {
+                labels.push(
+                    Label::secondary(note_span.file, clamp(note_span.range(), sources.text(note_span.file)))
+                        .with_message(text.clone()),
+                );
+            }
+        }
+        let cs = CsDiagnostic::error().with_labels(labels);
+        let mut buf = String::new();
+        let config = Config { before_label_lines: 0, after_label_lines: 0, ..Config::default() };
+        if term::emit_to_string(&mut buf, &config, &Adapter(sources), &cs).is_ok() {
+            // codespan prints its own (empty) "error" header; ours is above.
+            for line in buf.lines().skip_while(|l| !l.contains('┌')) {
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+    }
+    if let Some(hint) = &diag.hint {
+        out.push_str(&format!("  = hint: {hint}\n"));
+    }
+    for frame in &diag.trace {
+        out.push_str(&format!("  at {} ({}:{}:{})\n", frame.function, frame.file, frame.line, frame.col));
+    }
+    out
+}
+
+fn clamp(range: Range<usize>, text: &str) -> Range<usize> {
+    let mut start = range.start.min(text.len());
+    let mut end = range.end.min(text.len()).max(start);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// One JSON object, no trailing newline.
+pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> String {
+    let loc = diag.resolve(sources);
+    serde_json::json!({
+        "code": diag.code.as_str(),
+        "kind": diag.kind().as_str(),
+        "phase": diag.phase.as_str(),
+        "file": loc.file,
+        "line": loc.line,
+        "col": loc.col,
+        "message": diag.message,
+        "hint": diag.hint,
+        "trace": diag.trace,
+    })
+    .to_string()
+}
+
+/// Renders in the chosen format, newline-terminated.
+pub fn render(diag: &Diagnostic, sources: &SourceMap, format: Format) -> String {
+    match format {
+        Format::Human => render_human(diag, sources),
+        Format::Json => render_json(diag, sources) + "\n",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Code, Phase, Span};
+
+    fn sample() -> (Diagnostic, SourceMap) {
+        let mut map = SourceMap::new();
+        let f = map.add("main.tern", "let a = 1;\nprint(a / 0);\n");
+        let span = Span::new(f, 19, 20);
+        let d = Diagnostic::new(Code::DivisionByZero, Phase::Runtime, span, "division by zero")
+            .with_hint("check the divisor before dividing");
+        (d, map)
+    }
+
+    #[test]
+    fn human_rendering_starts_with_the_parsable_header() {
+        let (d, map) = sample();
+        let text = render_human(&d, &map);
+        let first = text.lines().next().unwrap();
+        assert_eq!(first, "error[E0601]: runtime div-zero at main.tern:2:9: division by zero");
+        assert!(text.contains("print(a / 0);"), "{text}");
+        assert!(text.contains("= hint: check the divisor"), "{text}");
+    }
+
+    #[test]
+    fn json_rendering_has_the_documented_keys() {
+        let (d, map) = sample();
+        let v: serde_json::Value = serde_json::from_str(&render_json(&d, &map)).unwrap();
+        assert_eq!(v["code"], "E0601");
+        assert_eq!(v["kind"], "div-zero");
+        assert_eq!(v["phase"], "runtime");
+        assert_eq!(v["file"], "main.tern");
+        assert_eq!(v["line"], 2);
+        assert_eq!(v["col"], 9);
+        assert_eq!(v["message"], "division by zero");
+    }
+}
