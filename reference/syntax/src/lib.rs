@@ -1,1 +1,14 @@
-//! tern-syntax
+//! Tern's frontend: source text -> tokens -> syntax tree, a pretty-printer
+//! that turns the tree back into canonical source, and the loader that
+//! follows `import` statements through a whole program.
+
+pub mod ast;
+mod lexer;
+pub mod loader;
+mod parser;
+pub mod pretty;
+mod token;
+
+pub use lexer::lex;
+pub use parser::{parse, MAX_DEPTH};
+pub use token::{Tok, Token};
