@@ -1,0 +1,163 @@
+//! `course.yaml` and `<level>/level.yaml`: a course names its language, its
+//! reference engines and its levels; a level lists exercises with points.
+use crate::error::{GradeError, Result};
+use crate::exercise::Exercise;
+use crate::manifest::{Engine, EngineKind};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourseFile {
+    title: String,
+    #[serde(default = "default_language")]
+    language: String,
+    /// kind -> manifest (`reference:interp` or a path relative to course.yaml).
+    #[serde(default)]
+    reference: BTreeMap<EngineKind, String>,
+    #[serde(default)]
+    levels: Vec<String>,
+}
+
+fn default_language() -> String {
+    "tern".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelFile {
+    title: String,
+    #[serde(default)]
+    xp: u32,
+    #[serde(default)]
+    prerequisites: Vec<String>,
+    #[serde(default)]
+    exercises: Vec<LevelEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelEntry {
+    path: String,
+    points: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Level {
+    /// The level's directory name, as listed in course.yaml.
+    pub name: String,
+    pub title: String,
+    pub xp: u32,
+    pub prerequisites: Vec<String>,
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub dir: PathBuf,
+    pub title: String,
+    pub language: String,
+    pub reference: BTreeMap<EngineKind, Engine>,
+    pub levels: Vec<Level>,
+}
+
+/// The course's reference engines, or Tern's built-in ones.
+#[derive(Debug, Clone)]
+pub struct References(pub BTreeMap<EngineKind, Engine>);
+
+impl Default for References {
+    fn default() -> Self {
+        References(EngineKind::ALL.into_iter().map(|k| (k, Engine::reference(k))).collect())
+    }
+}
+
+impl References {
+    pub fn get(&self, kind: EngineKind) -> Engine {
+        self.0.get(&kind).cloned().unwrap_or_else(|| Engine::reference(kind))
+    }
+}
+
+impl Course {
+    pub fn load(dir: &Path) -> Result<Course> {
+        let file = dir.join("course.yaml");
+        let src = std::fs::read_to_string(&file).map_err(|e| GradeError::io(&file, &e).hint("a course directory holds course.yaml"))?;
+        let f: CourseFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml(&file, &e))?;
+        let mut reference: BTreeMap<EngineKind, Engine> =
+            EngineKind::ALL.into_iter().map(|k| (k, Engine::reference(k))).collect();
+        for (kind, spec) in &f.reference {
+            let engine = Engine::resolve(spec, dir).map_err(|e| {
+                let mut at = GradeError::at_key(&file, &src, kind.as_str(), format!("reference engine `{spec}`: {}", e.message));
+                at.hint = Some(e.to_string());
+                at
+            })?;
+            if engine.kind != *kind {
+                return Err(GradeError::at_key(&file, &src, kind.as_str(), format!(
+                    "reference engine for `{kind}` is a `{}` engine", engine.kind)));
+            }
+            reference.insert(*kind, engine);
+        }
+        let mut levels = Vec::new();
+        for name in &f.levels {
+            levels.push(load_level(&dir.join(name), name).map_err(|e| {
+                if e.file.is_none() {
+                    GradeError::at_key(&file, &src, "levels", e.message)
+                } else {
+                    e
+                }
+            })?);
+        }
+        let known: Vec<&String> = f.levels.iter().collect();
+        for l in &levels {
+            for p in &l.prerequisites {
+                if !known.contains(&p) {
+                    let lf = dir.join(&l.name).join("level.yaml");
+                    let lsrc = std::fs::read_to_string(&lf).unwrap_or_default();
+                    return Err(GradeError::at_key(&lf, &lsrc, "prerequisites", format!("prerequisite `{p}` is not a level of this course")));
+                }
+            }
+        }
+        Ok(Course { dir: dir.to_path_buf(), title: f.title, language: f.language, reference, levels })
+    }
+
+    pub fn references(&self) -> References {
+        References(self.reference.clone())
+    }
+
+    /// Walks up from `start` to the nearest directory holding course.yaml.
+    pub fn find_root(start: &Path) -> Option<PathBuf> {
+        let start = start.canonicalize().ok()?;
+        let mut cur = if start.is_file() { start.parent()?.to_path_buf() } else { start };
+        loop {
+            if cur.join("course.yaml").is_file() {
+                return Some(cur);
+            }
+            cur = cur.parent()?.to_path_buf();
+        }
+    }
+
+    pub fn level_of(&self, exercise: &Path) -> Option<&Level> {
+        let canon = exercise.canonicalize().ok()?;
+        self.levels.iter().find(|l| l.exercises.iter().any(|e| e.path.canonicalize().ok().as_ref() == Some(&canon)))
+    }
+}
+
+fn load_level(dir: &Path, name: &str) -> Result<Level> {
+    let file = dir.join("level.yaml");
+    let src = std::fs::read_to_string(&file).map_err(|e| GradeError::new(format!("level `{name}`: cannot read {}: {e}", file.display())))?;
+    let f: LevelFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml(&file, &e))?;
+    let mut exercises = Vec::new();
+    for entry in &f.exercises {
+        let p = dir.join(&entry.path);
+        if !p.is_file() {
+            return Err(GradeError::at_key(&file, &src, "path", format!("exercise `{}` does not exist", entry.path))
+                .hint(format!("paths are relative to {}", dir.display())));
+        }
+        let mut ex = Exercise::load(&p)?;
+        if let Some(points) = entry.points {
+            ex.points = points;
+        }
+        exercises.push(ex);
+    }
+    Ok(Level { name: name.to_string(), title: f.title, xp: f.xp, prerequisites: f.prerequisites, exercises })
+}

@@ -1,0 +1,86 @@
+//! Errors are user interface: every problem with an input file names the
+//! file, the line and column, says what is wrong and, where we can, how to fix it.
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct GradeError {
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    pub col: Option<usize>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+pub type Result<T> = std::result::Result<T, GradeError>;
+
+impl GradeError {
+    pub fn new(message: impl Into<String>) -> Self {
+        GradeError { file: None, line: None, col: None, message: message.into(), hint: None }
+    }
+    pub fn at(file: &Path, line: usize, col: usize, message: impl Into<String>) -> Self {
+        GradeError { file: Some(file.to_path_buf()), line: Some(line), col: Some(col), message: message.into(), hint: None }
+    }
+    pub fn in_file(file: &Path, message: impl Into<String>) -> Self {
+        GradeError { file: Some(file.to_path_buf()), line: None, col: None, message: message.into(), hint: None }
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+    /// A serde_yaml error carries a location; keep it so the author can jump there.
+    pub fn yaml(file: &Path, err: &serde_yaml::Error) -> Self {
+        let (line, col) = match err.location() {
+            Some(l) => (Some(l.line()), Some(l.column())),
+            None => (None, None),
+        };
+        // serde_yaml appends "at line X column Y" itself; drop it, we print the location up front.
+        let mut msg = err.to_string();
+        if let Some(i) = msg.find(" at line ") {
+            msg.truncate(i);
+        }
+        let hint = if msg.contains("unknown field") {
+            Some("check the spelling of the key; the schema is documented in grader/EXERCISES.md".to_string())
+        } else {
+            None
+        };
+        GradeError { file: Some(file.to_path_buf()), line, col, message: msg, hint }
+    }
+    /// Errors found after parsing (a missing `run:` for instance) point at the key's line.
+    pub fn at_key(file: &Path, src: &str, key: &str, message: impl Into<String>) -> Self {
+        let (line, col) = locate_key(src, key).unwrap_or((1, 1));
+        GradeError::at(file, line, col, message)
+    }
+    pub fn io(file: &Path, err: &std::io::Error) -> Self {
+        GradeError::in_file(file, format!("cannot read: {err}"))
+    }
+}
+
+/// First line where `key:` starts a mapping entry (possibly inside a list item).
+pub fn locate_key(src: &str, key: &str) -> Option<(usize, usize)> {
+    for (i, line) in src.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let body = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        if body.starts_with(&format!("{key}:")) {
+            let col = line.len() - body.len() + 1;
+            return Some((i + 1, col));
+        }
+    }
+    None
+}
+
+impl fmt::Display for GradeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line, self.col) {
+            (Some(p), Some(l), Some(c)) => write!(f, "{}:{}:{}: error: {}", p.display(), l, c, self.message)?,
+            (Some(p), _, _) => write!(f, "{}: error: {}", p.display(), self.message)?,
+            _ => write!(f, "error: {}", self.message)?,
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for GradeError {}

@@ -1,0 +1,402 @@
+//! The exercise YAML schema (documented in grader/EXERCISES.md). Parsing is
+//! strict: unknown keys are errors, and every error names file:line:col.
+use crate::error::{GradeError, Result};
+use crate::manifest::{EngineKind, Target};
+use crate::runner::Program;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExerciseKind {
+    Engine,
+    Program,
+    Quiz,
+}
+
+impl ExerciseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExerciseKind::Engine => "engine",
+            ExerciseKind::Program => "program",
+            ExerciseKind::Quiz => "quiz",
+        }
+    }
+}
+
+/// A file's contents: inline text, or `{from: path}` relative to the exercise YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FileSource {
+    Inline(String),
+    From { from: String },
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorExpect {
+    pub phase: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub stdout: Option<String>,
+    /// Expected stdout (and exit/error) come from `snapshots/<exercise>__<kind>.snap`.
+    pub snapshot: Option<bool>,
+    pub exit: Option<i32>,
+    pub error: Option<ErrorExpect>,
+    pub stdout_before_error: Option<String>,
+}
+
+impl Expect {
+    /// `all:` overlaid by the per-kind block, key by key.
+    fn overlay(&self, over: &Expect) -> Expect {
+        Expect {
+            stdout: over.stdout.clone().or_else(|| self.stdout.clone()),
+            snapshot: over.snapshot.or(self.snapshot),
+            exit: over.exit.or(self.exit),
+            error: over.error.clone().or_else(|| self.error.clone()),
+            stdout_before_error: over.stdout_before_error.clone().or_else(|| self.stdout_before_error.clone()),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.stdout.is_none() && self.snapshot != Some(true) && self.exit.is_none() && self.error.is_none()
+            && self.stdout_before_error.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    pub all: Option<Expect>,
+    pub interp: Option<Expect>,
+    pub jit: Option<Expect>,
+    pub aot: Option<Expect>,
+}
+
+impl Expectations {
+    pub fn for_kind(&self, kind: EngineKind) -> Option<Expect> {
+        let specific = match kind {
+            EngineKind::Interp => &self.interp,
+            EngineKind::Jit => &self.jit,
+            EngineKind::Aot => &self.aot,
+        };
+        match (&self.all, specific) {
+            (None, None) => None,
+            (Some(a), None) => Some(a.clone()),
+            (None, Some(s)) => Some(s.clone()),
+            (Some(a), Some(s)) => Some(a.overlay(s)),
+        }
+    }
+    pub fn kinds(&self) -> Vec<EngineKind> {
+        EngineKind::ALL.into_iter().filter(|k| self.for_kind(*k).is_some()).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    #[default]
+    Wall,
+    Cpu,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PerfRuleFile {
+    faster: Option<EngineKind>,
+    than: Option<EngineKind>,
+    by_at_least: Option<f64>,
+    within: Option<f64>,
+    of: Option<String>,
+    #[serde(default)]
+    runs: Option<u32>,
+    #[serde(default)]
+    measure: Measure,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PerfRule {
+    /// median(than) / median(faster) >= by_at_least
+    Faster { faster: EngineKind, than: EngineKind, by_at_least: f64, runs: u32, measure: Measure },
+    /// median(engine under test) / median(of) <= within
+    Within { within: f64, of: String, runs: u32, measure: Measure },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extract {
+    /// stdout | stderr | exit | status | phase | kind | code | line | artifact | file:PATH
+    pub from: String,
+    pub regex: Option<String>,
+    /// For artifact/file: how many leading bytes to read (shown as lowercase hex).
+    pub bytes: Option<usize>,
+    /// Translate the extracted value (e.g. ELF e_machine `b700` -> `aarch64`).
+    #[serde(default)]
+    pub map: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observe {
+    /// `reference:KIND` or a kind (`interp`) meaning the course's reference engine of that kind.
+    pub engine: Option<String>,
+    /// Or any command, with `{file}`, `{dir}`, `{tern}` placeholders.
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub target: Option<Target>,
+    pub extract: Extract,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub prompt: String,
+    /// Suggested answers shown to the student (never the key: the key is observed).
+    #[serde(default)]
+    pub choices: Vec<String>,
+    pub observe: Observe,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExerciseFile {
+    kind: ExerciseKind,
+    title: String,
+    #[serde(default)]
+    description: String,
+    points: Option<u32>,
+    #[serde(default)]
+    files: BTreeMap<String, FileSource>,
+    entry: Option<String>,
+    #[serde(default)]
+    starter: BTreeMap<String, FileSource>,
+    #[serde(default)]
+    solution: BTreeMap<String, FileSource>,
+    #[serde(default)]
+    engines: Vec<EngineKind>,
+    #[serde(default)]
+    expect: Expectations,
+    #[serde(default)]
+    perf: Vec<PerfRuleFile>,
+    #[serde(default)]
+    questions: Vec<Question>,
+    timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exercise {
+    /// The file stem; names snapshots and workspace dirs.
+    pub id: String,
+    pub path: PathBuf,
+    pub kind: ExerciseKind,
+    pub title: String,
+    pub description: String,
+    pub points: u32,
+    /// engine/quiz: the program to run.
+    pub program: Program,
+    /// program: what the student starts from, and the hidden solution.
+    pub starter: Program,
+    pub solution: Program,
+    pub engines: Vec<EngineKind>,
+    pub expect: Expectations,
+    pub perf: Vec<PerfRule>,
+    pub questions: Vec<Question>,
+    pub timeout_ms: Option<u64>,
+}
+
+const DEFAULT_POINTS: u32 = 10;
+const DEFAULT_PERF_RUNS: u32 = 5;
+
+impl Exercise {
+    pub fn load(path: &Path) -> Result<Exercise> {
+        let src = std::fs::read_to_string(path).map_err(|e| GradeError::io(path, &e))?;
+        Exercise::parse(path, &src)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    pub fn parse(path: &Path, src: &str) -> Result<Exercise> {
+        let f: ExerciseFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml(path, &e))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("exercise").to_string();
+        let entry = f.entry.clone();
+        let program = load_files(path, src, dir, &f.files, "files", entry.as_deref())?;
+        let starter = load_files(path, src, dir, &f.starter, "starter", entry.as_deref())?;
+        let solution = load_files(path, src, dir, &f.solution, "solution", entry.as_deref())?;
+        let need = |cond: bool, key: &str, msg: &str, hint: &str| -> Result<()> {
+            if cond {
+                Ok(())
+            } else {
+                Err(GradeError::at_key(path, src, key, msg).hint(hint))
+            }
+        };
+        match f.kind {
+            ExerciseKind::Engine => {
+                need(!program.files.is_empty(), "kind", "an `engine` exercise needs `files:` (the program the engine runs)",
+                    "files:\n    main.tern: |\n      print(1);")?;
+                need(!f.expect.kinds().is_empty() || !f.perf.is_empty(), "kind",
+                    "an `engine` exercise needs `expect:` (or `perf:`)", "expect:\n  all:\n    stdout: \"1\\n\"")?;
+            }
+            ExerciseKind::Program => {
+                need(!f.solution.is_empty(), "kind", "a `program` exercise needs a hidden `solution:`",
+                    "solution:\n  main.tern: {from: solution/main.tern}")?;
+                need(!f.starter.is_empty(), "kind", "a `program` exercise needs `starter:` files for the student", "starter:\n  main.tern: \"// your code\\n\"")?;
+                need(!f.expect.kinds().is_empty(), "kind", "a `program` exercise needs `expect:`", "expect:\n  all:\n    stdout: \"55\\n\"")?;
+            }
+            ExerciseKind::Quiz => {
+                need(!f.questions.is_empty(), "kind", "a `quiz` exercise needs `questions:`", "see grader/EXERCISES.md")?;
+                let mut seen = std::collections::BTreeSet::new();
+                for q in &f.questions {
+                    if !seen.insert(q.id.clone()) {
+                        return Err(GradeError::at_key(path, src, "id", format!("question id `{}` is used twice", q.id)));
+                    }
+                    if q.observe.engine.is_some() == q.observe.command.is_some() {
+                        return Err(GradeError::at_key(path, src, "observe", format!(
+                            "question `{}`: `observe:` needs exactly one of `engine:` or `command:`", q.id)));
+                    }
+                    check_extract(path, src, &q.id, &q.observe.extract)?;
+                }
+            }
+        }
+        for kind in f.expect.kinds() {
+            if let Some(e) = f.expect.for_kind(kind).and_then(|e| e.error) {
+                if !crate::diag::PHASES.contains(&e.phase.as_str()) {
+                    return Err(GradeError::at_key(path, src, "phase", format!("unknown phase `{}`", e.phase))
+                        .hint("phases: parse, build, import, runtime"));
+                }
+            }
+        }
+        let perf = f.perf.iter().map(|r| perf_rule(path, src, r)).collect::<Result<Vec<_>>>()?;
+        let engines = if f.engines.is_empty() { f.expect.kinds() } else { f.engines.clone() };
+        Ok(Exercise {
+            id,
+            path: path.to_path_buf(),
+            kind: f.kind,
+            title: f.title,
+            description: f.description,
+            points: f.points.unwrap_or(DEFAULT_POINTS),
+            program,
+            starter,
+            solution,
+            engines,
+            expect: f.expect,
+            perf,
+            questions: f.questions,
+            timeout_ms: f.timeout_ms,
+        })
+    }
+}
+
+fn check_extract(path: &Path, src: &str, id: &str, x: &Extract) -> Result<()> {
+    const SOURCES: &[&str] = &["stdout", "stderr", "exit", "status", "phase", "kind", "code", "line", "artifact"];
+    if !SOURCES.contains(&x.from.as_str()) && !x.from.starts_with("file:") {
+        return Err(GradeError::at_key(path, src, "from", format!("question `{id}`: unknown extract source `{}`", x.from))
+            .hint("use one of stdout, stderr, exit, status, phase, kind, code, line, artifact, file:PATH"));
+    }
+    if let Some(re) = &x.regex {
+        regex::Regex::new(re).map_err(|e| {
+            GradeError::at_key(path, src, "regex", format!("question `{id}`: invalid regex: {e}"))
+        })?;
+    }
+    Ok(())
+}
+
+fn perf_rule(path: &Path, src: &str, r: &PerfRuleFile) -> Result<PerfRule> {
+    let runs = r.runs.unwrap_or(DEFAULT_PERF_RUNS).max(1);
+    match (r.faster, r.than, r.by_at_least, r.within, &r.of) {
+        (Some(faster), Some(than), Some(by), None, None) => {
+            Ok(PerfRule::Faster { faster, than, by_at_least: by, runs, measure: r.measure })
+        }
+        (None, None, None, Some(within), Some(of)) => Ok(PerfRule::Within { within, of: of.clone(), runs, measure: r.measure }),
+        _ => Err(GradeError::at_key(path, src, "perf", "a perf rule is either {faster, than, by_at_least} or {within, of}")
+            .hint("perf:\n  - faster: jit\n    than: interp\n    by_at_least: 5\n  - within: 2.0\n    of: reference")),
+    }
+}
+
+fn load_files(
+    path: &Path,
+    src: &str,
+    dir: &Path,
+    files: &BTreeMap<String, FileSource>,
+    key: &str,
+    entry: Option<&str>,
+) -> Result<Program> {
+    let mut program = Program::default();
+    for (name, source) in files {
+        if Path::new(name).is_absolute() || name.split('/').any(|c| c == "..") {
+            return Err(GradeError::at_key(path, src, name, format!("file name `{name}` must be relative and stay inside the exercise")));
+        }
+        let bytes = match source {
+            FileSource::Inline(s) => s.clone().into_bytes(),
+            FileSource::From { from } => {
+                let p = dir.join(from);
+                std::fs::read(&p).map_err(|e| {
+                    GradeError::at_key(path, src, name, format!("`{key}.{name}` reads `{from}`: {e}"))
+                        .hint(format!("the path is relative to {}", dir.display()))
+                })?
+            }
+        };
+        program.files.insert(name.clone(), bytes);
+    }
+    program.entry = match entry {
+        Some(e) => e.to_string(),
+        None if program.files.contains_key("main.tern") => "main.tern".into(),
+        None => program.files.keys().next().cloned().unwrap_or_default(),
+    };
+    if !program.files.is_empty() && !program.files.contains_key(&program.entry) {
+        return Err(GradeError::at_key(path, src, "entry", format!("entry `{}` is not among the `{key}:` files", program.entry)));
+    }
+    Ok(program)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_overlaid_by_kind() {
+        let src = "kind: engine\ntitle: t\nfiles: {main.tern: \"print(1/0);\"}\nexpect:\n  all:\n    exit: 70\n    error: {phase: runtime, kind: div-zero, line: 1}\n  aot:\n    exit: 65\n";
+        let e = Exercise::parse(Path::new("x.yaml"), src).unwrap();
+        let aot = e.expect.for_kind(EngineKind::Aot).unwrap();
+        assert_eq!(aot.exit, Some(65));
+        assert_eq!(aot.error.unwrap().kind, "div-zero");
+        assert_eq!(e.expect.for_kind(EngineKind::Interp).unwrap().exit, Some(70));
+        assert_eq!(e.program.entry, "main.tern");
+    }
+
+    #[test]
+    fn unknown_key_is_error_with_location() {
+        let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    stdot: \"1\"\n";
+        let err = Exercise::parse(Path::new("ex/hello.yaml"), src).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("ex/hello.yaml:6:5: error: "), "{text}");
+        assert!(text.contains("unknown field `stdot`"), "{text}");
+    }
+
+    #[test]
+    fn bad_perf_rule_is_explained() {
+        let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    by_at_least: 2\n";
+        let err = Exercise::parse(Path::new("p.yaml"), src).unwrap_err();
+        assert!(err.message.contains("faster, than, by_at_least"), "{err}");
+        assert_eq!(err.line, Some(4));
+    }
+
+    #[test]
+    fn quiz_needs_one_observation_source() {
+        let src = "kind: quiz\ntitle: t\nquestions:\n  - id: a\n    prompt: p\n    observe: {extract: {from: stdout}}\n";
+        let err = Exercise::parse(Path::new("q.yaml"), src).unwrap_err();
+        assert!(err.message.contains("exactly one of"), "{err}");
+    }
+}

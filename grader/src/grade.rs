@@ -1,0 +1,266 @@
+//! Grading: exercises in parallel (functional checks), then perf checks one
+//! at a time so measurements don't compete with each other for the cores.
+use crate::checks;
+use crate::course::{Course, References};
+use crate::exercise::{Exercise, ExerciseKind};
+use crate::manifest::Engine;
+use crate::perf;
+use crate::quiz;
+use crate::result::{CheckResult, ExerciseResult, LevelResult, Status};
+use crate::runner::{self, Program, RunOptions};
+use crate::snapshot::{self, Snapshot};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct GradeOptions {
+    pub run: RunOptions,
+    pub perf: bool,
+    pub jobs: usize,
+    pub progress: bool,
+}
+
+impl Default for GradeOptions {
+    fn default() -> Self {
+        GradeOptions {
+            run: RunOptions::default(),
+            perf: true,
+            jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            progress: false,
+        }
+    }
+}
+
+/// Where a `program` exercise's program (or a quiz's answers) come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The student's directory for this exercise in a workspace.
+    Workspace(PathBuf),
+    /// Author mode: the hidden reference solution (and `<id>.answers.yaml` beside a quiz).
+    Solution,
+    /// Author mode: the starter files, which must fail.
+    Starter,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub exercise: Exercise,
+    pub level: Option<String>,
+    pub refs: References,
+    pub source: Source,
+}
+
+pub fn read_workspace_program(dir: &Path, ex: &Exercise) -> std::io::Result<Program> {
+    let mut program = Program { files: BTreeMap::new(), entry: ex.starter.entry.clone() };
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name == "README.md" || name == "answers.yaml" {
+                continue;
+            }
+            let p = entry.path();
+            if p.is_dir() {
+                walk(root, &p, out)?;
+            } else {
+                let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p)?);
+            }
+        }
+        Ok(())
+    }
+    walk(dir, dir, &mut program.files)?;
+    if !program.files.contains_key(&program.entry) {
+        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} is missing from {}", program.entry, dir.display())));
+    }
+    Ok(program)
+}
+
+fn options_for(ex: &Exercise, opts: &GradeOptions) -> RunOptions {
+    let mut o = opts.run.clone();
+    if let Some(ms) = ex.timeout_ms {
+        o.limits.timeout = Duration::from_millis(ms);
+    }
+    o
+}
+
+fn program_for(job: &Job) -> Result<Program, String> {
+    let ex = &job.exercise;
+    match ex.kind {
+        ExerciseKind::Engine | ExerciseKind::Quiz => Ok(ex.program.clone()),
+        ExerciseKind::Program => match &job.source {
+            Source::Workspace(dir) => read_workspace_program(dir, ex).map_err(|e| format!("cannot read your program: {e}")),
+            Source::Solution => Ok(ex.solution.clone()),
+            Source::Starter => Ok(ex.starter.clone()),
+        },
+    }
+}
+
+fn load_snapshot(ex: &Exercise, kind: crate::manifest::EngineKind) -> Result<Snapshot, String> {
+    let p = snapshot::path_for(ex.dir(), &ex.id, kind);
+    Snapshot::load(&p).map_err(|e| format!("snapshot missing or unreadable: {e}"))
+}
+
+/// Output, exit, diagnostic and quiz checks (everything but perf).
+pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions) -> ExerciseResult {
+    let ex = &job.exercise;
+    let mut result = ExerciseResult {
+        id: ex.id.clone(),
+        title: ex.title.clone(),
+        kind: ex.kind.as_str().into(),
+        path: ex.path.display().to_string(),
+        level: job.level.clone(),
+        points: ex.points,
+        earned: 0.0,
+        status: Status::Pass,
+        checks: Vec::new(),
+        notices: Vec::new(),
+    };
+    let run_opts = options_for(ex, opts);
+    let program = match program_for(job) {
+        Ok(p) => p,
+        Err(m) => {
+            result.checks.push(CheckResult::fail("program", m));
+            return result;
+        }
+    };
+    match ex.kind {
+        ExerciseKind::Engine => {
+            let Some(engine) = engine else {
+                result.checks.push(CheckResult::new("engine", Status::Error,
+                    "this exercise tests an engine, but none was given; pass --engine engine.yaml (or set `engine:` in tern-course.yaml)"));
+                return result;
+            };
+            let Some(expect) = ex.expect.for_kind(engine.kind) else {
+                result.checks.push(CheckResult::new("engine", Status::Skipped,
+                    format!("no expectations for `{}` engines in this exercise", engine.kind)));
+                return result;
+            };
+            let snap = (expect.snapshot == Some(true)).then(|| load_snapshot(ex, engine.kind));
+            for run in runner::run_engine(engine, &program, &run_opts) {
+                result.checks.extend(checks::check_run(&run, &expect, snap.as_ref()));
+            }
+        }
+        ExerciseKind::Program => {
+            for kind in &ex.engines {
+                let Some(expect) = ex.expect.for_kind(*kind) else { continue };
+                let reference = job.refs.get(*kind);
+                let snap = (expect.snapshot == Some(true)).then(|| load_snapshot(ex, *kind));
+                for run in runner::run_engine(&reference, &program, &run_opts) {
+                    result.checks.extend(checks::check_run(&run, &expect, snap.as_ref()));
+                }
+            }
+        }
+        ExerciseKind::Quiz => {
+            let answers_path = match &job.source {
+                Source::Workspace(dir) => dir.join("answers.yaml"),
+                _ => ex.dir().join(format!("{}.answers.yaml", ex.id)),
+            };
+            let answers = if answers_path.is_file() {
+                quiz::load_answers(&answers_path).map_err(|e| e.to_string())
+            } else {
+                Err(format!("no answers file at {}", answers_path.display()))
+            };
+            result.checks.extend(quiz::grade(ex, answers.as_ref().map_err(|s| s.as_str()), &job.refs, &run_opts));
+        }
+    }
+    result
+}
+
+pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, result: &mut ExerciseResult) {
+    let ex = &job.exercise;
+    if ex.perf.is_empty() {
+        return;
+    }
+    if !opts.perf {
+        for rule in &ex.perf {
+            let _ = rule;
+            result.checks.push(CheckResult::new("perf", Status::Skipped, "perf checks are off (--perf=off)"));
+        }
+        result.notices.push("perf checks skipped: --perf=off".into());
+        return;
+    }
+    let program = match program_for(job) {
+        Ok(p) => p,
+        Err(_) => return, // already reported by the functional checks
+    };
+    let under_test = if ex.kind == ExerciseKind::Engine { engine } else { None };
+    let run_opts = options_for(ex, opts);
+    for rule in &ex.perf {
+        result.checks.push(perf::check_rule(rule, under_test, &job.refs, ex.dir(), &program, &run_opts));
+    }
+}
+
+pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> Vec<ExerciseResult> {
+    let bar = if opts.progress && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(jobs.len() as u64);
+        b.set_style(indicatif::ProgressStyle::with_template("{spinner} grading [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<ExerciseResult>>> = Mutex::new(vec![None; jobs.len()]);
+    let workers = opts.jobs.max(1).min(jobs.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(job) = jobs.get(i) else { break };
+                bar.set_message(job.exercise.id.clone());
+                let r = grade_functional(job, engine, opts);
+                results.lock().unwrap()[i] = Some(r);
+                bar.inc(1);
+            });
+        }
+    });
+    let mut results: Vec<ExerciseResult> = results.into_inner().unwrap().into_iter().map(|r| r.expect("graded")).collect();
+    for (job, r) in jobs.iter().zip(results.iter_mut()) {
+        if !job.exercise.perf.is_empty() {
+            bar.set_message(format!("perf {}", job.exercise.id));
+            grade_perf(job, engine, opts, r);
+        }
+    }
+    bar.finish_and_clear();
+    results.into_iter().map(|r| r.finish()).collect()
+}
+
+/// Per-level points and XP for the levels of `course` that appear in `results`
+/// (or all levels with `all`); a level's XP is earned when all its exercises pass.
+pub fn level_results(course: &Course, results: &[ExerciseResult], all: bool) -> Vec<LevelResult> {
+    let mut out: Vec<LevelResult> = Vec::new();
+    for level in &course.levels {
+        let mine: Vec<&ExerciseResult> = results.iter().filter(|r| r.level.as_deref() == Some(&level.name)).collect();
+        if mine.is_empty() && !all {
+            continue;
+        }
+        let points = level.exercises.iter().map(|e| e.points).sum();
+        let earned = mine.iter().map(|r| r.earned).sum();
+        let passed = level.exercises.iter().filter(|e| mine.iter().any(|r| r.id == e.id && r.full_marks())).count();
+        let total = level.exercises.len();
+        let earned_xp = if total > 0 && passed == total { level.xp } else { 0 };
+        out.push(LevelResult {
+            name: level.name.clone(),
+            title: level.title.clone(),
+            xp: level.xp,
+            earned_xp,
+            points,
+            earned,
+            passed,
+            total,
+            locked_by: Vec::new(),
+        });
+    }
+    let done: Vec<String> = out.iter().filter(|l| l.passed == l.total).map(|l| l.name.clone()).collect();
+    for l in out.iter_mut() {
+        if let Some(level) = course.levels.iter().find(|c| c.name == l.name) {
+            l.locked_by = level.prerequisites.iter().filter(|p| !done.contains(p)).cloned().collect();
+        }
+    }
+    out
+}

@@ -1,0 +1,16 @@
+//! Tern's grader: runs YAML exercises against student and reference language
+//! engines that speak the engine protocol (grader/PROTOCOL.md).
+pub mod checks;
+pub mod course;
+pub mod diag;
+pub mod error;
+pub mod exercise;
+pub mod grade;
+pub mod manifest;
+pub mod perf;
+pub mod quiz;
+pub mod result;
+pub mod runner;
+pub mod snapshot;
+
+pub use error::{GradeError, Result};

@@ -1,0 +1,172 @@
+//! What grading produces: per-check statuses, per-exercise points, per-level XP.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Skipped,
+    Fail,
+    /// The engine could not run (missing binary, usage error, no output file).
+    Error,
+    Timeout,
+    Crash,
+    OutputCap,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Timeout => "timeout",
+            Status::Crash => "crash",
+            Status::OutputCap => "output-cap",
+            Status::Skipped => "skipped",
+        }
+    }
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Status::Pass | Status::Skipped)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// e.g. `interp: stdout`, `aot[aarch64]: error`, `perf: jit faster than interp`, `question phase-aot`.
+    pub name: String,
+    pub status: Status,
+    pub message: String,
+    /// A diff or a measurement table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Source line in the exercise's program this check is about, for annotations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+impl CheckResult {
+    pub fn new(name: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
+        CheckResult { name: name.into(), status, message: message.into(), detail: None, line: None }
+    }
+    pub fn pass(name: impl Into<String>, message: impl Into<String>) -> Self {
+        CheckResult::new(name, Status::Pass, message)
+    }
+    pub fn fail(name: impl Into<String>, message: impl Into<String>) -> Self {
+        CheckResult::new(name, Status::Fail, message)
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExerciseResult {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub path: String,
+    /// The level directory this exercise belongs to, when graded as part of a course.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    pub points: u32,
+    pub earned: f64,
+    pub status: Status,
+    pub checks: Vec<CheckResult>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+}
+
+impl ExerciseResult {
+    /// Points split evenly across the checks that ran; a skipped check neither earns nor costs.
+    pub fn finish(mut self) -> Self {
+        let counted: Vec<&CheckResult> = self.checks.iter().filter(|c| c.status != Status::Skipped).collect();
+        let passed = counted.iter().filter(|c| c.status == Status::Pass).count();
+        self.earned = if counted.is_empty() { 0.0 } else { self.points as f64 * passed as f64 / counted.len() as f64 };
+        self.earned = (self.earned * 100.0).round() / 100.0;
+        self.status = if counted.is_empty() {
+            Status::Skipped
+        } else {
+            counted.iter().map(|c| c.status).max().unwrap_or(Status::Pass)
+        };
+        self
+    }
+    pub fn full_marks(&self) -> bool {
+        self.status == Status::Pass
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LevelResult {
+    pub name: String,
+    pub title: String,
+    pub xp: u32,
+    /// XP is earned when every exercise of the level passes.
+    pub earned_xp: u32,
+    pub points: u32,
+    pub earned: f64,
+    pub passed: usize,
+    pub total: usize,
+    #[serde(default)]
+    pub locked_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Report {
+    pub engine: String,
+    pub exercises: Vec<ExerciseResult>,
+    pub levels: Vec<LevelResult>,
+    pub notices: Vec<String>,
+}
+
+impl Report {
+    pub fn points(&self) -> (f64, u32) {
+        (self.exercises.iter().map(|e| e.earned).sum(), self.exercises.iter().map(|e| e.points).sum())
+    }
+    pub fn xp(&self) -> (u32, u32) {
+        (self.levels.iter().map(|l| l.earned_xp).sum(), self.levels.iter().map(|l| l.xp).sum())
+    }
+    pub fn failed(&self) -> bool {
+        self.exercises.iter().any(|e| e.status.is_failure())
+    }
+    pub fn count(&self, s: Status) -> usize {
+        self.exercises.iter().flat_map(|e| &e.checks).filter(|c| c.status == s).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(checks: Vec<CheckResult>) -> ExerciseResult {
+        ExerciseResult {
+            id: "x".into(), title: "x".into(), kind: "engine".into(), path: "x.yaml".into(), level: None,
+            points: 10, earned: 0.0, status: Status::Pass, checks, notices: vec![],
+        }
+        .finish()
+    }
+
+    #[test]
+    fn partial_credit_splits_points_and_ignores_skips() {
+        let r = ex(vec![
+            CheckResult::pass("a", ""),
+            CheckResult::fail("b", ""),
+            CheckResult::new("c", Status::Skipped, ""),
+            CheckResult::pass("d", ""),
+        ]);
+        assert!((r.earned - 10.0 * 2.0 / 3.0).abs() < 0.01);
+        assert_eq!(r.status, Status::Fail);
+        let r = ex(vec![CheckResult::new("c", Status::Skipped, "")]);
+        assert_eq!((r.status, r.earned), (Status::Skipped, 0.0));
+        let r = ex(vec![CheckResult::fail("a", ""), CheckResult::new("b", Status::Timeout, "")]);
+        assert_eq!(r.status, Status::Timeout);
+    }
+}

@@ -1,0 +1,313 @@
+//! Running a program on an engine per the protocol: a fresh temp dir with the
+//! program's files, the manifest's command, the outcome classified into a status.
+pub mod process;
+
+use crate::diag::{self, Diagnostic};
+use crate::manifest::{Engine, EngineKind, Target};
+use process::{Exit, Limits};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    /// Relative path -> contents.
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub entry: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "message", rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// The engine ran and exited with a code; the checks decide pass/fail.
+    Completed,
+    /// The engine could not run at all (missing binary, exit 2, no output file...).
+    Error(String),
+    Timeout,
+    Crash(String),
+    OutputCap,
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineRun {
+    pub engine: String,
+    pub kind: Option<EngineKind>,
+    pub target: Option<Target>,
+    pub status: RunStatus,
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub diag: Option<Diagnostic>,
+    pub wall: Duration,
+    pub cpu: Duration,
+    /// Leading bytes of files the caller asked for (quiz observations of artifacts).
+    pub captured: BTreeMap<String, Vec<u8>>,
+}
+
+impl EngineRun {
+    /// `interp`, `jit`, `aot[aarch64]`: how checks name the run they looked at.
+    pub fn label(&self) -> String {
+        let k = self.kind.map(|k| k.as_str()).unwrap_or("command");
+        match self.target {
+            Some(t) => format!("{k}[{t}]"),
+            None => k.to_string(),
+        }
+    }
+    fn skeleton(engine: &Engine, target: Option<Target>) -> EngineRun {
+        EngineRun {
+            engine: engine.name.clone(),
+            kind: Some(engine.kind),
+            target,
+            status: RunStatus::Completed,
+            exit_code: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            diag: None,
+            wall: Duration::ZERO,
+            cpu: Duration::ZERO,
+            captured: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub limits: Limits,
+    /// Inserted before the `{file}` argument (e.g. `--trace-tier`).
+    pub extra_args: Vec<String>,
+    /// Restrict an aot engine to these targets.
+    pub targets: Option<Vec<Target>>,
+    /// Files (relative to the run dir, or `{out}`) whose leading bytes to keep.
+    pub capture: Vec<String>,
+    pub capture_bytes: usize,
+    /// Overrides PATH when looking for qemu (tests use it to simulate a machine without qemu).
+    pub tool_path: Option<String>,
+    pub sysroot_base: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            limits: Limits::default(),
+            extra_args: Vec::new(),
+            targets: None,
+            capture: Vec::new(),
+            capture_bytes: 64,
+            tool_path: None,
+            sysroot_base: "/usr".into(),
+        }
+    }
+}
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new(program: &Program) -> std::io::Result<Sandbox> {
+        let dir = tempfile::Builder::new().prefix("tern-grader-").tempdir()?;
+        for (name, bytes) in &program.files {
+            let p = dir.path().join(name);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(p, bytes)?;
+        }
+        Ok(Sandbox { dir })
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+fn substitute(argv: &[String], vars: &[(&str, &str)], extra: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inserted = extra.is_empty();
+    for a in argv {
+        if !inserted && a.contains("{file}") {
+            out.extend(extra.iter().cloned());
+            inserted = true;
+        }
+        let mut s = a.clone();
+        for (k, v) in vars {
+            s = s.replace(k, v);
+        }
+        out.push(s);
+    }
+    if !inserted {
+        out.extend(extra.iter().cloned());
+    }
+    out
+}
+
+/// Runs the program on the engine: one run for interp/jit, one per target for aot.
+pub fn run_engine(engine: &Engine, program: &Program, opts: &RunOptions) -> Vec<EngineRun> {
+    let limits = Limits {
+        timeout: engine.timeout_ms.map(Duration::from_millis).unwrap_or(opts.limits.timeout),
+        ..opts.limits
+    };
+    match engine.kind {
+        EngineKind::Interp | EngineKind::Jit => vec![run_interpreted(engine, program, opts, &limits)],
+        EngineKind::Aot => {
+            let targets: Vec<Target> = match &opts.targets {
+                Some(only) => engine.targets.iter().copied().filter(|t| only.contains(t)).collect(),
+                None => engine.targets.clone(),
+            };
+            targets.into_iter().map(|t| run_compiled(engine, program, opts, &limits, t)).collect()
+        }
+    }
+}
+
+fn run_interpreted(engine: &Engine, program: &Program, opts: &RunOptions, limits: &Limits) -> EngineRun {
+    let mut run = EngineRun::skeleton(engine, None);
+    let sandbox = match Sandbox::new(program) {
+        Ok(s) => s,
+        Err(e) => return with_status(run, RunStatus::Error(format!("cannot create temp dir: {e}"))),
+    };
+    let dir = sandbox.path().display().to_string();
+    let argv = substitute(&engine.run, &[("{file}", &program.entry), ("{dir}", &dir)], &opts.extra_args);
+    let out = process::run(&argv, sandbox.path(), limits);
+    classify(&mut run, out);
+    capture(&mut run, sandbox.path(), None, opts);
+    run
+}
+
+fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &Limits, target: Target) -> EngineRun {
+    let mut run = EngineRun::skeleton(engine, Some(target));
+    let sandbox = match Sandbox::new(program) {
+        Ok(s) => s,
+        Err(e) => return with_status(run, RunStatus::Error(format!("cannot create temp dir: {e}"))),
+    };
+    let stem = Path::new(&program.entry).file_stem().and_then(|s| s.to_str()).unwrap_or("program");
+    let out_rel = format!("{stem}.out");
+    let dir = sandbox.path().display().to_string();
+    let argv = substitute(
+        &engine.build,
+        &[("{file}", &program.entry), ("{out}", &out_rel), ("{target}", target.as_str()), ("{dir}", &dir)],
+        &opts.extra_args,
+    );
+    let built = process::run(&argv, sandbox.path(), limits);
+    let build_stderr = built.stderr.clone();
+    if built.exit != Exit::Code(0) {
+        // A failed build is the program's result (exit 65 + build diagnostic), not an engine error.
+        classify(&mut run, built);
+        capture(&mut run, sandbox.path(), Some(&out_rel), opts);
+        return run;
+    }
+    let out_abs = sandbox.path().join(&out_rel);
+    capture(&mut run, sandbox.path(), Some(&out_rel), opts);
+    if !out_abs.is_file() {
+        return with_status(run, RunStatus::Error(format!(
+            "the build command exited 0 but wrote no executable at {{out}} ({out_rel})")));
+    }
+    let exec = out_abs.display().to_string();
+    let argv = if Some(target) == Target::host() {
+        vec![exec]
+    } else {
+        let qemu = format!("qemu-{target}");
+        let found = match &opts.tool_path {
+            Some(p) => std::env::split_paths(p).map(|d| d.join(&qemu)).find(|p| p.is_file()),
+            None => process::find_on_path(&qemu),
+        };
+        let Some(qemu_path) = found else {
+            return with_status(run, RunStatus::Skipped(format!("{qemu} not installed (apt-get install qemu-user)")));
+        };
+        let sysroot = format!("{}/{target}-linux-gnu", opts.sysroot_base);
+        if !Path::new(&sysroot).is_dir() {
+            return with_status(run, RunStatus::Skipped(format!(
+                "cross toolchain not installed: {sysroot} is missing (apt-get install gcc-{}-linux-gnu)",
+                target.as_str().replace('_', "-"))));
+        }
+        vec![qemu_path.display().to_string(), "-L".into(), sysroot, exec]
+    };
+    let ran = process::run(&argv, sandbox.path(), limits);
+    classify(&mut run, ran);
+    if !build_stderr.is_empty() {
+        run.stderr = format!("{build_stderr}{}", run.stderr);
+    }
+    run
+}
+
+/// Runs an arbitrary command (a quiz observation) in a sandbox holding the program.
+pub fn run_command(argv: &[String], program: &Program, opts: &RunOptions) -> EngineRun {
+    let mut run = EngineRun {
+        engine: argv.first().cloned().unwrap_or_default(),
+        kind: None,
+        target: None,
+        status: RunStatus::Completed,
+        exit_code: None,
+        stdout: String::new(),
+        stderr: String::new(),
+        diag: None,
+        wall: Duration::ZERO,
+        cpu: Duration::ZERO,
+        captured: BTreeMap::new(),
+    };
+    let sandbox = match Sandbox::new(program) {
+        Ok(s) => s,
+        Err(e) => return with_status(run, RunStatus::Error(format!("cannot create temp dir: {e}"))),
+    };
+    let dir = sandbox.path().display().to_string();
+    let tern = crate::manifest::tern_bin().display().to_string();
+    let argv = substitute(argv, &[("{file}", &program.entry), ("{dir}", &dir), ("{tern}", &tern)], &[]);
+    let out = process::run(&argv, sandbox.path(), &opts.limits);
+    classify(&mut run, out);
+    capture(&mut run, sandbox.path(), None, opts);
+    run
+}
+
+fn with_status(mut run: EngineRun, status: RunStatus) -> EngineRun {
+    run.status = status;
+    run
+}
+
+fn classify(run: &mut EngineRun, out: process::ProcessOutput) {
+    run.wall = out.wall;
+    run.cpu = out.cpu;
+    run.diag = diag::parse_stderr(&out.stderr);
+    run.status = match &out.exit {
+        Exit::SpawnError(m) => RunStatus::Error(m.clone()),
+        Exit::Timeout => RunStatus::Timeout,
+        Exit::OutputCap => RunStatus::OutputCap,
+        Exit::Signal(s) => RunStatus::Crash(format!("killed by {}", process::signal_name(*s))),
+        Exit::Code(c) => {
+            run.exit_code = Some(*c);
+            if let Some(sig) = process::crash_exit_code(*c) {
+                RunStatus::Crash(format!("exit {c}: a child was killed by {}", process::signal_name(sig)))
+            } else if *c == 2 && run.diag.is_none() {
+                let first = out.stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message on stderr");
+                RunStatus::Error(format!("engine exited 2 (usage error or missing engine): {first}"))
+            } else {
+                RunStatus::Completed
+            }
+        }
+    };
+    run.stdout = out.stdout;
+    run.stderr = out.stderr;
+}
+
+fn capture(run: &mut EngineRun, dir: &Path, out_rel: Option<&str>, opts: &RunOptions) {
+    for want in &opts.capture {
+        let rel = if want == "{out}" { out_rel.unwrap_or("") } else { want.as_str() };
+        if rel.is_empty() {
+            continue;
+        }
+        if let Ok(bytes) = std::fs::read(dir.join(rel)) {
+            run.captured.insert(want.clone(), bytes.into_iter().take(opts.capture_bytes).collect());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_args_go_before_the_file() {
+        let argv: Vec<String> = ["tern", "run", "{file}"].iter().map(|s| s.to_string()).collect();
+        let got = substitute(&argv, &[("{file}", "main.tern")], &["--trace-tier".into()]);
+        assert_eq!(got, ["tern", "run", "--trace-tier", "main.tern"]);
+    }
+}
