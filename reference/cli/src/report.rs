@@ -1,0 +1,34 @@
+//! Printing diagnostics and the common failure cases of every subcommand.
+
+use std::path::Path;
+use tern_diag::{render, Diagnostic, Format, SourceMap};
+
+/// Prints diagnostics to stderr; returns the exit code of the first.
+pub fn diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: Format) -> i32 {
+    let mut err = String::new();
+    for d in diags {
+        err.push_str(&render(d, sources, format));
+    }
+    eprint!("{err}");
+    diags.first().map(|d| d.exit_code()).unwrap_or(0)
+}
+
+/// Reads the entry file, or explains why not (exit 66).
+pub fn read_entry(path: &Path) -> Result<String, i32> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            eprintln!("tern: {} is not UTF-8 text", path.display());
+            tern_diag::EXIT_NO_INPUT
+        }),
+        Err(e) => {
+            eprintln!("tern: cannot read {}: {}", path.display(), e);
+            Err(tern_diag::EXIT_NO_INPUT)
+        }
+    }
+}
+
+/// The message for a subcommand whose engine has not been built yet.
+pub fn missing(what: &str) -> i32 {
+    eprintln!("tern: {what} is not available in this build of tern yet");
+    tern_diag::EXIT_USAGE
+}
