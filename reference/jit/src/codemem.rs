@@ -1,0 +1,171 @@
+//! Where native code lives: one `JITModule` per run, with every runtime
+//! helper registered by name, and a hard budget on how much we compile.
+//!
+//! Code-memory strategy: compiled code is never freed while the program
+//! runs (old versions stay valid after a recompile, because a caller that
+//! was compiled against them may still call them), the number of function
+//! definitions is capped at [`MAX_DEFINITIONS`], and all of it is released in
+//! one go by `free_memory` when the [`CodeMemory`] is dropped, which happens
+//! only after the last native frame has returned.
+
+use cranelift_codegen::ir::{self, UserFuncName};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+
+/// Compiling stops (events say `reason=code-budget`) after this many
+/// function bodies, recompiles included. Generous for course programs, yet it
+/// bounds memory if a program keeps deoptimising and recompiling.
+pub const MAX_DEFINITIONS: usize = 4096;
+
+/// A helper the native code may call, registered with `JITBuilder::symbol`.
+pub struct Helper {
+    pub name: &'static str,
+    pub ptr: *const u8,
+    pub params: &'static [ir::Type],
+    pub returns: &'static [ir::Type],
+}
+
+pub struct CodeMemory {
+    module: Option<JITModule>,
+    pub ctx: Context,
+    pub fctx: FunctionBuilderContext,
+    helpers: Vec<(FuncId, &'static str)>,
+    defined: usize,
+}
+
+#[derive(Debug)]
+pub struct SetupError(pub String);
+
+impl CodeMemory {
+    pub fn new(helpers: &[Helper]) -> Result<CodeMemory, SetupError> {
+        let mut flags = settings::builder();
+        let err = |e: &dyn std::fmt::Display| SetupError(e.to_string());
+        flags.set("opt_level", "speed").map_err(|e| err(&e))?;
+        // Colocated libcalls may not reach helpers far away in the address space.
+        flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
+        flags.set("is_pic", "false").map_err(|e| err(&e))?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| err(&e))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| err(&e))?;
+        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        for h in helpers {
+            builder.symbol(h.name, h.ptr);
+        }
+        let mut module = JITModule::new(builder);
+        let mut ids = Vec::new();
+        for h in helpers {
+            let mut sig = module.make_signature();
+            sig.params.extend(h.params.iter().map(|t| ir::AbiParam::new(*t)));
+            sig.returns.extend(h.returns.iter().map(|t| ir::AbiParam::new(*t)));
+            let id = module.declare_function(h.name, Linkage::Import, &sig).map_err(|e| err(&e))?;
+            ids.push((id, h.name));
+        }
+        let ctx = module.make_context();
+        Ok(CodeMemory { module: Some(module), ctx, fctx: FunctionBuilderContext::new(), helpers: ids, defined: 0 })
+    }
+
+    pub fn module(&mut self) -> &mut JITModule {
+        self.module.as_mut().expect("code memory used after free")
+    }
+
+    pub fn helper(&self, name: &str) -> FuncId {
+        self.helpers.iter().find(|(_, n)| *n == name).map(|(id, _)| *id).unwrap_or_else(|| panic!("unregistered helper {name}"))
+    }
+
+    pub fn budget_left(&self) -> bool {
+        self.defined < MAX_DEFINITIONS
+    }
+
+    pub fn pointer_type(&mut self) -> ir::Type {
+        self.module().target_config().pointer_type()
+    }
+
+    /// Declares a fresh local function; names are unique so recompiles never clash.
+    pub fn declare(&mut self, name: &str, sig: &ir::Signature) -> Result<FuncId, String> {
+        let unique = format!("{name}#{}", self.defined);
+        self.defined += 1;
+        self.module().declare_function(&unique, Linkage::Local, sig).map_err(|e| e.to_string())
+    }
+
+    /// Compiles the function built in `self.ctx` into `id` and makes it callable.
+    pub fn define(&mut self, id: FuncId) -> Result<*const u8, String> {
+        self.ctx.func.name = UserFuncName::user(0, id.as_u32());
+        let mut ctx = std::mem::replace(&mut self.ctx, Context::new());
+        let module = self.module();
+        let result = module.define_function(id, &mut ctx).map_err(|e| format!("{e:?}"));
+        module.clear_context(&mut ctx);
+        self.ctx = ctx;
+        result?;
+        let module = self.module();
+        module.finalize_definitions().map_err(|e| e.to_string())?;
+        Ok(module.get_finalized_function(id))
+    }
+
+    /// Drops a half-built function after a failed compile.
+    pub fn discard(&mut self) {
+        let mut ctx = std::mem::replace(&mut self.ctx, Context::new());
+        self.module().clear_context(&mut ctx);
+        self.ctx = ctx;
+    }
+}
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        if let Some(m) = self.module.take() {
+            // SAFETY: the engine drops CodeMemory only after the run finished,
+            // so no native frame is live and no function pointer is used again.
+            unsafe { m.free_memory() };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
+    use cranelift_frontend::FunctionBuilder;
+
+    extern "C" fn add_ten(x: i64) -> i64 {
+        x + 10
+    }
+
+    /// Builds `f(x) = add_ten(x) * 2` natively, calling a helper registered
+    /// by symbol, and runs it.
+    #[test]
+    fn compiles_and_calls_a_tiny_function_through_a_helper() {
+        let helpers = [Helper { name: "add_ten", ptr: add_ten as *const u8, params: &[types::I64], returns: &[types::I64] }];
+        let mut mem = CodeMemory::new(&helpers).unwrap();
+        let mut sig = mem.module().make_signature();
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I64));
+        let id = mem.declare("f", &sig).unwrap();
+        let helper = mem.helper("add_ten");
+        mem.ctx.func.signature = sig;
+        let target = mem.module().target_config();
+        {
+            let CodeMemory { module, ctx, fctx, .. } = &mut mem;
+            let module = module.as_mut().unwrap();
+            let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let x = b.block_params(entry)[0];
+            let callee = module.declare_func_in_func(helper, b.func);
+            let call = b.ins().call(callee, &[x]);
+            let r = b.inst_results(call)[0];
+            let two = b.ins().iconst(types::I64, 2);
+            let r = b.ins().imul(r, two);
+            b.ins().return_(&[r]);
+            b.seal_all_blocks();
+            b.finalize(target);
+        }
+        let ptr = mem.define(id).unwrap();
+        let f: extern "C" fn(i64) -> i64 = unsafe { std::mem::transmute(ptr) };
+        assert_eq!(f(5), 30);
+        assert_eq!(f(-10), 0);
+    }
+}
