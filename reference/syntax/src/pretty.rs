@@ -238,8 +238,16 @@ impl Printer {
                 }
             }
             ExprKind::Unary { op, operand } => {
+                // Postfix operators bind tighter than prefix ones: `(-a)[i]`.
+                let paren = min > 7;
+                if paren {
+                    self.out.push('(');
+                }
                 self.out.push_str(op.text());
                 self.expr(operand, 7);
+                if paren {
+                    self.out.push(')');
+                }
             }
             ExprKind::Call { callee, args } => {
                 match callee {
