@@ -14,3 +14,10 @@ pub mod runner;
 pub mod snapshot;
 
 pub use error::{GradeError, Result};
+pub mod bless;
+pub mod collect;
+pub mod engine_check;
+pub mod harness;
+pub mod report;
+pub mod validate;
+pub mod workspace;

@@ -1,1 +1,247 @@
-fn main(){}
+//! The `grader` command line.
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+use tern_grader::bless::{self, Blessed};
+use tern_grader::collect;
+use tern_grader::grade::{self, GradeOptions, Source};
+use tern_grader::manifest::Engine;
+use tern_grader::report::{self, Format};
+use tern_grader::result::Report;
+use tern_grader::workspace::{self, Workspace};
+use tern_grader::{engine_check, validate, GradeError};
+
+#[derive(Parser)]
+#[command(name = "grader", version, about = "Grades language-runtime exercises against student and reference engines")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(clap::Args, Clone)]
+struct RunLimits {
+    /// Per-run timeout in milliseconds (an exercise's `timeout_ms` wins).
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// Per-stream output cap in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    output_cap: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Grade exercises (a workspace, a course, a level or exercise files).
+    Run {
+        paths: Vec<PathBuf>,
+        /// The engine under test: a manifest path or reference:interp|jit|aot.
+        #[arg(long)]
+        engine: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Perf thresholds; off skips them (with a notice).
+        #[arg(long, value_enum, default_value_t = OnOff::On)]
+        perf: OnOff,
+        /// Parallel exercises (default: number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Outside a workspace, grade `program` exercises' starters instead of their solutions.
+        #[arg(long)]
+        starter: bool,
+        #[command(flatten)]
+        limits: RunLimits,
+    },
+    /// Check that an engine speaks the protocol (grader/PROTOCOL.md).
+    EngineCheck {
+        engine: String,
+        #[command(flatten)]
+        limits: RunLimits,
+    },
+    /// Create a student workspace with each exercise's starter files.
+    Init { course: PathBuf, dir: Option<PathBuf> },
+    /// Progress, points and XP per level in the current workspace.
+    Status,
+    /// For authors: schema, solutions pass, starters fail, snapshots exist.
+    Validate {
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: RunLimits,
+    },
+    /// Record snapshots from the reference engines.
+    Bless {
+        paths: Vec<PathBuf>,
+        /// Write `.snap.new` files for `cargo insta review` instead of replacing snapshots.
+        #[arg(long)]
+        review: bool,
+        #[command(flatten)]
+        limits: RunLimits,
+    },
+}
+
+fn options(limits: &RunLimits, perf: bool, jobs: Option<usize>) -> GradeOptions {
+    let mut o = GradeOptions { perf, progress: true, ..GradeOptions::default() };
+    o.run.limits.timeout = Duration::from_millis(limits.timeout_ms);
+    o.run.limits.output_cap = limits.output_cap;
+    if let Some(j) = jobs {
+        o.jobs = j;
+    }
+    o
+}
+
+fn paths_or_cwd(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() { vec![PathBuf::from(".")] } else { paths }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
+    match cmd {
+        Command::Run { paths, engine, format, perf, jobs, starter, limits } => {
+            run(paths, engine, format, perf == OnOff::On, jobs, starter, &limits)
+        }
+        Command::EngineCheck { engine, limits } => {
+            let engine = Engine::resolve(&engine, Path::new("."))?;
+            let opts = options(&limits, false, None);
+            let results = engine_check::check(&engine, &opts.run);
+            let report = Report { engine: format!("{} ({})", engine.name, engine.kind), exercises: results, ..Report::default() };
+            print!("{}", report::human::render(&report, std::io::stdout().is_terminal()));
+            if report.failed() {
+                println!("\nThe engine does not follow the protocol yet; see grader/PROTOCOL.md.");
+                Ok(ExitCode::FAILURE)
+            } else {
+                println!("\nThe engine speaks protocol {}.", tern_grader::manifest::PROTOCOL_VERSION);
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+        Command::Init { course, dir } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from(course.file_name().unwrap_or_default()).with_extension("workspace"));
+            let ws = workspace::init(&course, &dir)?;
+            let n: usize = ws.course.levels.iter().map(|l| l.exercises.len()).sum();
+            println!("created workspace {} for \"{}\" ({} levels, {n} exercises)", dir.display(), ws.course.title, ws.course.levels.len());
+            println!("next: cd {} && grader run", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => {
+            let cwd = std::env::current_dir().map_err(|e| GradeError::new(e.to_string()))?;
+            let dir = Workspace::find(&cwd).ok_or_else(|| {
+                GradeError::new("not inside a workspace (no tern-course.yaml here or above)").hint("create one with `grader init COURSE DIR`")
+            })?;
+            let ws = Workspace::open(&dir)?;
+            let stored = ws.load_results();
+            let results: Vec<_> = stored.into_values().collect();
+            let levels = grade::level_results(&ws.course, &results, true);
+            println!("{} — {}", ws.course.title, ws.dir.display());
+            for l in &levels {
+                let lock = if l.locked_by.is_empty() { String::new() } else { format!("  (locked: finish {} first)", l.locked_by.join(", ")) };
+                println!("\nlevel {} — {}: {}/{} exercises, {:.2}/{} points, {}/{} XP{lock}", l.name, l.title, l.passed, l.total, l.earned, l.points, l.earned_xp, l.xp);
+                if let Some(level) = ws.course.levels.iter().find(|c| c.name == l.name) {
+                    for ex in &level.exercises {
+                        let r = results.iter().find(|r| r.id == ex.id && r.level.as_deref() == Some(&l.name));
+                        let (mark, pts) = match r {
+                            Some(r) => (r.status.as_str(), format!("{:.2}/{}", r.earned, r.points)),
+                            None => ("not run", format!("0/{}", ex.points)),
+                        };
+                        println!("  {:<10} {:<24} {:>10}  {}", mark, ex.id, pts, ex.title);
+                    }
+                }
+            }
+            let xp: u32 = levels.iter().map(|l| l.earned_xp).sum();
+            let xp_total: u32 = levels.iter().map(|l| l.xp).sum();
+            println!("\nXP: {xp}/{xp_total}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { paths, limits } => {
+            let (jobs, _) = collect::jobs_for_paths(&paths_or_cwd(paths), &Source::Solution)?;
+            let findings = validate::validate(&jobs, &options(&limits, false, None));
+            for f in &findings {
+                println!("{}: {}", f.exercise, f.message);
+            }
+            println!("{} exercises checked, {} problems", jobs.len(), findings.len());
+            Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Bless { paths, review, limits } => {
+            let (jobs, _) = collect::jobs_for_paths(&paths_or_cwd(paths), &Source::Solution)?;
+            let mut failed = false;
+            for b in bless::bless(&jobs, &options(&limits, false, None).run, review) {
+                match b {
+                    Blessed::Written(p) => println!("wrote     {}", p.display()),
+                    Blessed::Unchanged(p) => println!("unchanged {}", p.display()),
+                    Blessed::Failed(p, m) => {
+                        failed = true;
+                        println!("FAILED    {}: {m}", p.display())
+                    }
+                }
+            }
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn run(
+    paths: Vec<PathBuf>,
+    engine: Option<String>,
+    format: Format,
+    perf: bool,
+    jobs: Option<usize>,
+    starter: bool,
+    limits: &RunLimits,
+) -> Result<ExitCode, GradeError> {
+    let opts = options(limits, perf, jobs);
+    let cwd = std::env::current_dir().map_err(|e| GradeError::new(e.to_string()))?;
+    let probe = paths.first().cloned().unwrap_or_else(|| cwd.clone());
+    let mut notices = Vec::new();
+    if !perf {
+        notices.push("perf thresholds are off (--perf=off): they were not measured".to_string());
+    }
+    let (jobs, course, engine, ws) = if let Some(dir) = Workspace::find(&probe) {
+        let ws = Workspace::open(&dir)?;
+        let spec = engine.or_else(|| ws.file.engine.clone());
+        let engine = spec.map(|s| Engine::resolve(&s, if s.starts_with("reference:") { &cwd } else { &dir })).transpose()?;
+        (ws.jobs(&paths), Some(ws.course.clone()), engine, Some(ws))
+    } else {
+        let source = if starter { Source::Starter } else { Source::Solution };
+        let (jobs, course) = collect::jobs_for_paths(&paths_or_cwd(paths), &source)?;
+        if jobs.iter().any(|j| j.exercise.kind == tern_grader::exercise::ExerciseKind::Program) {
+            notices.push(format!("not in a workspace: `program` exercises run their {}", if starter { "starter files" } else { "reference solution" }));
+        }
+        let engine = engine.map(|s| Engine::resolve(&s, &cwd)).transpose()?;
+        (jobs, course, engine, None)
+    };
+    if jobs.is_empty() {
+        return Err(GradeError::new("no exercises to grade").hint("pass exercise files, a level or a course directory"));
+    }
+    let results = grade::grade_all(&jobs, engine.as_ref(), &opts);
+    if let Some(ws) = &ws {
+        if let Err(e) = ws.save_results(&results) {
+            notices.push(format!("could not save progress for `grader status`: {e}"));
+        }
+    }
+    let levels = course.as_ref().map(|c| grade::level_results(c, &results, false)).unwrap_or_default();
+    let report = Report {
+        engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)).unwrap_or_default(),
+        exercises: results,
+        levels,
+        notices,
+    };
+    print!("{}", report::render(&report, format, std::io::stdout().is_terminal()));
+    if std::env::var_os("GITHUB_ACTIONS").is_some() {
+        print!("{}", report::github::annotations(&report));
+    }
+    Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

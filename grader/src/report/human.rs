@@ -1,0 +1,76 @@
+//! The report a student reads: one line per exercise, details for what failed.
+use crate::result::{Report, Status};
+
+fn paint(s: &str, code: &str, color: bool) -> String {
+    if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+}
+
+fn badge(s: Status, color: bool) -> String {
+    let (text, code) = match s {
+        Status::Pass => ("PASS", "32"),
+        Status::Fail => ("FAIL", "31"),
+        Status::Error => ("ERROR", "35"),
+        Status::Timeout => ("TIMEOUT", "33"),
+        Status::Crash => ("CRASH", "31;1"),
+        Status::OutputCap => ("OUTPUT-CAP", "33"),
+        Status::Skipped => ("SKIPPED", "2"),
+    };
+    paint(&format!("{text:<10}"), code, color)
+}
+
+fn fmt_points(p: f64) -> String {
+    if (p - p.round()).abs() < 0.005 { format!("{}", p.round() as i64) } else { format!("{p:.2}") }
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let mut out = String::new();
+    for n in &report.notices {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    if !report.engine.is_empty() {
+        out.push_str(&format!("engine: {}\n\n", report.engine));
+    }
+    for ex in &report.exercises {
+        let level = ex.level.as_ref().map(|l| format!("{l}/")).unwrap_or_default();
+        out.push_str(&format!(
+            "{} {level}{} ({}) — {}/{} points — {}\n",
+            badge(ex.status, color), ex.id, ex.kind, fmt_points(ex.earned), ex.points, ex.title));
+        for n in &ex.notices {
+            out.push_str(&format!("    note: {n}\n"));
+        }
+        for c in &ex.checks {
+            let show_detail = c.status != Status::Pass && c.status != Status::Skipped || c.name.starts_with("perf");
+            out.push_str(&format!("    {} {}: {}\n", badge(c.status, color), c.name, c.message));
+            if show_detail {
+                if let Some(d) = &c.detail {
+                    for line in d.lines() {
+                        let painted = match line.chars().next() {
+                            Some('-') if !c.name.starts_with("perf") => paint(line, "31", color),
+                            Some('+') if !c.name.starts_with("perf") => paint(line, "32", color),
+                            _ => line.to_string(),
+                        };
+                        out.push_str(&format!("        | {painted}\n"));
+                    }
+                }
+            }
+        }
+    }
+    let (earned, total) = report.points();
+    let checks = report.exercises.iter().map(|e| e.checks.len()).sum::<usize>();
+    out.push_str(&format!(
+        "\n{} exercises, {checks} checks: {} passed, {} failed, {} error, {} timeout, {} crash, {} output-cap, {} skipped\n",
+        report.exercises.len(), report.count(Status::Pass), report.count(Status::Fail), report.count(Status::Error),
+        report.count(Status::Timeout), report.count(Status::Crash), report.count(Status::OutputCap), report.count(Status::Skipped)));
+    out.push_str(&format!("points: {}/{}\n", fmt_points(earned), total));
+    if !report.levels.is_empty() {
+        let (xp, xp_total) = report.xp();
+        for l in &report.levels {
+            let lock = if l.locked_by.is_empty() { String::new() } else { format!(" (locked: finish {} first)", l.locked_by.join(", ")) };
+            out.push_str(&format!(
+                "  level {:<16} {:>2}/{:<2} exercises  {:>6}/{:<4} points  {:>4}/{} XP{lock}\n",
+                l.name, l.passed, l.total, fmt_points(l.earned), l.points, l.earned_xp, l.xp));
+        }
+        out.push_str(&format!("XP: {xp}/{xp_total}\n"));
+    }
+    out
+}

@@ -1,0 +1,157 @@
+//! A student workspace, Rustlings style: starter files per exercise, a small
+//! `tern-course.yaml` pointing at the course, results kept in `.grader/`.
+use crate::course::Course;
+use crate::error::{GradeError, Result};
+use crate::exercise::{Exercise, ExerciseKind};
+use crate::grade::{Job, Source};
+use crate::quiz;
+use crate::result::ExerciseResult;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "tern-course.yaml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceFile {
+    /// The course directory (absolute, or relative to the workspace).
+    pub course: String,
+    /// Your engine's manifest, graded by `engine` exercises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub dir: PathBuf,
+    pub file: WorkspaceFile,
+    pub course: Course,
+}
+
+impl Workspace {
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        let mut cur = start.canonicalize().ok()?;
+        loop {
+            if cur.join(MANIFEST).is_file() {
+                return Some(cur);
+            }
+            cur = cur.parent()?.to_path_buf();
+        }
+    }
+
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let path = dir.join(MANIFEST);
+        let src = std::fs::read_to_string(&path).map_err(|e| GradeError::io(&path, &e))?;
+        let file: WorkspaceFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml(&path, &e))?;
+        let course_dir = dir.join(&file.course);
+        let course = Course::load(&course_dir).map_err(|e| {
+            if e.file.as_deref() == Some(&course_dir.join("course.yaml")) && e.line.is_none() {
+                GradeError::at_key(&path, &src, "course", format!("course `{}` cannot be loaded: {}", file.course, e.message))
+            } else {
+                e
+            }
+        })?;
+        Ok(Workspace { dir: dir.to_path_buf(), file, course })
+    }
+
+    pub fn exercise_dir(&self, level: &str, ex: &Exercise) -> PathBuf {
+        self.dir.join(level).join(&ex.id)
+    }
+
+    /// Jobs for every exercise, or those under `filter` paths inside the workspace.
+    pub fn jobs(&self, filter: &[PathBuf]) -> Vec<Job> {
+        let filter: Vec<PathBuf> = filter.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        crate::collect::course_jobs(&self.course, |level, ex| Source::Workspace(self.exercise_dir(level, ex)))
+            .into_iter()
+            .filter(|j| {
+                if filter.is_empty() {
+                    return true;
+                }
+                let Source::Workspace(d) = &j.source else { return false };
+                let d = d.canonicalize().unwrap_or(d.clone());
+                filter.iter().any(|f| d.starts_with(f) || f.starts_with(&d))
+            })
+            .collect()
+    }
+
+    fn results_path(&self) -> PathBuf {
+        self.dir.join(".grader").join("results.json")
+    }
+
+    pub fn load_results(&self) -> BTreeMap<String, ExerciseResult> {
+        std::fs::read_to_string(self.results_path())
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
+    }
+
+    /// Keeps the latest result of each exercise so `grader status` needs no re-run.
+    pub fn save_results(&self, results: &[ExerciseResult]) -> std::io::Result<()> {
+        let mut all = self.load_results();
+        for r in results {
+            all.insert(format!("{}/{}", r.level.as_deref().unwrap_or(""), r.id), r.clone());
+        }
+        std::fs::create_dir_all(self.dir.join(".grader"))?;
+        std::fs::write(self.results_path(), serde_json::to_string_pretty(&all).expect("results serialize"))
+    }
+}
+
+fn readme(ex: &Exercise) -> String {
+    let mut s = format!("# {}\n\n", ex.title);
+    if !ex.description.trim().is_empty() {
+        s.push_str(ex.description.trim());
+        s.push_str("\n\n");
+    }
+    s.push_str(match ex.kind {
+        ExerciseKind::Engine => "This exercise tests **your engine** (set `engine:` in tern-course.yaml). The program it runs is in this directory.\n",
+        ExerciseKind::Program => "Edit the program in this directory until `grader run` passes.\n",
+        ExerciseKind::Quiz => "Fill in `answers.yaml`. The grader checks each answer against what the reference engines actually do.\n",
+    });
+    s.push_str(&format!("\nWorth {} points. Grade it with `grader run .`\n", ex.points));
+    s
+}
+
+fn write_files(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(p, bytes)?;
+    }
+    Ok(())
+}
+
+/// Creates a workspace in `dir` for `course_dir`; never copies solutions.
+pub fn init(course_dir: &Path, dir: &Path) -> Result<Workspace> {
+    let course = Course::load(course_dir)?;
+    if dir.join(MANIFEST).exists() {
+        return Err(GradeError::in_file(&dir.join(MANIFEST), "a workspace already exists here")
+            .hint("run `grader status` in it, or choose another directory"));
+    }
+    let io = |e: std::io::Error| GradeError::in_file(dir, format!("cannot write the workspace: {e}"));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    for level in &course.levels {
+        for ex in &level.exercises {
+            let d = dir.join(&level.name).join(&ex.id);
+            std::fs::create_dir_all(&d).map_err(io)?;
+            std::fs::write(d.join("README.md"), readme(ex)).map_err(io)?;
+            match ex.kind {
+                ExerciseKind::Program => write_files(&d, &ex.starter.files).map_err(io)?,
+                ExerciseKind::Engine => write_files(&d, &ex.program.files).map_err(io)?,
+                ExerciseKind::Quiz => {
+                    write_files(&d, &ex.program.files).map_err(io)?;
+                    std::fs::write(d.join("answers.yaml"), quiz::answers_template(ex)).map_err(io)?;
+                }
+            }
+        }
+    }
+    let course_abs = course_dir.canonicalize().map_err(|e| GradeError::io(course_dir, &e))?;
+    let file = WorkspaceFile { course: course_abs.display().to_string(), engine: None };
+    let text = format!(
+        "# Tern course workspace. `grader run` grades everything here; `grader status` shows progress.\n{}# engine: engine.yaml   # uncomment to grade your own engine on `engine` exercises\n",
+        serde_yaml::to_string(&file).expect("serializes"));
+    std::fs::write(dir.join(MANIFEST), text).map_err(io)?;
+    Workspace::open(dir)
+}
