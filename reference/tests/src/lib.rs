@@ -1,1 +1,14 @@
-//! Corpus harness lives in tests/.
+//! Random Tern programs for differential testing. The programs terminate
+//! (loops are bounded `for`s, functions only call earlier functions) and
+//! come in two flavours:
+//!   - [`well_typed`]: accepted by the static checker, so the interpreter,
+//!     the JIT and the AOT executables must print exactly the same thing;
+//!   - [`dynamic`]: functions that see one type for many calls and then
+//!     another, so the JIT must deoptimise — interpreter and JIT must agree.
+//!
+//! Generation is driven by a seed (proptest supplies it), so a failure
+//! reproduces from the seed printed in the test's failure message.
+
+mod gen;
+
+pub use gen::{dynamic, well_typed};
