@@ -148,7 +148,7 @@ pub struct Extract {
 pub struct Observe {
     /// `reference:KIND` or a kind (`interp`) meaning the course's reference engine of that kind.
     pub engine: Option<String>,
-    /// Or any command, with `{file}`, `{dir}`, `{tern}` placeholders.
+    /// Or any command, with `{file}`, `{dir}`, `{tern}`, `{exercise}` (the exercise's directory) placeholders.
     pub command: Option<Vec<String>>,
     #[serde(default)]
     pub args: Vec<String>,

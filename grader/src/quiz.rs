@@ -75,7 +75,8 @@ pub fn observe(q: &Question, ex: &Exercise, refs: &References, opts: &RunOptions
         opts.capture.push(p.to_string());
     }
     let run: EngineRun = if let Some(cmd) = &o.command {
-        let mut argv = cmd.clone();
+        let exercise_dir = ex.dir().canonicalize().unwrap_or_else(|_| ex.dir().to_path_buf()).display().to_string();
+        let mut argv: Vec<String> = cmd.iter().map(|a| a.replace("{exercise}", &exercise_dir)).collect();
         argv.extend(o.args.iter().cloned());
         runner::run_command(&argv, &ex.program, &opts)
     } else {
