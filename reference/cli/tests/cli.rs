@@ -1,0 +1,115 @@
+//! The `tern` command line as a student meets it: exit codes, messages,
+//! both diagnostic formats.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn tern() -> Command {
+    let mut c = Command::cargo_bin("tern").unwrap();
+    c.env_remove("TERN_DIAGNOSTICS");
+    c
+}
+
+fn program(dir: &Path, name: &str, src: &str) -> String {
+    std::fs::write(dir.join(name), src).unwrap();
+    name.to_string()
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = tern().arg("--help").assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    for sub in ["check", "run", "compile", "disasm", "build", "fmt"] {
+        assert!(text.contains(sub), "{sub} missing from --help:\n{text}");
+    }
+    assert!(text.contains("65"), "help explains exit codes");
+}
+
+#[test]
+fn unreadable_entry_file_exits_66() {
+    tern().args(["check", "no/such/file.tern"]).assert().code(66).stderr(predicate::str::contains("cannot read no/such/file.tern"));
+}
+
+#[test]
+fn bad_diagnostics_format_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(dir.path(), "ok.tern", "print(1);\n");
+    tern().current_dir(dir.path()).args(["--diagnostics=xml", "check", &f]).assert().code(2);
+}
+
+#[test]
+fn check_accepts_a_well_typed_program_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(
+        dir.path(),
+        "tour.tern",
+        "struct Point { x: float, y: float }\n\
+         fn norm2(p) { return p.x * p.x + p.y * p.y; }\n\
+         let p = Point { x: 3.0, y: 4.0 };\n\
+         print(norm2(p));\n",
+    );
+    tern().current_dir(dir.path()).args(["check", &f]).assert().success().stdout("").stderr("");
+}
+
+#[test]
+fn check_reports_a_dead_path_type_error_at_build_with_header_snippet_and_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(dir.path(), "dead.tern", "print(\"start\");\nif false {\n    print(1 + \"a\");\n}\n");
+    let out = tern().current_dir(dir.path()).args(["check", &f]).assert().code(65).get_output().stderr.clone();
+    let text = String::from_utf8(out).unwrap();
+    let first = text.lines().next().unwrap();
+    assert_eq!(first, "error[E0201]: build type at dead.tern:3:13: cannot add int and str");
+    assert!(text.contains("print(1 + \"a\");"), "snippet:\n{text}");
+    assert!(text.contains("hint:"), "hint:\n{text}");
+}
+
+#[test]
+fn json_diagnostics_by_flag_and_by_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(dir.path(), "field.tern", "struct P { x: int }\nlet p = P { x: 1 };\nprint(p.y);\n");
+    let by_flag = tern().current_dir(dir.path()).args(["--diagnostics=json", "check", &f]).assert().code(65).get_output().stderr.clone();
+    let by_env = tern().current_dir(dir.path()).env("TERN_DIAGNOSTICS", "json").args(["check", &f]).assert().code(65).get_output().stderr.clone();
+    assert_eq!(by_flag, by_env);
+    let line = String::from_utf8(by_flag).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(v["code"], "E0301");
+    assert_eq!(v["kind"], "field");
+    assert_eq!(v["phase"], "build");
+    assert_eq!(v["file"], "field.tern");
+    assert_eq!((v["line"].as_u64(), v["col"].as_u64()), (Some(3), Some(9)));
+    assert!(v["message"].as_str().unwrap().contains("`y`"));
+}
+
+#[test]
+fn check_reports_syntax_errors_in_imported_modules_at_build() {
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "broken.tern", "fn f( { }\n");
+    let f = program(dir.path(), "main.tern", "print(1);\nif false { import \"broken.tern\" as b; }\n");
+    let out = tern().current_dir(dir.path()).args(["--diagnostics=json", "check", &f]).assert().code(65).get_output().stderr.clone();
+    let v: serde_json::Value = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(v["kind"], "syntax");
+    assert_eq!(v["phase"], "build");
+    assert_eq!(v["file"], "broken.tern");
+}
+
+#[test]
+fn fmt_prints_canonical_layout_and_check_mode_detects_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(dir.path(), "messy.tern", "fn f(a:int)->int{return a*(2+3);}\nprint( f(1) );\n");
+    let expected = "fn f(a: int) -> int {\n    return a * (2 + 3);\n}\nprint(f(1));\n";
+    tern().current_dir(dir.path()).args(["fmt", &f]).assert().success().stdout(expected);
+    tern().current_dir(dir.path()).args(["fmt", "--check", &f]).assert().code(1);
+    tern().current_dir(dir.path()).args(["fmt", "--write", &f]).assert().success();
+    tern().current_dir(dir.path()).args(["fmt", "--check", &f]).assert().success();
+}
+
+#[test]
+fn hostile_bytes_give_a_diagnostic_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bin.tern"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    tern().current_dir(dir.path()).args(["check", "bin.tern"]).assert().code(predicate::in_iter([65, 66]));
+    let nested = "print(".repeat(5000);
+    std::fs::write(dir.path().join("deep.tern"), nested).unwrap();
+    tern().current_dir(dir.path()).args(["check", "deep.tern"]).assert().code(65).stderr(predicate::str::contains("nesting"));
+}
