@@ -72,8 +72,10 @@ pub fn render_human(diag: &Diagnostic, sources: &SourceMap) -> String {
         let config = Config { before_label_lines: 0, after_label_lines: 0, ..Config::default() };
         if term::emit_to_string(&mut buf, &config, &Adapter(sources), &cs).is_ok() {
             // codespan prints its own (empty) "error" header; ours is above.
-            for line in buf.lines().skip_while(|l| !l.contains('┌')) {
-                out.push_str(line.trim_end());
+            let lines: Vec<&str> = buf.lines().skip_while(|l| !l.contains('┌')).map(str::trim_end).collect();
+            let keep = lines.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
+            for line in &lines[..keep] {
+                out.push_str(line);
                 out.push('\n');
             }
         }
