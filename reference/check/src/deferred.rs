@@ -63,8 +63,21 @@ impl Checker<'_> {
             .collect()
     }
 
-    /// Gives one field access on an unknown type the only struct that fits.
+    /// Gives one field access on an unknown type the only struct that fits
+    /// (or `len` of a bare `nil` an array type, so it fails at runtime as
+    /// `nil` access, like in the other engines).
     fn default_a_field(&mut self) -> bool {
+        for i in 0..self.deferred.len() {
+            if let Deferred::Class { tv, class: Class::StrOrArray, .. } = self.deferred[i] {
+                if self.t.shape(tv) == crate::infer::Shape::Nil {
+                    let e = self.t.fresh_nil();
+                    let arr = self.t.known(Con::Array(e));
+                    if self.t.unify(tv, arr).is_ok() {
+                        return true;
+                    }
+                }
+            }
+        }
         let pending: Vec<(usize, Tv, String)> = self
             .deferred
             .iter()

@@ -42,7 +42,7 @@ pub struct Table {
 
 /// Types nested deeper than this are treated as unknown while printing or
 /// resolving: only reachable through pathological programs.
-const MAX_NEST: u32 = 64;
+const MAX_NEST: u32 = 256;
 
 impl Table {
     pub fn fresh(&mut self) -> Tv {

@@ -153,3 +153,37 @@ fn every_expression_gets_a_type_even_in_dead_code() {
     assert!(c.expr_types[0].contains(&Type::Array(Box::new(Type::Int))));
     assert!(c.expr_types[0].contains(&Type::Str));
 }
+
+#[test]
+fn global_read_before_its_let_is_left_to_runtime() {
+    // E0104 is runtime-only: the checker resolves the name to the global.
+    let c = ok("print(x);\nlet x = 1;\nfn f() { return later; }\nlet later = \"s\";\n");
+    assert_eq!(c.functions[0].ret, Type::Str);
+    assert_eq!(c.globals.len(), 2);
+}
+
+#[test]
+fn top_level_relet_reuses_the_global_when_types_agree() {
+    let c = ok("let x = 1;\nlet x = x + 1;\nfn f() { return x; }\n");
+    assert_eq!(c.globals.len(), 1);
+    assert_eq!(c.functions[0].ret, Type::Int);
+}
+
+#[test]
+fn len_of_nil_is_left_to_runtime() {
+    ok("print(len(nil));\n");
+}
+
+#[test]
+fn binding_types_cover_params_lets_and_for_vars() {
+    let src = "fn f(a) { let b = a * 2; for i in 0..b { print(i); } return b; }\nprint(f(1));\n";
+    let c = ok(src);
+    let file = c.program.modules[0].ast.file;
+    let at = |needle: &str| {
+        let start = src.find(needle).unwrap();
+        tern_diag::Span::new(file, start, start + 1)
+    };
+    assert_eq!(c.binding_types.get(&at("a)")), Some(&Type::Int));
+    assert_eq!(c.binding_types.get(&at("b =")), Some(&Type::Int));
+    assert_eq!(c.binding_types.get(&at("i in")), Some(&Type::Int));
+}

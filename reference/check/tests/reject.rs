@@ -338,3 +338,19 @@ fn errors_across_modules_are_sorted_by_file() {
     assert_eq!(es.len(), 2, "{es:?}");
     assert!(es[0].contains("main.tern") && es[1].contains("m.tern"), "{es:?}");
 }
+
+#[test]
+fn top_level_relet_with_another_type() {
+    one("let x = 1;\nlet x = \"s\";\n", "E0202", "type", 2, 9);
+}
+
+#[test]
+fn method_call_on_a_value() {
+    one("let a = [1];\na.push(2);\n", "E0204", "type", 2, 3);
+}
+
+#[test]
+fn module_alias_as_value() {
+    let es = errs_files(&[("main.tern", "import \"m.tern\" as m;\nprint(m);\n"), ("m.tern", "let x = 1;\n")]);
+    assert!(es[0].starts_with("E0208 type 2:7"), "{es:?}");
+}
