@@ -4,6 +4,35 @@
 //! their phase model these errors surface at runtime, when executed.
 //!
 //! PUBLIC INTERFACE (consumed by tern-aot): keep these types stable.
+//!
+//! How it works (one pass per concern, in `check`):
+//! 1. `collect`: structs, then field types; functions (hoisted; unannotated
+//!    parameters and returns get fresh type variables); module globals
+//!    (every outermost `let`) and top-level import aliases.
+//! 2. `walk`: every function body and every top-level statement, in source
+//!    order, with block scopes. Expressions get type variables unified
+//!    eagerly (`infer`: union-find with an occurs check); errors are
+//!    reported at the operator / callee name / field name / argument, and
+//!    the offending expression becomes an error type that unifies with
+//!    anything, so one mistake gives one diagnostic.
+//! 3. `solve`: overloaded operators and builtins (`+` on int/float/str,
+//!    `<`, unary `-`, `len`, `int`, `float`) and field accesses on a type
+//!    not yet known were deferred; they are re-tried to a fixed point, then
+//!    a field access still on an unknown type picks the only struct (in its
+//!    module, else in the program) with that field, and so on. What is
+//!    still unresolved is E0206 with a hint naming what to annotate.
+//! 4. `finish`: every type variable becomes a concrete [`Type`]; unknowns
+//!    that nothing constrained become `nil`.
+//!
+//! Decisions this crate made where decisions.md is silent are listed in
+//! /work/decisions-log.md (lines starting `tern-check`): a re-`let` of a
+//! global keeps its type, assignment keeps a variable's type (E0202),
+//! top-level aliases are visible in function bodies, unconstrained types
+//! default to nil, and the codes used for `for` bounds, `!`, method-like
+//! calls and aliases used as values.
+//!
+//! Known gaps: two functions (or structs) with the same name in one file
+//! are not reported; the first declaration wins for name resolution.
 
 mod builtins;
 mod checker;
