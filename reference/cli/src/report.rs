@@ -32,3 +32,14 @@ pub fn missing(what: &str) -> i32 {
     eprintln!("tern: {what} is not available in this build of tern yet");
     tern_diag::EXIT_USAGE
 }
+
+/// Reads and compiles the entry file to bytecode, printing any diagnostic.
+pub fn compile_entry(file: &Path, format: Format) -> Result<tern_bytecode::Program, i32> {
+    let text = read_entry(file)?;
+    let path = tern_syntax::loader::normalize(file);
+    tern_bytecode::compile_source(&path, &text).map(|(p, _)| p).map_err(|d| {
+        let mut sources = SourceMap::new();
+        sources.add(path.clone(), text.clone());
+        diagnostics(&[d], &sources, format)
+    })
+}
