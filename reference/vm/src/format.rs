@@ -1,0 +1,204 @@
+//! Printing values exactly as the language specifies: floats like Python's
+//! `repr`, `fixed` like C's `%.*f`, strings quoted only inside containers.
+
+use crate::value::Value;
+
+/// Nesting deeper than this prints `...` (also stops cyclic structures).
+pub const MAX_PRINT_DEPTH: usize = 16;
+
+/// `print`/`str` text of a value.
+pub fn format_value(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, 0, false);
+    out
+}
+
+pub fn write_value(out: &mut String, v: &Value, depth: usize, quoted: bool) {
+    match v {
+        Value::Nil | Value::Undef => out.push_str("nil"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::Str(s) => {
+            if quoted {
+                out.push('"');
+                for c in s.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        '\n' => out.push_str("\\n"),
+                        '\t' => out.push_str("\\t"),
+                        '\r' => out.push_str("\\r"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            } else {
+                out.push_str(s);
+            }
+        }
+        Value::Array(a) => {
+            if depth >= MAX_PRINT_DEPTH {
+                out.push_str("...");
+                return;
+            }
+            out.push('[');
+            for (i, x) in a.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, x, depth + 1, true);
+            }
+            out.push(']');
+        }
+        Value::Record(r) => {
+            if depth >= MAX_PRINT_DEPTH {
+                out.push_str("...");
+                return;
+            }
+            out.push_str(&r.shape.name);
+            out.push_str(" {");
+            let fields = r.fields.borrow();
+            for (i, (name, x)) in r.shape.fields.iter().zip(fields.iter()).enumerate() {
+                out.push_str(if i > 0 { ", " } else { " " });
+                out.push_str(name);
+                out.push_str(": ");
+                write_value(out, x, depth + 1, true);
+            }
+            out.push_str(if fields.is_empty() { "}" } else { " }" });
+        }
+        Value::Module(m) => {
+            use std::fmt::Write;
+            let _ = write!(out, "<module #{m}>");
+        }
+    }
+}
+
+/// Python's `repr(float)`: shortest round-trip digits; positional when
+/// -4 <= exponent < 16, else `d.ddde+XX`.
+pub fn format_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e-5".
+    let sci = format!("{x:e}");
+    let (mant, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    let neg = mant.starts_with('-');
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if (-4..16).contains(&exp) {
+        if exp >= 0 {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.abs()));
+    }
+    out
+}
+
+/// C's `printf("%.*f", digits, x)` (digits already checked to be 0..=20).
+pub fn fixed(x: f64, digits: usize) -> String {
+    if x.is_nan() {
+        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Rust rounds the exact binary value half-to-even, as glibc does.
+    format!("{x:.digits$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_like_python_repr() {
+        let cases: &[(f64, &str)] = &[
+            (1e16, "1e+16"),
+            (0.1, "0.1"),
+            (25.0, "25.0"),
+            (1e-05, "1e-05"),
+            (123456789012345.6, "123456789012345.6"),
+            (1234567890123456.7, "1234567890123456.8"),
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (-0.0, "-0.0"),
+            (0.0001, "0.0001"),
+            (1.5e-7, "1.5e-07"),
+            (1e100, "1e+100"),
+            (-2.5, "-2.5"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (9007199254740993.0, "9007199254740992.0"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (100.0, "100.0"),
+            (0.30000000000000004, "0.30000000000000004"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(format_float(*x), *want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn fixed_matches_c_printf() {
+        assert_eq!(fixed(-0.169075164, 9), "-0.169075164");
+        assert_eq!(fixed(0.125, 2), "0.12");
+        assert_eq!(fixed(0.375, 2), "0.38");
+        assert_eq!(fixed(2.5, 0), "2");
+        assert_eq!(fixed(3.5, 0), "4");
+        assert_eq!(fixed(1.005, 2), "1.00");
+        assert_eq!(fixed(-0.0, 1), "-0.0");
+        assert_eq!(fixed(1e20, 2), "100000000000000000000.00");
+        assert_eq!(fixed(f64::INFINITY, 3), "inf");
+        assert_eq!(fixed(f64::NAN, 3), "nan");
+        assert_eq!(fixed(0.1, 20), "0.10000000000000000555");
+    }
+
+    #[test]
+    fn containers_quote_strings_and_limit_depth() {
+        let v = Value::array(vec![Value::Int(1), Value::str("a\"b\n"), Value::Float(2.0), Value::Nil]);
+        assert_eq!(format_value(&v), "[1, \"a\\\"b\\n\", 2.0, nil]");
+        let mut deep = Value::array(vec![]);
+        for _ in 0..20 {
+            deep = Value::array(vec![deep]);
+        }
+        let s = format_value(&deep);
+        assert!(s.ends_with("[...]]]]]]]]]]]]]]]]"), "{s}");
+        assert_eq!(s.matches('[').count(), 16);
+    }
+}

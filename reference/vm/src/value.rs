@@ -1,0 +1,119 @@
+//! Runtime values. Scalars live inline; strings, arrays and records are
+//! reference counted (see BYTECODE.md, "Memory model": cycles leak).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<str>),
+    Array(Rc<RefCell<Vec<Value>>>),
+    Record(Rc<Record>),
+    /// A loaded module (index into `Vm::modules`), the value of an import alias.
+    Module(u32),
+    /// A module global whose `let` has not run yet. Never escapes a global slot.
+    Undef,
+}
+
+/// A shallow annotation check, resolved for the VM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Check {
+    Int,
+    Float,
+    Bool,
+    Str,
+    Array,
+    /// Record of struct `index` of module `module`, or nil.
+    Struct { module: u32, index: u16, name: String },
+    Unknown(String),
+}
+
+/// What every record of one struct shares: its name and field layout.
+#[derive(Debug)]
+pub struct Shape {
+    pub name: String,
+    pub module: u32,
+    pub index: u16,
+    pub fields: Vec<String>,
+    pub checks: Vec<Check>,
+}
+
+impl Shape {
+    pub fn slot(&self, field: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f == field)
+    }
+}
+
+#[derive(Debug)]
+pub struct Record {
+    pub shape: Rc<Shape>,
+    pub fields: RefCell<Vec<Value>>,
+}
+
+/// One bit per value kind, for type feedback (`FnRt::feedback`).
+pub fn tag_bit(v: &Value) -> u8 {
+    match v {
+        Value::Int(_) => 1,
+        Value::Float(_) => 2,
+        Value::Bool(_) => 4,
+        Value::Str(_) => 8,
+        Value::Nil | Value::Undef => 16,
+        Value::Array(_) => 32,
+        Value::Record(_) => 64,
+        Value::Module(_) => 128,
+    }
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Rc::new(RefCell::new(items)))
+    }
+
+    /// The type name used in error messages.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil | Value::Undef => "nil".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) => "int".into(),
+            Value::Float(_) => "float".into(),
+            Value::Str(_) => "str".into(),
+            Value::Array(_) => "array".into(),
+            Value::Record(r) => r.shape.name.clone(),
+            Value::Module(_) => "module".into(),
+        }
+    }
+
+    /// Does this value pass a shallow annotation check?
+    pub fn fits(&self, check: &Check) -> bool {
+        match (check, self) {
+            (Check::Int, Value::Int(_)) | (Check::Float, Value::Float(_)) | (Check::Bool, Value::Bool(_)) | (Check::Str, Value::Str(_)) => true,
+            (Check::Array, Value::Array(_) | Value::Nil) => true,
+            (Check::Struct { .. }, Value::Nil) => true,
+            (Check::Struct { module, index, .. }, Value::Record(r)) => r.shape.module == *module && r.shape.index == *index,
+            _ => false,
+        }
+    }
+}
+
+impl Check {
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Int => "int".into(),
+            Check::Float => "float".into(),
+            Check::Bool => "bool".into(),
+            Check::Str => "str".into(),
+            Check::Array => "an array".into(),
+            Check::Struct { name, .. } => name.clone(),
+            Check::Unknown(n) => n.clone(),
+        }
+    }
+}
