@@ -112,3 +112,19 @@ fn some_generated_programs_parse_and_check() {
     assert!(parsed > 200, "only {parsed} of 300 generated programs parsed");
     assert!(passed > 0, "no generated program type-checked");
 }
+
+#[test]
+fn deepest_legal_nesting_checks() {
+    // Just under the parser's depth limit, in every nesting form.
+    let n = 45;
+    let arr = format!("let a = {}1{};\nprint(a);\n", "[".repeat(n), "]".repeat(n));
+    let parens = format!("let b = {}1{};\nprint(b + 1);\n", "(".repeat(n), ")".repeat(n));
+    let neg = format!("let c = {}1;\nprint(c);\n", "-".repeat(n));
+    let blocks = format!("fn f(x) {{ {} return x; {} return 0; }}\nprint(f(1));\n", "if x > 0 { ".repeat(n / 2), "}".repeat(n / 2));
+    let ty = format!("let d: {}int{} = nil;\nprint(d);\n", "[".repeat(n), "]".repeat(n));
+    for src in [arr, parens, neg, blocks, ty] {
+        let ast = tern_syntax::parse(FileId(0), &src).unwrap_or_else(|d| panic!("{}: {src}", d.message));
+        let program = Program { modules: vec![LoadedModule { path: "main.tern".into(), ast }], by_path: [("main.tern".to_string(), 0)].into() };
+        assert!(tern_check::check(program).is_ok(), "{src}");
+    }
+}
