@@ -331,15 +331,15 @@ int64_t tern_clock(void) {
 /* ---------- runtime errors ---------- */
 
 typedef struct {
-    char func[256], file[1024], message[512], source[2048];
-    int line, col, width;
+    char func[256], file[1024], message[512];
+    int line, col;
 } Site;
 
 /* Copies tab-separated field i of a site line into out. */
-static void site_field(const char *line, int i, char *out, size_t cap, int rest) {
+static void site_field(const char *line, int i, char *out, size_t cap) {
     for (int k = 0; k < i; k++) line = strchr(line, '\t') + 1;
     size_t n = 0;
-    while (line[n] && line[n] != '\n' && (rest || line[n] != '\t')) n++;
+    while (line[n] && line[n] != '\n' && line[n] != '\t') n++;
     if (n >= cap) n = cap - 1;
     memcpy(out, line, n);
     out[n] = 0;
@@ -352,13 +352,11 @@ static void load_site(int32_t id, Site *s) {
         if (p) p++;
     }
     char num[32];
-    site_field(p, 0, s->func, sizeof s->func, 0);
-    site_field(p, 1, s->file, sizeof s->file, 0);
-    site_field(p, 2, num, sizeof num, 0); s->line = atoi(num);
-    site_field(p, 3, num, sizeof num, 0); s->col = atoi(num);
-    site_field(p, 4, num, sizeof num, 0); s->width = atoi(num);
-    site_field(p, 5, s->message, sizeof s->message, 0);
-    site_field(p, 6, s->source, sizeof s->source, 1);
+    site_field(p, 0, s->func, sizeof s->func);
+    site_field(p, 1, s->file, sizeof s->file);
+    site_field(p, 2, num, sizeof num); s->line = atoi(num);
+    site_field(p, 3, num, sizeof num); s->col = atoi(num);
+    site_field(p, 4, s->message, sizeof s->message);
 }
 
 static const char *kind_of(int code) {
@@ -391,12 +389,6 @@ static void json_str(FILE *f, const char *s) {
         }
     }
     fputc('"', f);
-}
-
-static int digits10(int n) {
-    int d = 1;
-    while (n >= 10) { n /= 10; d++; }
-    return d;
 }
 
 void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
@@ -446,15 +438,7 @@ void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
         fputs("]}\n", stderr);
     } else {
         fprintf(stderr, "error[E%04d]: runtime %s at %s:%d:%d: %s\n", code, kind, s.file, s.line, s.col, message);
-        if (s.line) {
-            int w = digits10(s.line);
-            fprintf(stderr, "%*s┌─ %s:%d:%d\n", w + 1, "", s.file, s.line, s.col);
-            fprintf(stderr, "%*s│\n", w + 1, "");
-            fprintf(stderr, "%d │ %s\n", s.line, s.source);
-            fprintf(stderr, "%*s│ %*s", w + 1, "", s.col - 1, "");
-            for (int i = 0; i < (s.width > 0 ? s.width : 1); i++) fputc('^', stderr);
-            fprintf(stderr, " %s\n", kind);
-        }
+        /* No snippet: the executable carries positions, not source (LANGUAGE.md 13.2). */
         for (int64_t k = depth; k >= 0; k--) {
             Site f;
             if (k == depth) f = s;

@@ -36,7 +36,7 @@ typedef struct TernRec {
 extern void tern_main(void);
 extern int64_t tern_depth;       /* active Tern frames */
 extern int32_t tern_stack[];     /* call-site id of each active frame */
-extern const char tern_sites[];  /* one line per site: func\tfile\tline\tcol\twidth\tmessage\tsource line */
+extern const char tern_sites[];  /* one line per site: func\tfile\tline\tcol\tmessage */
 extern const char tern_structs[];/* one line per struct: Name\tfield\tdesc\tfield\tdesc... */
 
 #define TERN_MAX_DEPTH 10000

@@ -2,7 +2,7 @@
 //! Cranelift IR. Ints, floats and bools stay unboxed in SSA variables;
 //! checks (div-zero, nil, bounds, call depth) are inline with cold error blocks.
 
-use super::{ProgramEmitter, MAX_DEPTH};
+use super::ProgramEmitter;
 use crate::layout::{clif_type, ARR_DATA, ARR_LEN, REC_FIELDS};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, Block, BlockArg, FuncRef, GlobalValue, InstBuilder, MemFlagsData, TrapCode, Value};
@@ -58,7 +58,7 @@ pub fn lower_init(em: &mut ProgramEmitter, fbc: &mut FunctionBuilderContext, m: 
         fx.b.ins().store(MemFlagsData::trusted(), one, flags, m as i32);
         for item in &checked.program.modules[m].ast.items {
             if let Item::Stmt(s) = item {
-                fx.stmt(s);
+                fx.top_stmt(s);
             }
         }
         fx.finish();
@@ -242,20 +242,9 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         self.b.ins().store(MemFlagsData::trusted(), slot, addr, offset);
     }
 
-    /// The `[`..`]` part of an index expression, where its errors point.
+    /// Index errors point right after the indexed expression (where `[` stands).
     fn bracket_span(&self, obj: &Expr, whole: Span) -> Span {
-        let text = self.em.sources.text(whole.file);
-        let from = obj.span.end as usize;
-        let start = text.get(from..whole.end as usize).and_then(|s| s.find('[')).map_or(from, |i| from + i);
-        Span::new(whole.file, start, whole.end as usize)
-    }
-
-    /// The `.name` part of a field expression.
-    fn dot_span(&self, obj: &Expr, field: &Ident) -> Span {
-        let text = self.em.sources.text(field.span.file);
-        let from = obj.span.end as usize;
-        let start = text.get(from..field.span.start as usize).and_then(|s| s.find('.')).map_or(field.span.start as usize, |i| from + i);
-        Span::new(field.span.file, start, field.span.end as usize)
+        Span { file: whole.file, start: obj.span.end, end: obj.span.end + 1 }
     }
 
     // ---------- statements ----------
@@ -266,17 +255,28 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         }
     }
 
+    /// An outermost statement of a module: its `let`s (re)initialise the
+    /// module's one global of that name.
+    fn top_stmt(&mut self, s: &Stmt) {
+        if let StmtKind::Let { name, init, .. } = &s.kind {
+            let global = self.em.checked.globals.iter().position(|g| g.module == self.module && g.name == name.name);
+            if let Some(g) = global {
+                let v = self.expr(init);
+                let ty = self.em.checked.globals[g].ty.clone();
+                let v = self.fit(v, clif_type(&ty));
+                self.write_global(g, v, &ty);
+                return;
+            }
+        }
+        self.stmt(s);
+    }
+
     fn stmt(&mut self, s: &Stmt) {
         match &s.kind {
             StmtKind::Let { name, init, .. } => {
                 let v = self.expr(init);
-                let ty = self.ty(init);
-                if let Some(&g) = self.em.global_of_let.get(&name.span) {
-                    self.write_global(g, v, &ty);
-                } else {
-                    let var = self.declare_local(name.span);
-                    self.def_local(var, v);
-                }
+                let var = self.declare_local(name.span);
+                self.def_local(var, v);
             }
             StmtKind::Import { path, path_span, .. } => self.import(path, *path_span),
             StmtKind::If { cond, then, els } => {
@@ -441,7 +441,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let v = self.expr(value);
                 let ty = self.ty(value);
                 let Some(slot) = self.field_slot(obj, field) else { return };
-                let span = self.dot_span(obj, field);
+                let span = field.span;
                 self.nil_check(r, span, &format!("cannot assign field `{}` of nil", field.name));
                 self.store_slot(v, &ty, r, REC_FIELDS + 8 * slot as i32);
             }
@@ -471,7 +471,12 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         self.b.switch_to_block(run);
         let init = self.em.init_ids[m];
         let site = self.site(span, "maximum call depth exceeded");
+        let limit_addr = self.data_addr(self.em.limit);
+        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), limit_addr, 0);
+        let raised = self.b.ins().iadd_imm_s(limit, 1);
+        self.b.ins().store(MemFlagsData::trusted(), raised, limit_addr, 0);
         self.call_tern(init, &[], site);
+        self.b.ins().store(MemFlagsData::trusted(), limit, limit_addr, 0);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
     }
@@ -508,7 +513,11 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     fn call_tern(&mut self, id: FuncId, args: &[Value], site: i32) -> Option<Value> {
         let depth_addr = self.data_addr(self.em.depth);
         let depth = self.b.ins().load(types::I64, MemFlagsData::trusted(), depth_addr, 0);
-        let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, depth, MAX_DEPTH);
+        // Module top-level frames are on the stack (for traces) but do not count
+        // toward the limit: `tern_limit` is raised while one runs.
+        let limit_addr = self.data_addr(self.em.limit);
+        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), limit_addr, 0);
+        let too_deep = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, depth, limit);
         self.error_if(too_deep, 1001, site, None, None);
         let stack = self.data_addr(self.em.stack);
         let offset = self.b.ins().ishl_imm_s(depth, 2);
@@ -654,7 +663,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 }
                 let r = self.expr(obj);
                 let Some(slot) = self.field_slot(obj, field) else { return self.b.ins().iconst(types::I64, 0) };
-                let span = self.dot_span(obj, field);
+                let span = field.span;
                 self.nil_check(r, span, &format!("cannot read field `{}` of nil", field.name));
                 let ty = self.ty(e);
                 self.load_slot(&ty, r, REC_FIELDS + 8 * slot as i32)
@@ -757,11 +766,9 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
             (BinOp::Mul, Type::Float) => self.b.ins().fmul(l, r),
             (BinOp::Div, Type::Float) => self.b.ins().fdiv(l, r),
             (BinOp::Rem, Type::Float) => {
-                // Tern floats have no `%` after checking; keep IEEE fmod-like semantics anyway.
-                let q = self.b.ins().fdiv(l, r);
-                let t = self.b.ins().trunc(q);
-                let m = self.b.ins().fmul(t, r);
-                self.b.ins().fsub(l, m)
+                // C fmod: exact, sign of the dividend.
+                let v = self.call_rt("fmod", &[l, r]);
+                v.unwrap_or_else(|| self.b.ins().f64const(0.0))
             }
             (BinOp::Add, Type::Str) => self.call_rt1("tern_str_concat", &[l, r]),
             (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _) => self.compare(op, &lt, l, r),

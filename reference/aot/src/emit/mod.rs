@@ -15,7 +15,7 @@ use cranelift_module::{default_libcall_names, DataDescription, DataId, FuncId, L
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use std::collections::HashMap;
 use tern_check::Checked;
-use tern_diag::{SourceMap, Span};
+use tern_diag::SourceMap;
 use tern_syntax::ast::Item;
 
 pub use sites::Sites;
@@ -44,6 +44,7 @@ const RUNTIME: &[(&str, &[types::Type], &[types::Type])] = &[
     ("tern_fixed", &[types::F64, types::I64, types::I32], &[types::I64]),
     ("tern_clock", &[], &[types::I64]),
     ("tern_error", &[types::I32, types::I32, types::I64, types::I64], &[]),
+    ("fmod", &[types::F64, types::F64], &[types::F64]),
 ];
 
 /// Everything function lowering needs from the program as a whole.
@@ -55,12 +56,11 @@ pub struct ProgramEmitter<'a> {
     pub init_ids: Vec<FuncId>,
     pub runtime: HashMap<&'static str, FuncId>,
     pub depth: DataId,
+    pub limit: DataId,
     pub stack: DataId,
     pub globals: DataId,
     pub global_flags: DataId,
     pub module_flags: DataId,
-    /// Span of a top-level `let` name -> global index.
-    pub global_of_let: HashMap<Span, usize>,
     strings: HashMap<String, DataId>,
     descriptors: HashMap<String, DataId>,
     pub sites: Sites,
@@ -118,15 +118,18 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
         Ok(id)
     };
     let depth = zeroed(&mut module, "tern_depth", 8, true)?;
+    let limit = {
+        let id = module.declare_data("tern_limit", Linkage::Local, true, false).map_err(err)?;
+        let mut d = DataDescription::new();
+        d.define(MAX_DEPTH.to_le_bytes().to_vec().into_boxed_slice());
+        d.set_align(8);
+        module.define_data(id, &d).map_err(err)?;
+        id
+    };
     let stack = zeroed(&mut module, "tern_stack", 4 * (MAX_DEPTH as usize + 2), true)?;
     let globals = zeroed(&mut module, "tern_globals", 8 * checked.globals.len(), false)?;
     let global_flags = zeroed(&mut module, "tern_global_ready", checked.globals.len(), false)?;
     let module_flags = zeroed(&mut module, "tern_module_started", checked.program.modules.len(), false)?;
-
-    let mut global_of_let = HashMap::new();
-    for (i, g) in checked.globals.iter().enumerate() {
-        global_of_let.insert(g.span, i);
-    }
 
     let mut em = ProgramEmitter {
         checked,
@@ -136,11 +139,11 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
         init_ids,
         runtime,
         depth,
+        limit,
         stack,
         globals,
         global_flags,
         module_flags,
-        global_of_let,
         strings: HashMap::new(),
         descriptors: HashMap::new(),
         sites: Sites::default(),

@@ -1,5 +1,5 @@
 //! Tables the runtime reads only when something goes wrong or is printed:
-//! error sites (function, position, message, source line) and struct layouts.
+//! error and call sites (frame name, position, message) and struct layouts.
 //! Both are plain text so the runtime can parse them without relocations.
 
 use crate::layout::descriptor;
@@ -13,24 +13,12 @@ pub struct Sites {
 }
 
 impl Sites {
-    /// Registers a place where a runtime error can surface or a call can be
-    /// on the stack; returns its id (the runtime's index into `tern_sites`).
+    /// Registers a place where a runtime error can surface or a call waits;
+    /// returns its id (the runtime's line index into `tern_sites`).
     pub fn add(&mut self, sources: &SourceMap, frame: &str, span: Span, message: &str) -> i32 {
         let (line, col) = sources.line_col(span.file, span.start);
-        let text = sources.text(span.file);
-        let start = (span.start as usize).min(text.len());
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let end = (span.end as usize).clamp(start, line_end);
-        let width = text.get(start..end).map_or(1, |s| s.chars().count().max(1));
-        let source_line = text[line_start..line_end].trim_end();
         let clean = |s: &str| s.replace(['\t', '\n'], " ");
-        self.text.push_str(&format!(
-            "{}\t{}\t{line}\t{col}\t{width}\t{}\t{source_line}\n",
-            clean(frame),
-            clean(sources.name(span.file)),
-            clean(message)
-        ));
+        self.text.push_str(&format!("{}\t{}\t{line}\t{col}\t{}\n", clean(frame), clean(sources.name(span.file)), clean(message)));
         self.count += 1;
         self.count - 1
     }
