@@ -211,6 +211,9 @@ fn run(
     }
     let (jobs, course, engine, ws) = if let Some(dir) = Workspace::find(&probe) {
         let ws = Workspace::open(&dir)?;
+        if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+            return Err(GradeError::new(format!("{} does not exist", missing.display())).hint("pass exercise directories of this workspace"));
+        }
         let spec = engine.or_else(|| ws.file.engine.clone());
         let engine = spec.map(|s| Engine::resolve(&s, if s.starts_with("reference:") { &cwd } else { &dir })).transpose()?;
         (ws.jobs(&paths), Some(ws.course.clone()), engine, Some(ws))

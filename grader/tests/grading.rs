@@ -1,0 +1,364 @@
+//! End-to-end grading against fake engines (tests/fixtures/engines): no test
+//! here needs the reference `tern` engines.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tern_grader::collect;
+use tern_grader::grade::{self, GradeOptions, Source};
+use tern_grader::manifest::Engine;
+use tern_grader::result::{CheckResult, ExerciseResult, Status};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn engine(name: &str) -> Engine {
+    Engine::load(&fixtures().join("engines").join(name)).unwrap()
+}
+
+fn opts() -> GradeOptions {
+    GradeOptions { perf: false, ..GradeOptions::default() }
+}
+
+fn grade(paths: &[PathBuf], engine: Option<&Engine>, opts: &GradeOptions) -> Vec<ExerciseResult> {
+    let (jobs, _) = collect::jobs_for_paths(paths, &Source::Solution).unwrap();
+    grade::grade_all(&jobs, engine, opts)
+}
+
+fn ex<'a>(rs: &'a [ExerciseResult], id: &str) -> &'a ExerciseResult {
+    rs.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+fn check<'a>(r: &'a ExerciseResult, name: &str) -> &'a CheckResult {
+    r.checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no check {name} in {:#?}", r.checks))
+}
+
+fn grader(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_grader")).args(args).current_dir(cwd).env_remove("GITHUB_ACTIONS").output().unwrap();
+    let (o, e) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert!(!e.contains("panicked"), "grader panicked: {e}");
+    (out.status.code().unwrap_or(-1), o, e)
+}
+
+#[test]
+fn every_check_kind_passes_on_a_conforming_engine() {
+    let rs = grade(&[fixtures().join("course/01-basics")], Some(&engine("interp.yaml")), &opts());
+    for r in &rs {
+        assert_eq!(r.status, Status::Pass, "{r:#?}");
+        assert_eq!(r.earned, r.points as f64);
+    }
+    let div = ex(&rs, "div");
+    for name in ["interp: exit", "interp: error", "interp: stdout_before_error"] {
+        assert_eq!(check(div, name).status, Status::Pass);
+    }
+    assert_eq!(check(ex(&rs, "hello"), "interp: stdout").status, Status::Pass);
+    // Snapshot-backed stdout, exit and error.
+    let snap = ex(&rs, "snap");
+    assert_eq!(snap.checks.len(), 3);
+    assert_eq!(ex(&rs, "div").points, 20, "points come from level.yaml");
+}
+
+#[test]
+fn every_check_kind_fails_on_a_silent_engine_with_explanations() {
+    let rs = grade(&[fixtures().join("course/01-basics")], Some(&engine("silent.yaml")), &opts());
+    let hello = ex(&rs, "hello");
+    let c = check(hello, "interp: stdout");
+    assert_eq!(c.status, Status::Fail);
+    assert_eq!(c.message, "the engine printed nothing");
+    assert_eq!(c.detail.as_deref(), Some("-hello\n"));
+    assert_eq!(check(hello, "interp: exit").status, Status::Pass);
+    assert_eq!(hello.earned, 5.0, "partial credit: one of two checks");
+    let div = ex(&rs, "div");
+    assert!(check(div, "interp: exit").message.contains("expected exit 70 (failed while running), got exit 0"));
+    assert!(check(div, "interp: error").message.contains("no diagnostic header"));
+    assert_eq!(check(div, "interp: stdout_before_error").status, Status::Fail);
+    assert_eq!(div.earned, 0.0);
+    let snap = ex(&rs, "snap");
+    assert!(check(snap, "interp: stdout").message.contains("from the snapshot"));
+    assert_eq!(check(snap, "interp: exit").status, Status::Fail);
+}
+
+#[test]
+fn phases_differ_per_engine_kind() {
+    let p = [fixtures().join("course/01-basics/phases.yaml")];
+    for (manifest, prefix) in [("jit.yaml", "jit"), ("aot.yaml", "aot[x86_64]")] {
+        let rs = grade(&p, Some(&engine(manifest)), &opts());
+        assert_eq!(rs[0].status, Status::Pass, "{:#?}", rs[0]);
+        assert!(check(&rs[0], &format!("{prefix}: error")).message.contains(if prefix == "jit" { "runtime type" } else { "build type" }));
+    }
+}
+
+#[test]
+fn missing_qemu_is_a_visible_skip_not_a_failure() {
+    let mut o = opts();
+    let empty = tempfile::tempdir().unwrap();
+    o.run.tool_path = Some(empty.path().display().to_string());
+    let rs = grade(&[fixtures().join("course/01-basics/hello.yaml")], Some(&engine("aot-cross.yaml")), &o);
+    let r = &rs[0];
+    assert_eq!(check(r, "aot[x86_64]: stdout").status, Status::Pass);
+    let c = check(r, "aot[aarch64]: stdout");
+    assert_eq!(c.status, Status::Skipped);
+    assert_eq!(c.message, "skipped: qemu-aarch64 not installed (apt-get install qemu-user)");
+    assert_eq!(r.status, Status::Pass, "skips neither earn nor cost");
+    assert_eq!(r.earned, 10.0);
+}
+
+#[test]
+fn timeout_crash_and_flood_get_their_own_status() {
+    let bad = fixtures().join("bad");
+    let rs = grade(&[bad.join("timeout.yaml"), bad.join("crash.yaml"), bad.join("flood.yaml")], Some(&engine("interp.yaml")), &opts());
+    let t = check(ex(&rs, "timeout"), "interp: stdout");
+    assert_eq!(t.status, Status::Timeout);
+    assert!(t.message.contains("timed out"));
+    let c = check(ex(&rs, "crash"), "interp: exit");
+    assert_eq!(c.status, Status::Crash);
+    assert!(c.message.contains("SIGSEGV"), "{}", c.message);
+    let f = check(ex(&rs, "flood"), "interp: stdout");
+    assert_eq!(f.status, Status::OutputCap);
+    assert!(f.message.contains("output cap"));
+    for id in ["timeout", "crash", "flood"] {
+        assert_eq!(ex(&rs, id).earned, 0.0);
+    }
+}
+
+#[test]
+fn missing_binary_and_unbuilt_engine_are_errors() {
+    let p = [fixtures().join("course/01-basics/hello.yaml")];
+    let rs = grade(&p, Some(&engine("missing-binary.yaml")), &opts());
+    let c = check(&rs[0], "interp: stdout");
+    assert_eq!(c.status, Status::Error);
+    assert!(c.message.contains("`no-such-engine-binary-anywhere` not found"), "{}", c.message);
+    let rs = grade(&p, Some(&engine("exit2.yaml")), &opts());
+    let c = check(&rs[0], "jit: stdout");
+    assert_eq!(c.status, Status::Error);
+    assert!(c.message.contains("exited 2") && c.message.contains("not available in this build"), "{}", c.message);
+}
+
+#[test]
+fn malformed_manifest_and_exercise_name_file_line_and_column() {
+    let f = fixtures();
+    let (code, _, err) = grader(&["run", "course/01-basics/hello.yaml", "--engine", "engines/malformed.yaml"], &f);
+    assert_eq!(code, 2);
+    assert!(err.contains("engines/malformed.yaml:4:1: error: unknown field `command`"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    let (code, _, err) = grader(&["run", "bad/malformed.yaml", "--engine", "engines/interp.yaml"], &f);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad/malformed.yaml:8:5: error: expect.all: unknown field `exitcode`"), "{err}");
+    let (code, _, err) = grader(&["run", "nowhere.yaml"], &f);
+    assert_eq!(code, 2);
+    assert!(err.contains("nowhere.yaml does not exist"), "{err}");
+}
+
+#[test]
+fn junit_output_parses_back() {
+    let (code, out, _) = grader(&["run", "course/01-basics", "--engine", "engines/silent.yaml", "--format", "junit"], &fixtures());
+    assert_eq!(code, 1);
+    let doc = roxmltree::Document::parse(&out).expect("valid XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
+    assert_eq!(suites.len(), 4);
+    let hello = suites.iter().find(|s| s.attribute("name") == Some("01-basics/hello")).unwrap();
+    let cases: Vec<_> = hello.children().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), 2);
+    let stdout = cases.iter().find(|c| c.attribute("name") == Some("interp: stdout")).unwrap();
+    let failure = stdout.children().find(|n| n.has_tag_name("failure")).expect("failure element");
+    assert_eq!(failure.attribute("message"), Some("the engine printed nothing"));
+    let exit = cases.iter().find(|c| c.attribute("name") == Some("interp: exit")).unwrap();
+    assert!(exit.children().all(|n| !n.has_tag_name("failure")));
+    assert_eq!(hello.attribute("failures"), Some("1"));
+}
+
+#[test]
+fn json_output_and_github_annotations() {
+    let (code, out, _) = grader(&["run", "course/01-basics/hello.yaml", "--engine", "engines/silent.yaml", "--format", "json"], &fixtures());
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["points"]["earned"], 5.0);
+    assert_eq!(v["exercises"][0]["checks"][0]["status"], "fail");
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["run", "course/01-basics/hello.yaml", "--engine", "engines/silent.yaml"])
+        .current_dir(fixtures())
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("::error ")).expect("annotation");
+    assert!(line.contains("hello.yaml,line=8,"), "{line}");
+    assert!(line.contains("::interp: stdout [fail] the engine printed nothing"), "{line}");
+}
+
+#[test]
+fn python_engine_gets_its_exact_partial_score() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises/examples/py-engine");
+    let py = Engine::load(&dir.join("engine.yaml")).unwrap();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.join("exercises")).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    let rs = grade(&paths, Some(&py), &opts());
+    let earned: f64 = rs.iter().map(|r| r.earned).sum();
+    let total: u32 = rs.iter().map(|r| r.points).sum();
+    assert_eq!((earned, total), (60.0, 80));
+    let mut failing: Vec<&str> = rs.iter().filter(|r| r.status != Status::Pass).map(|r| r.id.as_str()).collect();
+    failing.sort();
+    assert_eq!(failing, ["functions", "structs"]);
+    for id in ["functions", "structs"] {
+        let r = ex(&rs, id);
+        assert_eq!(check(r, "interp: stdout").status, Status::Fail);
+        let exit = check(r, "interp: exit");
+        assert!(exit.message.contains("got exit 65 (failed before running)"), "{}", exit.message);
+    }
+    // The CLI prints a readable report with the same score.
+    let (code, out, _) = grader(&["run", "exercises", "--engine", "engine.yaml"], &dir);
+    assert_eq!(code, 2, "a plain directory is not a course: {out}");
+    let mut args = vec!["run".to_string()];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    args.extend(["--engine".into(), "engine.yaml".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, _) = grader(&args, &dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("points: 60/80"), "{out}");
+    assert!(out.contains("FAIL       structs (engine) — 0/10 points"), "{out}");
+}
+
+#[test]
+fn engine_check_explains_conformance() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises/examples/py-engine");
+    let (code, out, _) = grader(&["engine-check", "engine.yaml"], &dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("speaks protocol 1"));
+    let (code, out, _) = grader(&["engine-check", "engines/silent.yaml"], &fixtures());
+    assert_eq!(code, 1);
+    assert!(out.contains("rule: a syntax error exits 65"), "{out}");
+    assert!(out.contains("does not follow the protocol"), "{out}");
+}
+
+#[test]
+fn quiz_answers_are_checked_against_observations() {
+    let rs = grade(&[fixtures().join("course/02-programs/quiz.yaml")], None, &opts());
+    let r = &rs[0];
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert_eq!(r.checks.len(), 5);
+}
+
+#[test]
+fn workspace_init_run_and_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let course = fixtures().join("course");
+    let (code, out, err) = grader(&["init", course.to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
+    assert_eq!(code, 0, "{out}{err}");
+    // Starters only: the hidden solution never reaches the student.
+    let starter = std::fs::read_to_string(ws.join("02-programs/sum/main.tern")).unwrap();
+    assert!(starter.contains("Print the sum"));
+    let all: Vec<String> = walk(&ws);
+    assert!(all.iter().all(|p| !p.contains("solution")), "{all:?}");
+    assert!(all.iter().all(|p| !std::fs::read_to_string(p).unwrap_or_default().contains("@all print 55")));
+    assert!(std::fs::read_to_string(ws.join("02-programs/quiz/answers.yaml")).unwrap().contains("phase-aot: ~"));
+
+    // Untouched workspace: the program and quiz fail, the engine exercises need an engine.
+    let (code, out, _) = grader(&["run", "--perf=off", "02-programs"], &ws);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL       02-programs/sum"), "{out}");
+
+    // The student solves the program and answers the quiz (one answer wrong).
+    std::fs::write(ws.join("02-programs/sum/main.tern"), "// @all print 55\nprint(55);\n").unwrap();
+    std::fs::write(ws.join("02-programs/quiz/answers.yaml"),
+        "phase-interp: runtime\nphase-aot: Runtime\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n").unwrap();
+    std::fs::write(ws.join("tern-course.yaml"), format!("course: {}\nengine: {}\n", course.display(), fixtures().join("engines/interp.yaml").display())).unwrap();
+    let (code, out, _) = grader(&["run"], &ws);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("PASS       02-programs/sum"), "{out}");
+    assert!(out.contains("FAIL       question phase-aot: your answer `Runtime` is not what reference:aot does"), "{out}");
+    assert!(out.contains("level 01-basics"), "{out}");
+
+    std::fs::write(ws.join("02-programs/quiz/answers.yaml"),
+        "phase-interp: runtime\nphase-aot: build\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n").unwrap();
+    let (code, out, _) = grader(&["run", "quiz"], &ws.join("02-programs"));
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = grader(&["status"], &ws.join("01-basics"));
+    assert_eq!(code, 0);
+    assert!(out.contains("XP: 150/150"), "{out}");
+    assert!(out.contains("level 02-programs — Programs and questions: 2/2 exercises, 30.00/30 points, 100/100 XP"), "{out}");
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p.display().to_string()) }
+    }
+    out
+}
+
+#[test]
+fn perf_ratios_point_the_right_way() {
+    let jit = engine("jit.yaml");
+    let mut o = opts();
+    o.perf = true;
+    let rs = grade(&[fixtures().join("perf")], Some(&jit), &o);
+    let wins = check(ex(&rs, "jit-wins"), "perf: jit at least 1.1x faster than interp");
+    assert_eq!(wins.status, Status::Pass, "{wins:#?}");
+    let detail = wins.detail.as_deref().unwrap();
+    assert!(detail.contains("median") && detail.contains("ratio interp/jit"), "{detail}");
+    let loses = check(ex(&rs, "jit-loses"), "perf: jit at least 1.1x faster than interp");
+    assert_eq!(loses.status, Status::Fail, "{loses:#?}");
+    // Same engine on both sides: well within 2x.
+    let within = check(ex(&rs, "jit-loses"), "perf: within 3x of reference");
+    assert_eq!(within.status, Status::Pass, "{within:#?}");
+
+    let rs = grade(&[fixtures().join("perf")], Some(&jit), &opts());
+    let off = &ex(&rs, "jit-wins");
+    assert!(off.checks.iter().any(|c| c.status == Status::Skipped && c.message.contains("--perf=off")));
+    assert!(off.notices.iter().any(|n| n.contains("--perf=off")));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() { copy_dir(&p, &dest) } else { std::fs::copy(&p, &dest).unwrap(); }
+    }
+}
+
+#[test]
+fn snapshots_bless_review_and_diff() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures(), tmp.path());
+    let snaps = tmp.path().join("course/01-basics/snapshots");
+    std::fs::remove_dir_all(&snaps).unwrap();
+    let (code, out, _) = grader(&["validate", "course"], tmp.path());
+    assert_eq!(code, 1);
+    assert!(out.contains("snapshot for `interp` is missing"), "{out}");
+    let (code, out, _) = grader(&["bless", "course"], tmp.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("wrote     course/01-basics/snapshots/snap__interp.snap"), "{out}");
+    let (_, out, _) = grader(&["bless", "course/01-basics/snap.yaml"], tmp.path());
+    assert!(out.contains("unchanged"), "{out}");
+
+    let snap = snaps.join("snap__interp.snap");
+    let text = std::fs::read_to_string(&snap).unwrap();
+    assert!(text.starts_with("---\nsource: snap.yaml\nexpression: fake-interp\n"), "{text}");
+    std::fs::write(&snap, text.replace("two", "three")).unwrap();
+    let (code, out, _) = grader(&["run", "course/01-basics/snap.yaml", "--engine", "engines/interp.yaml"], tmp.path());
+    assert_eq!(code, 1);
+    assert!(out.contains("output differs (- expected, + got) from the snapshot"), "{out}");
+    assert!(out.contains("| -three") && out.contains("| +two"), "{out}");
+    let (code, _, _) = grader(&["bless", "--review", "course/01-basics/snap.yaml"], tmp.path());
+    assert_eq!(code, 0);
+    assert!(snaps.join("snap__interp.snap.new").is_file());
+}
+
+#[test]
+fn validate_flags_a_starter_that_already_passes() {
+    let (code, out, _) = grader(&["validate", "course"], &fixtures());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("6 exercises checked, 0 problems"), "{out}");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures(), tmp.path());
+    let sum = tmp.path().join("course/02-programs/sum.yaml");
+    let text = std::fs::read_to_string(&sum).unwrap();
+    std::fs::write(&sum, text.replace("// Print the sum of 1..10 here.", "// @all print 55")).unwrap();
+    let (code, out, _) = grader(&["validate", "course"], tmp.path());
+    assert_eq!(code, 1);
+    assert!(out.contains("the starter already passes every check"), "{out}");
+}
