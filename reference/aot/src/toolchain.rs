@@ -76,3 +76,15 @@ fn cache_dir() -> PathBuf {
     }
     std::env::temp_dir().join("tern-cache")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_compiler_names_the_debian_packages() {
+        let err = run(Target::Aarch64, &mut Command::new("tern-no-such-compiler-xyz")).unwrap_err();
+        assert!(err.contains("gcc-aarch64-linux-gnu") && err.contains("libc6-dev-arm64-cross"), "{err}");
+        assert_eq!(err.lines().count(), 1);
+    }
+}
