@@ -31,23 +31,23 @@ impl Checker<'_> {
         match name {
             "int" | "float" | "len" => {
                 let class = if name == "len" { Class::StrOrArray } else { Class::Num };
-                self.require(tys[0], class, Site::Builtin { name, arg: args[0].span }, Self::subject(&args[0]));
+                self.require(tys[0], class, Site::Builtin { name, callee: callee.span, arg: args[0].span }, Self::subject(&args[0]));
             }
-            "sqrt" => self.expect_arg(name, &args[0], tys[0], Con::Float),
+            "sqrt" => self.expect_arg(name, callee, &args[0], tys[0], Con::Float),
             "fixed" => {
-                self.expect_arg(name, &args[0], tys[0], Con::Float);
-                self.expect_arg(name, &args[1], tys[1], Con::Int);
+                self.expect_arg(name, callee, &args[0], tys[0], Con::Float);
+                self.expect_arg(name, callee, &args[1], tys[1], Con::Int);
             }
             "push" => {
                 let elem = self.t.fresh();
                 let arr = self.t.known(Con::Array(elem));
                 if self.t.unify(tys[0], arr).is_err() {
                     let shown = self.show(tys[0]);
-                    self.error(Code::ArgumentMismatch, args[0].span, format!("`push` expects an array, found {shown}")).hint("`push(a, v)` appends `v` to the array `a`");
+                    self.error(Code::ArgumentMismatch, callee.span, format!("`push` expects an array, found {shown}")).note(args[0].span, format!("this is {shown}")).hint("`push(a, v)` appends `v` to the array `a`");
                 } else if self.t.unify(tys[1], elem).is_err() {
                     let (es, vs) = (self.show(elem), self.show(tys[1]));
                     let hint = mix_hint(&es, &vs);
-                    self.error(Code::ArgumentMismatch, args[1].span, format!("cannot push {vs} onto an array of {es}")).hint(hint);
+                    self.error(Code::ArgumentMismatch, callee.span, format!("cannot push {vs} onto an array of {es}")).note(args[1].span, format!("this is {vs}")).hint(hint);
                 }
             }
             _ => {}
@@ -55,12 +55,12 @@ impl Checker<'_> {
         self.result_of(name)
     }
 
-    fn expect_arg(&mut self, name: &str, arg: &Expr, tv: Tv, con: Con) {
+    fn expect_arg(&mut self, name: &str, callee: &Ident, arg: &Expr, tv: Tv, con: Con) {
         let want = self.t.known(con);
         if self.t.unify(tv, want).is_err() {
             let (ws, fs) = (self.show(want), self.show(tv));
             let hint = mix_hint(&ws, &fs);
-            self.error(Code::ArgumentMismatch, arg.span, format!("`{name}` expects {ws}, found {fs}")).hint(hint);
+            self.error(Code::ArgumentMismatch, callee.span, format!("`{name}` expects {ws}, found {fs}")).note(arg.span, format!("this is {fs}")).hint(hint);
         }
     }
 

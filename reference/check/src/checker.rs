@@ -108,7 +108,7 @@ impl Class {
 pub enum Site {
     Binary { op: BinOp, span: Span },
     Neg { span: Span },
-    Builtin { name: &'static str, arg: Span },
+    Builtin { name: &'static str, callee: Span, arg: Span },
 }
 
 #[derive(Clone, Debug)]

@@ -6,10 +6,10 @@
 
 use crate::checker::{BindKind, Checker, Class, Deferred, Subject};
 use crate::errors::DiagExt;
-use crate::infer::{Con, Tv};
+use crate::infer::{Con, Shape, Tv};
 use crate::StructId;
-use std::collections::HashSet;
-use tern_diag::Code;
+use std::collections::{HashMap, HashSet};
+use tern_diag::{Code, Span};
 
 impl Checker<'_> {
     /// True when the constraint is settled (satisfied or reported).
@@ -101,12 +101,26 @@ impl Checker<'_> {
         false
     }
 
+    /// E0206 for every type still unknown, once per type variable, at the
+    /// first binding (in source order) whose type needs it; overloaded
+    /// operators and field accesses say what the type must be.
     fn report_unresolved(&mut self) {
         let mut pending = std::mem::take(&mut self.deferred);
         pending.sort_by_key(|d| match d {
             Deferred::Class { subject, .. } | Deferred::Field { subject, .. } => (subject.span.file, subject.span.start),
         });
+        // root -> (example type, what it must be, where it is used)
+        let mut need: HashMap<Tv, (String, String, Subject)> = HashMap::new();
+        let mut order: Vec<Tv> = Vec::new();
+        // The result of a field access that never resolved is downstream of
+        // the object's problem: report that one only.
         let mut seen = HashSet::new();
+        for d in &pending {
+            if let Deferred::Field { result, .. } = d {
+                let r = self.t.find(*result);
+                seen.insert(r);
+            }
+        }
         for d in pending {
             match d {
                 Deferred::Field { obj, field, subject, .. } => {
@@ -117,71 +131,93 @@ impl Checker<'_> {
                         continue;
                     }
                     let root = self.t.find(obj);
-                    if !seen.insert(root) {
-                        continue;
-                    }
                     let names: Vec<String> = candidates.iter().map(|s| self.struct_names[s.0 as usize].clone()).collect();
-                    let hint = self.annotate_hint(root, &names[0]);
-                    let hint = format!("{hint} (structs with a field `{}`: {})", field.name, names.join(", "));
-                    self.cannot_infer(&subject, hint);
+                    if !need.contains_key(&root) {
+                        order.push(root);
+                        need.insert(root, (names[0].clone(), format!("structs with a field `{}`: {}", field.name, names.join(", ")), subject));
+                    }
                 }
                 Deferred::Class { tv, class, subject, .. } => {
                     let root = self.t.find(tv);
-                    if !seen.insert(root) {
-                        continue;
+                    if !need.contains_key(&root) {
+                        order.push(root);
+                        need.insert(root, (class.example().to_string(), format!("it must be {}", class.describe()), subject));
                     }
-                    let hint = self.annotate_hint(root, class.example());
-                    let hint = format!("{hint}; it must be {}", class_words(class));
-                    self.cannot_infer(&subject, hint);
                 }
             }
         }
-    }
-
-    fn cannot_infer(&mut self, subject: &Subject, hint: String) {
-        let msg = match &subject.name {
-            Some(n) => format!("cannot infer the type of `{n}`"),
-            None => "cannot infer the type of this expression".to_string(),
-        };
-        self.error(Code::CannotInfer, subject.span, msg).hint(hint);
-    }
-
-    /// "annotate the parameter: `fn f(p: Point)`" for the binding whose type is `root`.
-    fn annotate_hint(&mut self, root: Tv, example: &str) -> String {
-        let mut found = None;
-        for i in 0..self.bindings.len() {
-            let (tv, kind) = (self.bindings[i].tv, self.bindings[i].kind);
-            if self.t.find(tv) == root && kind != BindKind::For {
-                let better = matches!(kind, BindKind::Param(..)) || found.is_none();
-                if better {
-                    found = Some(i);
-                }
-                if matches!(kind, BindKind::Param(..)) {
-                    break;
-                }
-            }
-        }
-        if let Some(i) = found {
-            let name = self.bindings[i].name.clone();
-            return match self.bindings[i].kind {
-                BindKind::Param(f, _) => {
-                    let fname = &self.fns[f.0 as usize].name.name;
-                    format!("annotate the parameter: `fn {fname}({name}: {example})`")
-                }
-                _ => format!("annotate the variable: `let {name}: {example} = ...;`"),
+        // Bindings and function results, in source order.
+        let mut places: Vec<(Span, Place)> = self.bindings.iter().enumerate().filter(|(_, b)| b.kind != BindKind::For).map(|(i, b)| (b.span, Place::Binding(i))).collect();
+        places.sort_by_key(|(s, _)| (s.file, s.start));
+        // Results after bindings: a parameter is the better thing to annotate.
+        places.extend(self.fns.iter().enumerate().map(|(i, f)| (f.name.span, Place::Return(i))));
+        for (span, place) in places {
+            let tv = match place {
+                Place::Binding(i) => self.bindings[i].tv,
+                Place::Return(i) => self.fns[i].ret,
             };
-        }
-        for i in 0..self.fns.len() {
-            let ret = self.fns[i].ret;
-            if self.t.find(ret) == root {
-                return format!("annotate the return type: `fn {}(...) -> {example}`", self.fns[i].name.name);
+            let Some(root) = self.unknown_root(tv, &need) else { continue };
+            if !seen.insert(root) {
+                continue;
             }
+            let (example, extra) = match need.get(&root) {
+                Some((e, x, _)) => (e.clone(), format!("; {x}")),
+                None => ("int".to_string(), String::new()),
+            };
+            let ty = if self.t.find(tv) == root { example.clone() } else { self.show(tv).replace('_', &example).replace("nil", &example) };
+            let (msg, hint) = match place {
+                Place::Binding(i) => {
+                    let name = self.bindings[i].name.clone();
+                    match self.bindings[i].kind {
+                        BindKind::Param(f, _) => {
+                            let fname = self.fns[f.0 as usize].name.name.clone();
+                            (format!("cannot infer the type of parameter `{name}` of `{fname}`"), format!("annotate the parameter: `fn {fname}({name}: {ty})`"))
+                        }
+                        _ => (format!("cannot infer the type of `{name}`"), format!("annotate the variable: `let {name}: {ty} = ...;`")),
+                    }
+                }
+                Place::Return(i) => {
+                    let fname = self.fns[i].name.name.clone();
+                    (format!("cannot infer the return type of `{fname}`"), format!("annotate the return type: `fn {fname}(...) -> {ty}`"))
+                }
+            };
+            let d = self.error(Code::CannotInfer, span, msg);
+            if let Some((_, _, subject)) = need.get(&root) {
+                d.note(subject.span, "the type is needed here");
+            }
+            d.hint(format!("{hint}{extra}"));
         }
-        format!("annotate the variable or parameter it comes from, e.g. `let x: {example} = ...;`")
+        for root in order {
+            if seen.contains(&root) {
+                continue;
+            }
+            let Some((example, extra, subject)) = need.get(&root).cloned() else { continue };
+            let msg = match &subject.name {
+                Some(n) => format!("cannot infer the type of `{n}`"),
+                None => "cannot infer the type of this expression".to_string(),
+            };
+            self.error(Code::CannotInfer, subject.span, msg).hint(format!("annotate the variable or parameter it comes from, e.g. `let x: {example} = ...;`; {extra}"));
+        }
     }
 
+    /// The unknown (not nil-like) type variable inside `tv`, if any.
+    /// A nil-like one counts when something needs it to be a specific record.
+    fn unknown_root<V>(&mut self, tv: Tv, need: &HashMap<Tv, V>) -> Option<Tv> {
+        let mut cur = tv;
+        for _ in 0..512 {
+            match self.t.shape(cur) {
+                Shape::Unknown => return Some(self.t.find(cur)),
+                Shape::Nil if need.contains_key(&self.t.find(cur)) => return Some(self.t.find(cur)),
+                Shape::Known(Con::Array(e)) => cur = e,
+                _ => return None,
+            }
+        }
+        None
+    }
 }
 
-fn class_words(c: Class) -> &'static str {
-    c.describe()
+#[derive(Clone, Copy)]
+enum Place {
+    Binding(usize),
+    Return(usize),
 }

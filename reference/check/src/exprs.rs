@@ -172,8 +172,9 @@ impl Checker<'_> {
             Site::Neg { span } => {
                 self.error(Code::Mismatch, *span, format!("cannot negate {shown}")).hint("unary `-` works on int and float");
             }
-            Site::Builtin { name, arg } => {
-                self.error(Code::ArgumentMismatch, *arg, format!("`{name}` expects {}, found {shown}", class.describe()))
+            Site::Builtin { name, callee, arg } => {
+                self.error(Code::ArgumentMismatch, *callee, format!("`{name}` expects {}, found {shown}", class.describe()))
+                    .note(*arg, format!("this is {shown}"))
                     .hint(builtin_hint(name));
             }
         }
@@ -274,6 +275,15 @@ impl Checker<'_> {
             let (ps, as_) = (self.show(p), self.show(at));
             let param = &self.fns[fi].params[i];
             let pname = param.name.name.clone();
+            if param.annotation.is_some() {
+                // The callee checks its annotated parameters (as the interpreter does on entry).
+                let at = param.name.span;
+                let h = mix_hint(&ps, &as_);
+                self.error(Code::ArgumentMismatch, at, format!("parameter `{pname}` of `{}` is declared {ps}, but the argument is {as_}", callee.name))
+                    .note(arg.span, format!("this argument is {as_}"))
+                    .hint(h);
+                continue;
+            }
             let (note_span, note, hint) = match (param.annotation, param.first_site) {
                 (Some(ann), _) => (ann, format!("`{pname}` is declared {ps} here"), mix_hint(&ps, &as_)),
                 (None, Some(site)) => (
@@ -372,7 +382,9 @@ impl Checker<'_> {
         if self.t.unify(ot, arr).is_err() {
             let shown = self.show(ot);
             let hint = if shown == "str" { "strings cannot be indexed in Tern" } else { "only arrays can be indexed" };
-            self.error(Code::NotIndexable, obj.span, format!("cannot index {shown}")).hint(hint);
+            // The `[` usually sits right after the indexed expression.
+            let bracket = Span { file: obj.span.file, start: obj.span.end, end: obj.span.end + 1 };
+            self.error(Code::NotIndexable, bracket, format!("cannot index {shown}")).note(obj.span, format!("this is {shown}")).hint(hint);
             return self.t.error();
         }
         elem

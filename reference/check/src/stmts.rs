@@ -226,7 +226,9 @@ impl Checker<'_> {
                 ExprKind::Field { field, .. } => format!("field `{}`, which is {ts}", field.name),
                 _ => format!("an element of type {ts}"),
             };
-            let d = self.error(Code::AnnotationMismatch, value.span, format!("cannot assign {vs} to {what}"));
+            // A variable changing type is an operand mismatch; a field or element has a declared type.
+            let code = if matches!(target.kind, ExprKind::Name(_)) { Code::Mismatch } else { Code::AnnotationMismatch };
+            let d = self.error(code, value.span, format!("cannot assign {vs} to {what}"));
             if let Some(span) = decl {
                 d.note(span, "declared here");
             }

@@ -63,7 +63,7 @@ fn stmt() -> BoxedStrategy<String> {
 fn program() -> impl Strategy<Value = String> {
     (prop::collection::vec(stmt(), 0..6), prop::collection::vec(stmt(), 0..6), prop::collection::vec(stmt(), 0..4)).prop_map(|(f, g, top)| {
         format!(
-            "struct P {{ a: int, b: P }}\nfn f(x) {{ {} }}\nfn g() {{ {} }}\n{}\n",
+            "struct P {{ a: int, b: P }}\nfn f(x) {{ {} }}\nfn g() {{ {} }}\nf(1);\n{}\n",
             f.join(" "),
             g.join(" "),
             top.join("\n")
