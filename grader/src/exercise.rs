@@ -174,6 +174,8 @@ struct ExerciseFile {
     title: String,
     #[serde(default)]
     description: String,
+    /// What to do next, shown with the checks of an exercise that is not yet at full marks.
+    hint: Option<String>,
     points: Option<u32>,
     #[serde(default)]
     files: BTreeMap<String, FileSource>,
@@ -201,6 +203,7 @@ pub struct Exercise {
     pub kind: ExerciseKind,
     pub title: String,
     pub description: String,
+    pub hint: Option<String>,
     pub points: u32,
     /// engine/quiz: the program to run.
     pub program: Program,
@@ -286,6 +289,7 @@ impl Exercise {
             kind: f.kind,
             title: f.title,
             description: f.description,
+            hint: f.hint.map(|h| h.trim().to_string()).filter(|h| !h.is_empty()),
             points: f.points.unwrap_or(DEFAULT_POINTS),
             program,
             starter,

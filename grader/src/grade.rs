@@ -105,6 +105,20 @@ fn load_snapshot(ex: &Exercise, kind: crate::manifest::EngineKind) -> Result<Sna
     Snapshot::load(&p).map_err(|e| format!("snapshot missing or unreadable: {e}"))
 }
 
+/// An `engine` exercise that ships a `starter:` engine (the engine track) is
+/// graded on the engine.yaml in its own workspace directory, whatever engine
+/// the workspace names for the other exercises.
+fn local_engine(job: &Job) -> Option<Result<Engine, String>> {
+    let Source::Workspace(dir) = &job.source else { return None };
+    let ex = &job.exercise;
+    if ex.kind != ExerciseKind::Engine || ex.starter.files.is_empty() {
+        return None;
+    }
+    let manifest = dir.join(crate::workspace::LOCAL_ENGINE);
+    Some(Engine::load(&manifest).map_err(|e| format!(
+        "this exercise grades the engine in {}: {e}", dir.display())))
+}
+
 /// Output, exit, diagnostic and quiz checks (everything but perf).
 pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions) -> ExerciseResult {
     let ex = &job.exercise;
@@ -127,6 +141,15 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
             result.checks.push(CheckResult::fail("program", m));
             return result;
         }
+    };
+    let local = local_engine(job);
+    let engine = match &local {
+        Some(Ok(e)) => Some(e),
+        Some(Err(m)) => {
+            result.checks.push(CheckResult::new("engine", Status::Error, m.clone()));
+            return result;
+        }
+        None => engine,
     };
     match ex.kind {
         ExerciseKind::Engine => {
@@ -168,7 +191,26 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
             result.checks.extend(quiz::grade(ex, answers.as_ref().map_err(|s| s.as_str()), &job.refs, &run_opts));
         }
     }
+    attach_hint(ex, &mut result);
     result
+}
+
+/// The exercise's `hint:` tells a student what to do next: it becomes a note
+/// on the exercise and rides on the first failing check (JUnit shows details).
+fn attach_hint(ex: &Exercise, result: &mut ExerciseResult) {
+    let Some(hint) = &ex.hint else { return };
+    let note = format!("hint: {hint}");
+    let Some(first) = result.checks.iter_mut().find(|c| c.status.is_failure()) else { return };
+    if first.detail.as_deref().is_some_and(|d| d.contains(&note)) {
+        return;
+    }
+    first.detail = Some(match first.detail.take() {
+        Some(d) => format!("{}\n{note}", d.trim_end()),
+        None => note.clone(),
+    });
+    if !result.notices.contains(&note) {
+        result.notices.push(note);
+    }
 }
 
 pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, result: &mut ExerciseResult) {
@@ -193,6 +235,7 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
     for rule in &ex.perf {
         result.checks.push(perf::check_rule(rule, under_test, &job.refs, ex.dir(), &program, &run_opts));
     }
+    attach_hint(ex, result);
 }
 
 pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> Vec<ExerciseResult> {

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "tern-course.yaml";
+/// The engine manifest of an engine-track exercise, in its workspace directory.
+pub const LOCAL_ENGINE: &str = "engine.yaml";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +106,7 @@ fn readme(ex: &Exercise) -> String {
         s.push_str("\n\n");
     }
     s.push_str(match ex.kind {
+        ExerciseKind::Engine if !ex.starter.files.is_empty() => "This exercise tests **the engine in this directory** (`engine.yaml` says how to run it). Complete it until `grader run .` passes; the program it must run is here too.\n",
         ExerciseKind::Engine => "This exercise tests **your engine** (set `engine:` in tern-course.yaml). The program it runs is in this directory.\n",
         ExerciseKind::Program => "Edit the program in this directory until `grader run` passes.\n",
         ExerciseKind::Quiz => "Fill in `answers.yaml`. The grader checks each answer against what the reference engines actually do.\n",
@@ -139,7 +142,11 @@ pub fn init(course_dir: &Path, dir: &Path) -> Result<Workspace> {
             std::fs::write(d.join("README.md"), readme(ex)).map_err(io)?;
             match ex.kind {
                 ExerciseKind::Program => write_files(&d, &ex.starter.files).map_err(io)?,
-                ExerciseKind::Engine => write_files(&d, &ex.program.files).map_err(io)?,
+                ExerciseKind::Engine => {
+                    write_files(&d, &ex.program.files).map_err(io)?;
+                    // The engine track: a skeleton engine the student completes in place.
+                    write_files(&d, &ex.starter.files).map_err(io)?;
+                }
                 ExerciseKind::Quiz => {
                     write_files(&d, &ex.program.files).map_err(io)?;
                     std::fs::write(d.join("answers.yaml"), quiz::answers_template(ex)).map_err(io)?;
