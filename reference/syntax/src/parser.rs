@@ -132,6 +132,10 @@ impl Parser {
                 _ => Item::Stmt(self.stmt()?),
             });
         }
+        let fns = items.iter().filter_map(|i| if let Item::Fn(f) = i { Some(&f.name) } else { None });
+        no_duplicates(fns, "function")?;
+        let structs = items.iter().filter_map(|i| if let Item::Struct(s) = i { Some(&s.name) } else { None });
+        no_duplicates(structs, "struct")?;
         Ok(items)
     }
 
@@ -153,6 +157,7 @@ impl Parser {
             }
         }
         let end = self.expect(Tok::RBrace)?;
+        no_duplicates(fields.iter().map(|(f, _)| f), "field")?;
         Ok(StructDecl { name, fields, span: start.to(end) })
     }
 
@@ -170,6 +175,7 @@ impl Parser {
             }
         }
         self.expect(Tok::RParen)?;
+        no_duplicates(params.iter().map(|p| &p.name), "parameter")?;
         let ret = if self.eat(&Tok::Arrow) { Some(self.type_expr()?) } else { None };
         let body = self.block()?;
         let span = start.to(body.span);
@@ -543,6 +549,20 @@ impl Parser {
     }
 }
 
+/// Two declarations of one name in the same list is E0007, at the second.
+fn no_duplicates<'a>(names: impl Iterator<Item = &'a Ident>, what: &str) -> PResult<()> {
+    let mut seen: Vec<&Ident> = Vec::new();
+    for name in names {
+        if let Some(first) = seen.iter().find(|s| s.name == name.name) {
+            return Err(Diagnostic::new(Code::ItemNotAllowed, Phase::Parse, name.span, format!("{what} `{}` is declared twice", name.name))
+                .with_note(first.span, "first declared here")
+                .with_hint(format!("rename or remove one of the two {what}s")));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,6 +610,11 @@ mod tests {
         assert_eq!(e.span.unwrap().start, 9, "points right after `1`");
         assert_eq!(parse(FileId(0), "fn f() { fn g() {} }").unwrap_err().code, Code::ItemNotAllowed);
         assert_eq!(parse(FileId(0), "1 + 2 = 3;").unwrap_err().code, Code::BadAssignTarget);
+        for dup in ["fn f() {} fn f() {}", "struct S { a: int } struct S { b: int }", "fn f(a, a) {}", "struct S { a: int, a: int }"] {
+            let e = parse(FileId(0), dup).unwrap_err();
+            assert_eq!(e.code, Code::ItemNotAllowed, "{dup}");
+            assert!(e.message.contains("declared twice"), "{dup}");
+        }
         let deep = "(".repeat(10_000);
         assert_eq!(parse(FileId(0), &deep).unwrap_err().code, Code::UnexpectedToken);
         let deep_blocks = "{".repeat(10_000);

@@ -14,9 +14,38 @@ pub struct RunArgs {
 }
 
 pub fn run(file: &Path, args: RunArgs) -> i32 {
-    let _ = (file, args.stats, args.trace_tier, args.jit_threshold, args.jit_loop_threshold, args.format);
+    let path = file.to_string_lossy();
+    let is_tbc = file.extension().is_some_and(|e| e == "tbc");
     match args.engine {
-        Engine::Interp => report::missing("the interpreter (`tern run`)"),
-        Engine::Jit => report::missing("the JIT (`tern run --engine jit`)"),
+        Engine::Interp => {
+            if args.trace_tier || args.jit_threshold.is_some() || args.jit_loop_threshold.is_some() {
+                eprintln!("tern: --trace-tier and --jit-* options need `--engine jit`");
+                return tern_diag::EXIT_USAGE;
+            }
+            let opts = tern_vm::RunOptions { stats: args.stats, format: args.format, ..Default::default() };
+            let outcome = if is_tbc { tern_vm::run_tbc(&path, opts) } else { tern_vm::run_file(&path, opts) };
+            if args.stats {
+                eprintln!("{}", outcome.stats.render());
+            }
+            outcome.exit_code
+        }
+        Engine::Jit => {
+            if is_tbc {
+                eprintln!("tern: the JIT runs .tern sources (it loads the whole import graph first); run the .tbc with the interpreter");
+                return tern_diag::EXIT_USAGE;
+            }
+            if let Err(code) = report::read_entry(file) {
+                return code;
+            }
+            let mut opts = tern_jit::JitOptions {
+                threshold: args.jit_threshold.unwrap_or(tern_jit::DEFAULT_THRESHOLD),
+                loop_threshold: args.jit_loop_threshold.unwrap_or(tern_jit::DEFAULT_LOOP_THRESHOLD),
+                trace_tier: args.trace_tier,
+                stats: args.stats,
+                format: args.format,
+                ..Default::default()
+            };
+            tern_jit::run_file(&path, &mut opts).exit_code
+        }
     }
 }
