@@ -2,7 +2,7 @@
 //! Cranelift IR. Ints, floats and bools stay unboxed in SSA variables;
 //! checks (div-zero, nil, bounds, call depth) are inline with cold error blocks.
 
-use super::ProgramEmitter;
+use super::{ProgramEmitter, MAX_FRAMES};
 use crate::layout::{clif_type, ARR_DATA, ARR_LEN, REC_FIELDS};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, Block, BlockArg, FuncRef, GlobalValue, InstBuilder, MemFlagsData, TrapCode, Value};
@@ -471,12 +471,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         self.b.switch_to_block(run);
         let init = self.em.init_ids[m];
         let site = self.site(span, "maximum call depth exceeded");
-        let limit_addr = self.data_addr(self.em.limit);
-        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), limit_addr, 0);
-        let raised = self.b.ins().iadd_imm_s(limit, 1);
-        self.b.ins().store(MemFlagsData::trusted(), raised, limit_addr, 0);
         self.call_tern(init, &[], site);
-        self.b.ins().store(MemFlagsData::trusted(), limit, limit_addr, 0);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
     }
@@ -513,11 +508,8 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     fn call_tern(&mut self, id: FuncId, args: &[Value], site: i32) -> Option<Value> {
         let depth_addr = self.data_addr(self.em.depth);
         let depth = self.b.ins().load(types::I64, MemFlagsData::trusted(), depth_addr, 0);
-        // Module top-level frames are on the stack (for traces) but do not count
-        // toward the limit: `tern_limit` is raised while one runs.
-        let limit_addr = self.data_addr(self.em.limit);
-        let limit = self.b.ins().load(types::I64, MemFlagsData::trusted(), limit_addr, 0);
-        let too_deep = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, depth, limit);
+        // `<main>` is a frame too, so `depth` calls plus main are active.
+        let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, depth, MAX_FRAMES - 1);
         self.error_if(too_deep, 1001, site, None, None);
         let stack = self.data_addr(self.em.stack);
         let offset = self.b.ins().ishl_imm_s(depth, 2);

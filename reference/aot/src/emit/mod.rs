@@ -20,8 +20,9 @@ use tern_syntax::ast::Item;
 
 pub use sites::Sites;
 
-/// Maximum Tern call depth; deeper calls are runtime error E1001.
-pub const MAX_DEPTH: i64 = 10_000;
+/// Active frames allowed (calls, `<main>`, module top levels); a call
+/// when this many are active is runtime error E1001.
+pub const MAX_FRAMES: i64 = 10_000;
 
 pub struct Emitted {
     pub object: Vec<u8>,
@@ -56,7 +57,6 @@ pub struct ProgramEmitter<'a> {
     pub init_ids: Vec<FuncId>,
     pub runtime: HashMap<&'static str, FuncId>,
     pub depth: DataId,
-    pub limit: DataId,
     pub stack: DataId,
     pub globals: DataId,
     pub global_flags: DataId,
@@ -118,15 +118,7 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
         Ok(id)
     };
     let depth = zeroed(&mut module, "tern_depth", 8, true)?;
-    let limit = {
-        let id = module.declare_data("tern_limit", Linkage::Local, true, false).map_err(err)?;
-        let mut d = DataDescription::new();
-        d.define(MAX_DEPTH.to_le_bytes().to_vec().into_boxed_slice());
-        d.set_align(8);
-        module.define_data(id, &d).map_err(err)?;
-        id
-    };
-    let stack = zeroed(&mut module, "tern_stack", 4 * (MAX_DEPTH as usize + 2), true)?;
+    let stack = zeroed(&mut module, "tern_stack", 4 * (MAX_FRAMES as usize + 2), true)?;
     let globals = zeroed(&mut module, "tern_globals", 8 * checked.globals.len(), false)?;
     let global_flags = zeroed(&mut module, "tern_global_ready", checked.globals.len(), false)?;
     let module_flags = zeroed(&mut module, "tern_module_started", checked.program.modules.len(), false)?;
@@ -139,7 +131,6 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
         init_ids,
         runtime,
         depth,
-        limit,
         stack,
         globals,
         global_flags,
