@@ -92,17 +92,23 @@ impl CodeMemory {
     }
 
     /// Compiles the function built in `self.ctx` into `id` and makes it callable.
-    pub fn define(&mut self, id: FuncId) -> Result<*const u8, String> {
+    pub fn define(&mut self, id: FuncId) -> Result<(), String> {
         self.ctx.func.name = UserFuncName::user(0, id.as_u32());
         let mut ctx = std::mem::replace(&mut self.ctx, Context::new());
         let module = self.module();
         let result = module.define_function(id, &mut ctx).map_err(|e| format!("{e:?}"));
         module.clear_context(&mut ctx);
         self.ctx = ctx;
-        result?;
-        let module = self.module();
-        module.finalize_definitions().map_err(|e| e.to_string())?;
-        Ok(module.get_finalized_function(id))
+        result
+    }
+
+    /// Links everything defined since the last call; afterwards [`Self::address`] works.
+    pub fn finalize(&mut self) -> Result<(), String> {
+        self.module().finalize_definitions().map_err(|e| e.to_string())
+    }
+
+    pub fn address(&mut self, id: FuncId) -> *const u8 {
+        self.module().get_finalized_function(id)
     }
 
     /// Drops a half-built function after a failed compile.
@@ -163,7 +169,9 @@ mod tests {
             b.seal_all_blocks();
             b.finalize(target);
         }
-        let ptr = mem.define(id).unwrap();
+        mem.define(id).unwrap();
+        mem.finalize().unwrap();
+        let ptr = mem.address(id);
         let f: extern "C" fn(i64) -> i64 = unsafe { std::mem::transmute(ptr) };
         assert_eq!(f(5), 30);
         assert_eq!(f(-10), 0);

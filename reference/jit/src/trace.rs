@@ -11,9 +11,10 @@
 //!
 //! Keys per event, always in this order:
 //!
-//! * `compile fn=F reason=calls|loop count=N ops=N time_us=N [pc=P]` — F was
+//! * `compile fn=F reason=calls|callee|loop count=N ops=N time_us=N [pc=P]` — F was
 //!   compiled after N calls (`calls`) or N back-edges of the loop at P (`loop`,
-//!   an OSR entry at the loop header P); `ops` is the bytecode length compiled.
+//!   an OSR entry at the loop header P) or because a function being compiled
+//!   calls it (`callee`, count=0); `ops` is the bytecode length compiled.
 //! * `osr fn=F pc=P loop_count=N` — a running interpreter frame of F jumped
 //!   into native code at loop header P.
 //! * `deopt fn=F pc=P reason=R` — native code of F handed its live registers
@@ -47,6 +48,8 @@ pub fn escape(v: &str) -> String {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reason {
     Calls,
+    /// Compiled because a function being compiled calls it.
+    Callee,
     Loop { pc: u32 },
 }
 
@@ -64,6 +67,7 @@ impl std::fmt::Display for TierEvent {
             TierEvent::Compile { func, reason, count, ops, time_us } => {
                 let (r, pc) = match reason {
                     Reason::Calls => ("calls", None),
+                    Reason::Callee => ("callee", None),
                     Reason::Loop { pc } => ("loop", Some(*pc)),
                 };
                 write!(f, "tier: event=compile fn={} reason={r} count={count} ops={ops} time_us={time_us}", escape(func))?;

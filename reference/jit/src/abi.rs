@@ -1,0 +1,122 @@
+//! The contract between native code and the Rust side of the engine.
+//!
+//! Native code never touches interpreter `Value`s. A compiled unit works on
+//! a window of [`Slot`]s (tag + 64 payload bits), Lua style: a call passes
+//! `regs + base` as the callee's window, so arguments are already in place
+//! and the result lands in the caller's `r[base]`. Heap values (strings,
+//! arrays, records, modules) cross into native code only as `TAG_HEAP`
+//! handles: an index into a side table the engine fills when it enters
+//! native code; native code may move them around, never look inside.
+//!
+//! Signature of every unit: `extern "C" fn(ctx: *mut NativeCtx, regs: *mut Slot) -> u64`
+//! returning [`STATUS_RETURNED`] (result in `regs[0]`) or [`STATUS_EXITED`]
+//! (the frame and, innermost first, every native frame below it were
+//! recorded with `tern_jit_exit`, and the interpreter must resume them).
+
+pub const TAG_NIL: u64 = 0;
+pub const TAG_BOOL: u64 = 1;
+pub const TAG_INT: u64 = 2;
+pub const TAG_FLOAT: u64 = 3;
+pub const TAG_HEAP: u64 = 4;
+
+pub const STATUS_RETURNED: i64 = 0;
+pub const STATUS_EXITED: i64 = 1;
+
+/// Registers per window in the slot stack; bytecode functions have at most 250.
+pub const WINDOW: usize = 256;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Slot {
+    pub tag: u64,
+    pub bits: u64,
+}
+
+impl Slot {
+    pub fn int(v: i64) -> Slot {
+        Slot { tag: TAG_INT, bits: v as u64 }
+    }
+    pub fn float(v: f64) -> Slot {
+        Slot { tag: TAG_FLOAT, bits: v.to_bits() }
+    }
+    pub fn boolean(v: bool) -> Slot {
+        Slot { tag: TAG_BOOL, bits: v as u64 }
+    }
+    pub fn nil() -> Slot {
+        Slot { tag: TAG_NIL, bits: 0 }
+    }
+}
+
+/// Why a native frame handed control back (the `reason` argument of `tern_jit_exit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum ExitReason {
+    GuardInt = 0,
+    GuardFloat = 1,
+    GuardBool = 2,
+    GuardType = 3,
+    /// The instruction at pc may raise; the interpreter re-runs it.
+    Error = 4,
+    /// Call depth limit: the interpreter re-runs the call and raises E1001.
+    Stack = 5,
+    /// An instruction the native tier leaves to the interpreter.
+    Unsupported = 6,
+    /// A frame below an exiting callee: resume after the call returns.
+    Caller = 7,
+    /// The unit's entry guards failed before anything ran.
+    Entry = 8,
+}
+
+impl ExitReason {
+    pub fn from_u64(v: u64) -> ExitReason {
+        use ExitReason::*;
+        [GuardInt, GuardFloat, GuardBool, GuardType, Error, Stack, Unsupported, Caller, Entry].get(v as usize).copied().unwrap_or(Error)
+    }
+
+    /// The `reason=` of a `deopt` trace event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExitReason::GuardInt => "guard-int",
+            ExitReason::GuardFloat => "guard-float",
+            ExitReason::GuardBool => "guard-bool",
+            ExitReason::GuardType => "guard-type",
+            ExitReason::Error => "error",
+            ExitReason::Stack => "stack",
+            ExitReason::Unsupported => "unsupported",
+            ExitReason::Caller => "caller",
+            ExitReason::Entry => "entry-guard",
+        }
+    }
+}
+
+/// One native frame handed back to the interpreter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExitFrame {
+    pub unit: u32,
+    /// Resume here; for `Caller` frames, the pc of the `Call` whose callee exited.
+    pub pc: u32,
+    pub reason: ExitReason,
+    /// Window start, in slots from the start of the slot stack.
+    pub window: usize,
+}
+
+/// Shared state of one native run; field offsets are read by native code.
+#[repr(C)]
+pub struct NativeCtx {
+    /// Native calls still allowed before the depth limit (offset 0).
+    pub depth_left: i64,
+    /// Base of the slot stack, to record windows as offsets.
+    pub slots_base: *mut Slot,
+    pub exits: Vec<ExitFrame>,
+}
+
+pub const CTX_DEPTH_LEFT: i32 = 0;
+
+/// Records one exiting frame. Never panics (it only pushes to a Vec whose
+/// allocation failure aborts rather than unwinds).
+pub extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason: u64, regs: *mut Slot) {
+    // SAFETY: native code passes the ctx it was given and a window inside its slot stack.
+    let ctx = unsafe { &mut *ctx };
+    let window = (regs as usize - ctx.slots_base as usize) / std::mem::size_of::<Slot>();
+    ctx.exits.push(ExitFrame { unit: unit as u32, pc: pc as u32, reason: ExitReason::from_u64(reason), window });
+}

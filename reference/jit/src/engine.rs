@@ -1,0 +1,379 @@
+//! The tier-1 engine: decides what to compile, compiles it (with its
+//! callees, so hot code calls native-to-native), enters native code from
+//! the interpreter and turns native exits back into interpreter frames.
+
+use crate::abi::*;
+use crate::codemem::{CodeMemory, Helper};
+use crate::infer::{self, Hints, Plan, Ty};
+use crate::lower::{self, Callees};
+use crate::trace::{Reason, Stats, TierEvent};
+use cranelift_codegen::ir::types;
+use cranelift_module::FuncId;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Write;
+use std::rc::Rc;
+use std::time::Instant;
+use tern_bytecode::{FunctionProto, Instr};
+use tern_vm::{FnIdx, Frame, NativeExit, NativeFn, Tier, Value, Vm, MAX_DEPTH};
+
+/// Deopts of one unit before its function goes back to the interpreter for good.
+const MAX_DEOPTS: u32 = 16;
+/// Recompiles (with fresher feedback) of one function after deopts.
+const MAX_RECOMPILES: u32 = 2;
+
+extern "C" fn tern_jit_fmod(a: f64, b: f64) -> f64 {
+    a % b
+}
+
+struct UnitRec {
+    func: FnIdx,
+    ptr: *const u8,
+    deopts: u32,
+}
+
+pub struct Engine {
+    mem: CodeMemory,
+    units: Vec<UnitRec>,
+    /// Function-entry unit of each compiled function.
+    entry_units: HashMap<FnIdx, (FuncId, u32)>,
+    refused: HashMap<FnIdx, String>,
+    recompiles: HashMap<FnIdx, u32>,
+    slots: Vec<Slot>,
+    heap: Vec<Value>,
+    ctx: Box<NativeCtx>,
+    pub trace: Option<Box<dyn Write>>,
+    pub stats: Stats,
+}
+
+/// Feedback bits (`tern_vm::value::tag_bit`) as a type hint.
+struct Feedback<'a>(&'a [u8]);
+
+impl Hints for Feedback<'_> {
+    fn at(&self, pc: usize) -> Option<Ty> {
+        match self.0.get(pc).copied().unwrap_or(0) {
+            0 => None,
+            1 => Some(Ty::Int),
+            2 => Some(Ty::Float),
+            4 => Some(Ty::Bool),
+            16 => Some(Ty::Nil),
+            5 => Some(Ty::Int), // int operands next to a bool (e.g. `==` of mixed sites) stay speculative
+            _ => Some(Ty::Dyn),
+        }
+    }
+}
+
+/// The function as native code sees it: the VM's relocated code.
+fn proto_of(vm: &Vm, f: FnIdx) -> FunctionProto {
+    let rt = &vm.functions[f as usize];
+    let mut p = (*rt.proto).clone();
+    p.code = rt.code.to_vec();
+    p
+}
+
+impl Engine {
+    pub fn new() -> Result<Engine, String> {
+        let helpers = [
+            Helper { name: "tern_jit_exit", ptr: tern_jit_exit as *const u8, params: &[types::I64, types::I64, types::I64, types::I64, types::I64], returns: &[] },
+            Helper { name: "tern_jit_fmod", ptr: tern_jit_fmod as *const u8, params: &[types::F64, types::F64], returns: &[types::F64] },
+        ];
+        let mem = CodeMemory::new(&helpers).map_err(|e| e.0)?;
+        let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
+        let mut ctx = Box::new(NativeCtx { depth_left: 0, slots_base: std::ptr::null_mut(), exits: Vec::new() });
+        ctx.slots_base = slots.as_ptr() as *mut Slot;
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default() })
+    }
+
+    fn event(&mut self, e: TierEvent) {
+        if let Some(t) = &mut self.trace {
+            let _ = writeln!(t, "{e}");
+        }
+    }
+
+    /// Why `f` entered at `entry` cannot be compiled, if it cannot.
+    fn refusal(&self, f: &FunctionProto, states: &[Option<Vec<Ty>>], hints: &dyn Hints) -> Option<String> {
+        if !self.mem.budget_left() {
+            return Some("code-budget".into());
+        }
+        let loops = infer::loops(f);
+        for (pc, s) in states.iter().enumerate() {
+            let Some(s) = s else { continue };
+            if let Plan::Exit(infer::ExitKind::Unsupported) = infer::plan(f, pc, s, hints) {
+                if loops.iter().any(|(h, e)| *h <= pc && pc <= *e) {
+                    return Some(format!("unsupported-op:{}", f.code[pc].mnemonic()));
+                }
+            }
+        }
+        None
+    }
+
+    /// Compiles the function-entry unit of `f` and, first, of everything it calls.
+    fn compile_entry(&mut self, vm: &Vm, f: FnIdx, reason: Reason, count: u64, batch: &mut Vec<(u32, FuncId)>) -> Option<FuncId> {
+        if let Some((id, _)) = self.entry_units.get(&f) {
+            return Some(*id);
+        }
+        if self.refused.contains_key(&f) {
+            return None;
+        }
+        let t0 = Instant::now();
+        let proto = proto_of(vm, f);
+        let fb = vm.functions[f as usize].feedback.clone();
+        let hints = Feedback(&fb);
+        let n = proto.num_regs as usize;
+        let entry = vec![Ty::Slot; n];
+        let states = infer::infer(&proto, 0, entry.clone(), &hints);
+        if let Some(why) = self.refusal(&proto, &states, &hints) {
+            self.event(TierEvent::Refuse { func: vm.function_name(f), reason: why.clone() });
+            self.stats.refused += 1;
+            self.refused.insert(f, why);
+            return None;
+        }
+        let sig = lower::unit_signature(&mut self.mem);
+        let id = self.mem.declare(&vm.function_name(f), &sig).ok()?;
+        let unit = self.units.len() as u32;
+        self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
+        self.entry_units.insert(f, (id, unit));
+        // Callees first, so this body can call them directly.
+        let mut callee_ids = HashMap::new();
+        for (pc, i) in proto.code.iter().enumerate() {
+            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[pc]) {
+                if vm.functions[*g as usize].proto.arity == *nargs {
+                    let sub = if *g == f { Some(id) } else { self.compile_entry(vm, *g, Reason::Callee, 0, batch) };
+                    if let Some(sub) = sub {
+                        callee_ids.insert(*g, sub);
+                    }
+                }
+            }
+        }
+        let t1 = Instant::now();
+        self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids);
+        let time_us = (t0.elapsed().as_micros()) as u64;
+        let _ = t1;
+        batch.push((unit, id));
+        self.stats.compiled += 1;
+        self.event(TierEvent::Compile { func: vm.function_name(f), reason, count, ops: proto.code.len(), time_us });
+        Some(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(&mut self, _vm: &Vm, proto: &FunctionProto, unit: u32, id: FuncId, entry_pc: usize, entry: Vec<Ty>, states: Vec<Option<Vec<Ty>>>, hints: &dyn Hints, callee_ids: HashMap<FnIdx, FuncId>) {
+        struct Map(HashMap<FnIdx, FuncId>);
+        impl Callees for Map {
+            fn unit_for(&mut self, f: u32, _nargs: u8) -> Option<FuncId> {
+                self.0.get(&f).copied()
+            }
+        }
+        let exit = self.mem.helper("tern_jit_exit");
+        let fmod = self.mem.helper("tern_jit_fmod");
+        let u = lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states };
+        let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, fmod).and_then(|_| self.mem.define(id));
+        if ok.is_err() {
+            // Never leave a declared function undefined: a unit that exits at once is always correct.
+            self.mem.discard();
+            let n = proto.num_regs as usize;
+            let states = vec![None; proto.code.len()];
+            let mut st = states;
+            st[entry_pc] = Some(vec![Ty::Slot; n]);
+            let mut only_exit = proto.clone();
+            only_exit.code[entry_pc] = Instr::Raise { e: 0 };
+            let u = lower::Unit { f: &only_exit, id: unit, entry_pc, entry: vec![Ty::Slot; n], states: st };
+            lower::lower(&mut self.mem, &u, &(), &mut Map(HashMap::new()), exit, fmod).expect("exit-only unit lowers");
+            self.mem.define(id).expect("exit-only unit compiles");
+        }
+    }
+
+    fn finalize(&mut self, batch: &[(u32, FuncId)]) -> bool {
+        if self.mem.finalize().is_err() {
+            return false;
+        }
+        for (unit, id) in batch {
+            self.units[*unit as usize].ptr = self.mem.address(*id);
+        }
+        true
+    }
+
+    fn native_for(engine: &Rc<RefCell<Engine>>, unit: u32) -> NativeFn {
+        let engine = engine.clone();
+        Rc::new(move |vm: &mut Vm, base: usize| Engine::enter(&engine, vm, base, unit))
+    }
+
+    fn to_slot(heap: &mut Vec<Value>, v: &Value) -> Slot {
+        match v {
+            Value::Nil => Slot::nil(),
+            Value::Bool(b) => Slot::boolean(*b),
+            Value::Int(i) => Slot::int(*i),
+            Value::Float(f) => Slot::float(*f),
+            other => {
+                heap.push(other.clone());
+                Slot { tag: TAG_HEAP, bits: heap.len() as u64 - 1 }
+            }
+        }
+    }
+
+    fn from_slot(heap: &[Value], s: Slot) -> Value {
+        match s.tag {
+            TAG_BOOL => Value::Bool(s.bits != 0),
+            TAG_INT => Value::Int(s.bits as i64),
+            TAG_FLOAT => Value::Float(f64::from_bits(s.bits)),
+            TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
+            _ => Value::Nil,
+        }
+    }
+
+    /// Runs unit `unit` on the frame whose registers start at `vm.stack[base]`.
+    fn enter(engine: &Rc<RefCell<Engine>>, vm: &mut Vm, base: usize, unit: u32) -> NativeExit {
+        let mut e = engine.borrow_mut();
+        let e = &mut *e;
+        let func = e.units[unit as usize].func;
+        let n = vm.functions[func as usize].num_regs;
+        e.heap.clear();
+        for r in 0..n {
+            e.slots[r] = Engine::to_slot(&mut e.heap, &vm.stack[base + r]);
+        }
+        e.ctx.depth_left = MAX_DEPTH as i64 - vm.frames.len() as i64;
+        e.ctx.exits.clear();
+        let code: extern "C" fn(*mut NativeCtx, *mut Slot) -> i64 = unsafe { std::mem::transmute(e.units[unit as usize].ptr) };
+        let t0 = Instant::now();
+        let status = code(&mut *e.ctx, e.slots.as_mut_ptr());
+        e.stats.native += t0.elapsed();
+        if status == STATUS_RETURNED {
+            return NativeExit::Return(Engine::from_slot(&e.heap, e.slots[0]));
+        }
+        // Rebuild interpreter frames, outermost (the one the VM entered) first.
+        let exits: Vec<ExitFrame> = e.ctx.exits.iter().rev().copied().collect();
+        let end = exits.iter().map(|x| x.window + vm.functions[e.units[x.unit as usize].func as usize].num_regs).max().unwrap_or(n);
+        if vm.stack.len() < base + end + WINDOW {
+            vm.stack.resize(base + end + WINDOW, Value::Nil);
+        }
+        for r in 0..end {
+            vm.stack[base + r] = Engine::from_slot(&e.heap, e.slots[r]);
+        }
+        let top = vm.frames.len() - 1;
+        for (k, x) in exits.iter().enumerate() {
+            let f = e.units[x.unit as usize].func;
+            let innermost = k + 1 == exits.len();
+            let pc = if innermost { x.pc } else { x.pc + 1 };
+            if k == 0 {
+                vm.frames[top].pc = pc;
+            } else {
+                let b = (base + x.window) as u32;
+                vm.frames.push(Frame { func: f, pc, base: b, ret: b });
+            }
+        }
+        let inner = *exits.last().expect("an exiting unit records its frame");
+        let f = e.units[inner.unit as usize].func;
+        e.stats.deopts += 1;
+        e.event(TierEvent::Deopt { func: vm.function_name(f), pc: inner.pc, reason: inner.reason.as_str().into() });
+        // A unit that keeps failing its guards is replaced (fresher feedback) or dropped.
+        let counted = matches!(inner.reason, ExitReason::GuardInt | ExitReason::GuardFloat | ExitReason::GuardBool | ExitReason::GuardType | ExitReason::Entry);
+        if counted {
+            let u = &mut e.units[inner.unit as usize];
+            u.deopts += 1;
+            if u.deopts >= MAX_DEOPTS {
+                u.deopts = 0;
+                let r = e.recompiles.entry(f).or_insert(0);
+                *r += 1;
+                let give_up = *r > MAX_RECOMPILES;
+                let is_entry = e.entry_units.get(&f).map(|(_, un)| *un) == Some(inner.unit);
+                if is_entry {
+                    e.entry_units.remove(&f);
+                    vm.functions[f as usize].native = None;
+                    if give_up {
+                        e.refused.insert(f, "too-many-deopts".into());
+                        e.stats.refused += 1;
+                        e.event(TierEvent::Refuse { func: vm.function_name(f), reason: "too-many-deopts".into() });
+                    } else {
+                        // Next hot call compiles it again, from the feedback gathered since.
+                        vm.functions[f as usize].calls = 0;
+                    }
+                }
+            }
+        }
+        NativeExit::Deopt { pc: exits[exits.len() - 1].pc }
+    }
+}
+
+/// The `Tier` the VM calls; shares the engine with the native entry closures.
+pub struct JitTier(pub Rc<RefCell<Engine>>);
+
+impl Tier for JitTier {
+    fn on_hot_call(&mut self, vm: &mut Vm, f: FnIdx) {
+        let t0 = Instant::now();
+        let mut batch = vec![];
+        let count = vm.functions[f as usize].calls as u64;
+        let ok = {
+            let mut e = self.0.borrow_mut();
+            e.compile_entry(vm, f, Reason::Calls, count, &mut batch);
+            let ok = e.finalize(&batch);
+            e.stats.compiling += t0.elapsed();
+            ok
+        };
+        if ok {
+            for (unit, _) in batch {
+                let func = self.0.borrow().units[unit as usize].func;
+                vm.functions[func as usize].native = Some(Engine::native_for(&self.0, unit));
+            }
+        }
+    }
+
+    fn on_hot_loop(&mut self, vm: &mut Vm, f: FnIdx, header_pc: u32) -> Option<NativeFn> {
+        let t0 = Instant::now();
+        let fr = *vm.frames.last()?;
+        let mut e = self.0.borrow_mut();
+        let proto = proto_of(vm, f);
+        let fb = vm.functions[f as usize].feedback.clone();
+        let hints = Feedback(&fb);
+        let n = proto.num_regs as usize;
+        // Specialise to the registers' current types; anything else stays in its slot.
+        let entry: Vec<Ty> = (0..n)
+            .map(|r| match vm.stack[fr.base as usize + r] {
+                Value::Int(_) => Ty::Int,
+                Value::Float(_) => Ty::Float,
+                Value::Bool(_) => Ty::Bool,
+                _ => Ty::Slot,
+            })
+            .collect();
+        let pc = header_pc as usize;
+        let states = infer::infer(&proto, pc, entry.clone(), &hints);
+        let name = vm.function_name(f);
+        if let Some(why) = e.refusal(&proto, &states, &hints) {
+            e.stats.refused += 1;
+            e.event(TierEvent::Refuse { func: name, reason: why });
+            return None;
+        }
+        let mut batch = vec![];
+        let mut callee_ids = HashMap::new();
+        for (at, i) in proto.code.iter().enumerate() {
+            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[at]) {
+                if vm.functions[*g as usize].proto.arity == *nargs {
+                    if let Some(id) = e.compile_entry(vm, *g, Reason::Callee, 0, &mut batch) {
+                        callee_ids.insert(*g, id);
+                    }
+                }
+            }
+        }
+        let sig = lower::unit_signature(&mut e.mem);
+        let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
+        let unit = e.units.len() as u32;
+        e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
+        e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids);
+        batch.push((unit, id));
+        let ok = e.finalize(&batch);
+        let count = vm.functions[f as usize].loops.iter().copied().max().unwrap_or(0) as u64;
+        let time_us = t0.elapsed().as_micros() as u64;
+        e.stats.compiling += t0.elapsed();
+        e.stats.compiled += 1;
+        e.event(TierEvent::Compile { func: name.clone(), reason: Reason::Loop { pc: header_pc }, count, ops: proto.code.len(), time_us });
+        if !ok {
+            return None;
+        }
+        e.stats.osr_entries += 1;
+        e.event(TierEvent::Osr { func: name, pc: header_pc, loop_count: count });
+        drop(e);
+        for (u, _) in &batch[..batch.len() - 1] {
+            let func = self.0.borrow().units[*u as usize].func;
+            vm.functions[func as usize].native = Some(Engine::native_for(&self.0, *u));
+        }
+        Some(Engine::native_for(&self.0, unit))
+    }
+}

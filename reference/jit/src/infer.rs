@@ -1,0 +1,267 @@
+//! Forward type inference over one function's bytecode, seeded with the
+//! types the interpreter observed. The result says, for every reachable pc,
+//! which static type each register has, and so which guards the native
+//! code needs (a `Dyn` operand of an `int` add is checked, an `Int` one is not).
+
+use tern_bytecode::{Builtin, FunctionProto, Instr};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// Still only in the slot window (never loaded by this unit).
+    Slot,
+    Nil,
+    Bool,
+    Int,
+    Float,
+    /// Loaded, type known only at run time (tag + bits).
+    Dyn,
+}
+
+impl Ty {
+    pub fn join(self, other: Ty) -> Ty {
+        if self == other {
+            self
+        } else {
+            Ty::Dyn
+        }
+    }
+    fn concrete(self) -> bool {
+        !matches!(self, Ty::Slot | Ty::Dyn)
+    }
+    fn numeric(self) -> bool {
+        matches!(self, Ty::Int | Ty::Float)
+    }
+}
+
+/// What the interpreter saw at an arithmetic, compare or parameter site.
+pub trait Hints {
+    fn at(&self, pc: usize) -> Option<Ty>;
+}
+
+impl Hints for () {
+    fn at(&self, _: usize) -> Option<Ty> {
+        None
+    }
+}
+
+/// How the native code carries out one instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Operands are (after guards) of this numeric/bool type.
+    Typed(Ty),
+    /// Always leaves to the interpreter at this pc (it raises, or the
+    /// instruction is not supported natively).
+    Exit(ExitKind),
+    /// Nothing type-dependent.
+    Plain,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// The interpreter will raise a diagnostic here.
+    Error,
+    Unsupported,
+}
+
+/// The type both operands get guarded to, or None if the op always fails.
+fn numeric_plan(a: Ty, b: Ty, hint: Option<Ty>) -> Option<Ty> {
+    match (a.concrete(), b.concrete()) {
+        (true, true) => (a == b && a.numeric()).then_some(a),
+        (true, false) => a.numeric().then_some(a),
+        (false, true) => b.numeric().then_some(b),
+        (false, false) => match hint {
+            Some(t) if t.numeric() => Some(t),
+            Some(_) => None,
+            None => Some(Ty::Int),
+        },
+    }
+}
+
+fn equality_plan(a: Ty, b: Ty, hint: Option<Ty>) -> Option<Ty> {
+    match (a.concrete(), b.concrete()) {
+        (true, true) => (a == b).then_some(a),
+        (true, false) => Some(a),
+        (false, true) => Some(b),
+        (false, false) => match hint {
+            Some(t) if t.concrete() => Some(t),
+            Some(_) => None,
+            None => Some(Ty::Int),
+        },
+    }
+}
+
+fn plan_of(t: Option<Ty>, unsupported_if_none: bool) -> Plan {
+    match t {
+        Some(t) => Plan::Typed(t),
+        None if unsupported_if_none => Plan::Exit(ExitKind::Unsupported),
+        None => Plan::Exit(ExitKind::Error),
+    }
+}
+
+pub fn target(pc: usize, off: i32) -> usize {
+    (pc as i64 + 1 + off as i64) as usize
+}
+
+/// The plan for `code[pc]` in `state` and the registers it reads.
+pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Plan {
+    use Instr::*;
+    let t = |r: u8| state[r as usize];
+    let h = hints.at(pc);
+    // A hint that is neither numeric nor bool nor nil means heap values: not native.
+    let heapy = matches!(h, Some(Ty::Dyn));
+    match f.code[pc] {
+        Const { k, .. } => match f.consts.get(k as usize) {
+            Some(tern_bytecode::Const::Int(_)) | Some(tern_bytecode::Const::Float(_)) => Plan::Plain,
+            _ => Plan::Exit(ExitKind::Unsupported),
+        },
+        Add { a, b, .. } | Sub { a, b, .. } | Mul { a, b, .. } | Div { a, b, .. } | Rem { a, b, .. } | Lt { a, b, .. } | Le { a, b, .. } | Gt { a, b, .. } | Ge { a, b, .. } | JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } => {
+            plan_of(numeric_plan(t(a), t(b), h), heapy)
+        }
+        AddI { a, .. } => plan_of(numeric_plan(t(a), Ty::Int, h), heapy),
+        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => plan_of(equality_plan(t(a), t(b), h), heapy),
+        Neg { src, .. } => {
+            let s = t(src);
+            plan_of(if s.concrete() { s.numeric().then_some(s) } else { numeric_plan(s, s, h) }, heapy)
+        }
+        Not { src: r, .. } | JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } => {
+            let s = t(r);
+            plan_of(if s.concrete() { (s == Ty::Bool).then_some(Ty::Bool) } else { Some(Ty::Bool) }, false)
+        }
+        ForPrep { base, .. } | ForLoop { base, .. } => {
+            let ok = [t(base), t(base + 1)].iter().all(|s| !s.concrete() || *s == Ty::Int);
+            plan_of(ok.then_some(Ty::Int), false)
+        }
+        CallBuiltin { base, nargs, b } => match (Builtin::from_u8(b), nargs) {
+            (Some(Builtin::Sqrt), 1) => {
+                let s = t(base);
+                plan_of((!s.concrete() || s == Ty::Float).then_some(Ty::Float), false)
+            }
+            (Some(Builtin::Float), 1) => {
+                let s = t(base);
+                match s {
+                    Ty::Int | Ty::Float => Plan::Typed(s),
+                    Ty::Slot | Ty::Dyn => plan_of(numeric_plan(s, s, h), heapy),
+                    _ => Plan::Exit(ExitKind::Error),
+                }
+            }
+            _ => Plan::Exit(ExitKind::Unsupported),
+        },
+        Call { .. } => Plan::Plain,
+        Nil { .. } | Bool { .. } | Int { .. } | Move { .. } | Jump { .. } | Loop { .. } | Return { .. } | ReturnNil => Plan::Plain,
+        _ => Plan::Exit(ExitKind::Unsupported),
+    }
+}
+
+/// Registers an instruction reads (they get loaded if still `Slot`).
+pub fn reads(i: &Instr) -> Vec<u8> {
+    use Instr::*;
+    match *i {
+        Move { src, .. } | Neg { src, .. } | Not { src, .. } | Return { src } => vec![src],
+        Add { a, b, .. } | Sub { a, b, .. } | Mul { a, b, .. } | Div { a, b, .. } | Rem { a, b, .. } | Eq { a, b, .. } | Ne { a, b, .. } | Lt { a, b, .. } | Le { a, b, .. } | Gt { a, b, .. } | Ge { a, b, .. } => vec![a, b],
+        JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => vec![a, b],
+        AddI { a, .. } => vec![a],
+        JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } => vec![r],
+        ForPrep { base, .. } => vec![base, base + 1],
+        ForLoop { base, .. } => vec![base, base + 1],
+        Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => (base..base + nargs).collect(),
+        _ => vec![],
+    }
+}
+
+/// Successor pcs with the register state flowing along each edge.
+pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> Vec<(usize, Vec<Ty>)> {
+    use Instr::*;
+    let p = plan(f, pc, before, hints);
+    if let Plan::Exit(_) = p {
+        return vec![];
+    }
+    let mut s = before.to_vec();
+    for r in reads(&f.code[pc]) {
+        if s[r as usize] == Ty::Slot {
+            s[r as usize] = Ty::Dyn;
+        }
+    }
+    let typed = match p {
+        Plan::Typed(t) => t,
+        _ => Ty::Dyn,
+    };
+    // Guards refine the operands they checked.
+    for r in reads(&f.code[pc]) {
+        if matches!(p, Plan::Typed(_)) && !matches!(f.code[pc], Call { .. }) && s[r as usize] == Ty::Dyn {
+            s[r as usize] = typed;
+        }
+    }
+    let next = pc + 1;
+    let set = |s: &mut Vec<Ty>, r: u8, t: Ty| s[r as usize] = t;
+    match f.code[pc] {
+        Nil { dst } => set(&mut s, dst, Ty::Nil),
+        Bool { dst, .. } => set(&mut s, dst, Ty::Bool),
+        Int { dst, .. } => set(&mut s, dst, Ty::Int),
+        Const { dst, k } => set(&mut s, dst, if matches!(f.consts[k as usize], tern_bytecode::Const::Float(_)) { Ty::Float } else { Ty::Int }),
+        Move { dst, src } => {
+            let t = s[src as usize];
+            set(&mut s, dst, t)
+        }
+        Add { dst, .. } | Sub { dst, .. } | Mul { dst, .. } | Div { dst, .. } | Rem { dst, .. } | AddI { dst, .. } => set(&mut s, dst, typed),
+        Neg { dst, .. } => set(&mut s, dst, typed),
+        Eq { dst, .. } | Ne { dst, .. } | Lt { dst, .. } | Le { dst, .. } | Gt { dst, .. } | Ge { dst, .. } | Not { dst, .. } => set(&mut s, dst, Ty::Bool),
+        Jump { off } | Loop { off, .. } => return vec![(target(pc, off), s)],
+        JumpIfFalse { off, .. } | JumpIfTrue { off, .. } | JumpIfNotLt { off, .. } | JumpIfNotLe { off, .. } | JumpIfNotGt { off, .. } | JumpIfNotGe { off, .. } | JumpIfNotEq { off, .. } | JumpIfNotNe { off, .. } => {
+            return vec![(next, s.clone()), (target(pc, off), s)];
+        }
+        CheckBool { .. } => {}
+        ForPrep { base, off } => {
+            let skip = s.clone();
+            set(&mut s, base + 2, Ty::Int);
+            return vec![(next, s), (target(pc, off), skip)];
+        }
+        ForLoop { base, off, .. } => {
+            let mut body = s.clone();
+            body[base as usize + 2] = Ty::Int;
+            return vec![(target(pc, off), body), (next, s)];
+        }
+        Call { base, .. } => {
+            set(&mut s, base, Ty::Dyn);
+        }
+        CallBuiltin { base, .. } => set(&mut s, base, Ty::Float),
+        Return { .. } | ReturnNil => return vec![],
+        _ => {}
+    }
+    vec![(next, s)]
+}
+
+/// Register types at every pc reachable from `entry` (None: unreachable).
+pub fn infer(f: &FunctionProto, entry: usize, entry_state: Vec<Ty>, hints: &dyn Hints) -> Vec<Option<Vec<Ty>>> {
+    let mut states: Vec<Option<Vec<Ty>>> = vec![None; f.code.len()];
+    states[entry] = Some(entry_state);
+    let mut work = vec![entry];
+    while let Some(pc) = work.pop() {
+        let before = states[pc].clone().expect("queued pcs have a state");
+        for (succ, s) in step(f, pc, &before, hints) {
+            if succ >= f.code.len() {
+                continue;
+            }
+            let merged = match &states[succ] {
+                None => s,
+                Some(old) => old.iter().zip(&s).map(|(a, b)| a.join(*b)).collect(),
+            };
+            if states[succ].as_ref() != Some(&merged) {
+                states[succ] = Some(merged);
+                work.push(succ);
+            }
+        }
+    }
+    states
+}
+
+/// (header, back-edge pc) of every loop.
+pub fn loops(f: &FunctionProto) -> Vec<(usize, usize)> {
+    f.code
+        .iter()
+        .enumerate()
+        .filter_map(|(pc, i)| match *i {
+            Instr::Loop { off, .. } | Instr::ForLoop { off, .. } => Some((target(pc, off), pc)),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,591 @@
+//! Bytecode -> Cranelift IR for one compiled unit (a whole function entered
+//! at pc 0, or an OSR entry at a loop header), using the register types
+//! from [`crate::infer`]. Every place where the assumptions could be wrong
+//! or the instruction could raise gets a guard whose failure writes the live
+//! registers back to the slot window and leaves to the interpreter at that pc.
+
+use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, STATUS_EXITED, STATUS_RETURNED, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL};
+use crate::codemem::CodeMemory;
+use crate::infer::{plan, reads, step, target, ExitKind, Hints, Plan, Ty};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_module::{FuncId, Module};
+use tern_bytecode::{Builtin, FunctionProto, Instr};
+
+const SLOT: i64 = std::mem::size_of::<Slot>() as i64;
+
+pub fn unit_signature(mem: &mut CodeMemory) -> Signature {
+    let ptr = mem.pointer_type();
+    let mut sig = mem.module().make_signature();
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// What the lowering needs to know about other functions of the module.
+pub trait Callees {
+    /// The compiled unit to call for function `f` with `nargs` arguments, if any.
+    fn unit_for(&mut self, f: u32, nargs: u8) -> Option<FuncId>;
+}
+
+struct Exit {
+    block: Block,
+    pc: usize,
+    reason: ExitReason,
+    state: Vec<Ty>,
+    /// Only registers below this are written back (frames under a call).
+    limit: usize,
+    write: bool,
+}
+
+struct Lower<'a, 'b> {
+    b: FunctionBuilder<'a>,
+    f: &'b FunctionProto,
+    vt: Vec<Variable>,
+    vi: Vec<Variable>,
+    vf: Vec<Variable>,
+    ctx: Value,
+    regs: Value,
+    exits: Vec<Exit>,
+    edges: Vec<(Block, Vec<Ty>, Vec<Ty>, Block)>,
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+fn tag_of(t: Ty) -> u64 {
+    match t {
+        Ty::Nil => TAG_NIL,
+        Ty::Bool => TAG_BOOL,
+        Ty::Int => TAG_INT,
+        Ty::Float => TAG_FLOAT,
+        Ty::Slot | Ty::Dyn => unreachable!("no static tag"),
+    }
+}
+
+impl<'a, 'b> Lower<'a, 'b> {
+    fn slot_off(r: usize) -> i32 {
+        (r as i64 * SLOT) as i32
+    }
+
+    fn load_slot(&mut self, r: usize) {
+        let tag = self.b.ins().load(types::I64, flags(), self.regs, Self::slot_off(r));
+        let bits = self.b.ins().load(types::I64, flags(), self.regs, Self::slot_off(r) + 8);
+        self.b.def_var(self.vt[r], tag);
+        self.b.def_var(self.vi[r], bits);
+    }
+
+    /// The 64 payload bits of register r in state t.
+    fn bits(&mut self, r: usize, t: Ty) -> Value {
+        match t {
+            Ty::Nil => self.b.ins().iconst(types::I64, 0),
+            Ty::Float => {
+                let f = self.b.use_var(self.vf[r]);
+                self.b.ins().bitcast(types::I64, MemFlagsData::new(), f)
+            }
+            _ => self.b.use_var(self.vi[r]),
+        }
+    }
+
+    fn tag(&mut self, r: usize, t: Ty) -> Value {
+        match t {
+            Ty::Dyn => self.b.use_var(self.vt[r]),
+            t => self.b.ins().iconst(types::I64, tag_of(t) as i64),
+        }
+    }
+
+    fn store_reg(&mut self, r: usize, t: Ty, to: usize) {
+        if t == Ty::Slot {
+            return;
+        }
+        let tag = self.tag(r, t);
+        let bits = self.bits(r, t);
+        self.b.ins().store(flags(), tag, self.regs, Self::slot_off(to));
+        self.b.ins().store(flags(), bits, self.regs, Self::slot_off(to) + 8);
+    }
+
+    fn exit_to(&mut self, pc: usize, reason: ExitReason, state: &[Ty], limit: usize, write: bool) -> Block {
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.exits.push(Exit { block, pc, reason, state: state.to_vec(), limit, write });
+        block
+    }
+
+    /// Continue in a fresh block if `ok`, else leave at pc.
+    fn guard(&mut self, ok: Value, pc: usize, reason: ExitReason, state: &[Ty]) {
+        let exit = self.exit_to(pc, reason, state, state.len(), true);
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], exit, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Makes the registers' representation match what `to` expects.
+    fn fixup(&mut self, from: &[Ty], to: &[Ty]) {
+        for r in 0..from.len() {
+            let (s, t) = (from[r], to[r]);
+            if s == t {
+                continue;
+            }
+            debug_assert_eq!(t, Ty::Dyn, "joins only widen to Dyn");
+            match s {
+                Ty::Slot => self.load_slot(r),
+                Ty::Dyn => {}
+                s => {
+                    let tag = self.b.ins().iconst(types::I64, tag_of(s) as i64);
+                    self.b.def_var(self.vt[r], tag);
+                    if matches!(s, Ty::Float | Ty::Nil) {
+                        let bits = self.bits(r, s);
+                        self.b.def_var(self.vi[r], bits);
+                    }
+                }
+            }
+        }
+    }
+
+    fn jump(&mut self, from: &[Ty], to_state: &[Ty], to: Block) {
+        self.fixup(from, to_state);
+        self.b.ins().jump(to, &[]);
+    }
+
+    /// A block that fixes up the representation, then jumps to `to`
+    /// (filled in by `flush_edges` once the current block is terminated).
+    fn edge(&mut self, from: &[Ty], to_state: &[Ty], to: Block) -> Block {
+        let e = self.b.create_block();
+        self.edges.push((e, from.to_vec(), to_state.to_vec(), to));
+        e
+    }
+
+    fn flush_edges(&mut self) {
+        for (e, from, to_state, to) in std::mem::take(&mut self.edges) {
+            self.b.switch_to_block(e);
+            self.jump(&from, &to_state, to);
+        }
+    }
+
+    fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef) {
+        let exits = std::mem::take(&mut self.exits);
+        for e in exits {
+            self.b.switch_to_block(e.block);
+            if e.write {
+                for r in 0..e.limit.min(e.state.len()) {
+                    self.store_reg(r, e.state[r], r);
+                }
+            }
+            let unit = self.b.ins().iconst(types::I64, unit as i64);
+            let pc = self.b.ins().iconst(types::I64, e.pc as i64);
+            let reason = self.b.ins().iconst(types::I64, e.reason as i64);
+            self.b.ins().call(exit_fn, &[self.ctx, unit, pc, reason, self.regs]);
+            let st = self.b.ins().iconst(types::I64, STATUS_EXITED);
+            self.b.ins().return_(&[st]);
+        }
+    }
+}
+
+fn guard_reason(t: Ty) -> ExitReason {
+    match t {
+        Ty::Int => ExitReason::GuardInt,
+        Ty::Float => ExitReason::GuardFloat,
+        Ty::Bool => ExitReason::GuardBool,
+        _ => ExitReason::GuardType,
+    }
+}
+
+pub struct Unit<'x> {
+    pub f: &'x FunctionProto,
+    pub id: u32,
+    pub entry_pc: usize,
+    /// Register types at entry: concrete ones are loaded and checked.
+    pub entry: Vec<Ty>,
+    pub states: Vec<Option<Vec<Ty>>>,
+}
+
+/// Builds the unit's IR into `mem.ctx` (the caller defines it).
+pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dyn Callees, exit_helper: FuncId, fmod_helper: FuncId) -> Result<(), String> {
+    let sig = unit_signature(mem);
+    mem.ctx.func.signature = sig;
+    let target_cfg = mem.module().target_config();
+    // Resolve callees first: it may compile them, which needs `mem`.
+    let mut callee_ids = std::collections::HashMap::new();
+    for (pc, i) in u.f.code.iter().enumerate() {
+        if let (Instr::Call { nargs, f, .. }, Some(_)) = (i, &u.states[pc]) {
+            callee_ids.insert(pc, callees.unit_for(*f, *nargs));
+        }
+    }
+    let mut func = std::mem::replace(&mut mem.ctx.func, cranelift_codegen::ir::Function::new());
+    let mut refs = std::collections::HashMap::new();
+    {
+        let module = mem.module();
+        let exit_ref = module.declare_func_in_func(exit_helper, &mut func);
+        let fmod_ref = module.declare_func_in_func(fmod_helper, &mut func);
+        for (pc, id) in &callee_ids {
+            if let Some(id) = id {
+                refs.insert(*pc, module.declare_func_in_func(*id, &mut func));
+            }
+        }
+        let b = FunctionBuilder::new(&mut func, &mut mem.fctx);
+        let n = u.f.num_regs as usize;
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![] };
+        for _ in 0..n {
+            let t = l.b.declare_var(types::I64);
+            let i = l.b.declare_var(types::I64);
+            let f = l.b.declare_var(types::F64);
+            l.vt.push(t);
+            l.vi.push(i);
+            l.vf.push(f);
+        }
+        let entry = l.b.create_block();
+        l.b.append_block_params_for_function_params(entry);
+        l.b.switch_to_block(entry);
+        l.ctx = l.b.block_params(entry)[0];
+        l.regs = l.b.block_params(entry)[1];
+        let blocks: Vec<Option<Block>> = u.states.iter().map(|s| s.as_ref().map(|_| l.b.create_block())).collect();
+        // Entry guards: nothing has run yet, so failing ones write nothing back.
+        let slot_state = vec![Ty::Slot; n];
+        for r in 0..n {
+            let t = u.entry[r];
+            if t == Ty::Slot {
+                continue;
+            }
+            l.load_slot(r);
+            let tag = l.b.use_var(l.vt[r]);
+            let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(t) as i64);
+            let exit = l.exit_to(u.entry_pc, ExitReason::Entry, &slot_state, 0, false);
+            let cont = l.b.create_block();
+            l.b.ins().brif(ok, cont, &[], exit, &[]);
+            l.b.switch_to_block(cont);
+            if t == Ty::Float {
+                let bits = l.b.use_var(l.vi[r]);
+                let f = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
+                l.b.def_var(l.vf[r], f);
+            }
+        }
+        let first = blocks[u.entry_pc].ok_or("entry pc unreachable")?;
+        let entry_state = u.states[u.entry_pc].clone().unwrap();
+        l.jump(&u.entry, &entry_state, first);
+
+        for pc in 0..u.f.code.len() {
+            let Some(before) = u.states[pc].clone() else { continue };
+            l.b.switch_to_block(blocks[pc].unwrap());
+            lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).copied(), fmod_ref)?;
+            l.flush_edges();
+        }
+        l.emit_exits(u.id, exit_ref);
+        l.b.seal_all_blocks();
+        l.b.finalize(target_cfg);
+    }
+    mem.ctx.func = func;
+    Ok(())
+}
+
+
+#[allow(clippy::too_many_arguments)]
+fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<cranelift_codegen::ir::FuncRef>, fmod: cranelift_codegen::ir::FuncRef) -> Result<(), String> {
+    use Instr::*;
+    let f = l.f;
+    let instr = f.code[pc];
+    let p = plan(f, pc, before, hints);
+    if let Plan::Exit(kind) = p {
+        let reason = if kind == ExitKind::Unsupported { ExitReason::Unsupported } else { ExitReason::Error };
+        let exit = l.exit_to(pc, reason, before, before.len(), true);
+        l.b.ins().jump(exit, &[]);
+        return Ok(());
+    }
+    // Load operands still in the window, then check their types.
+    let mut s = before.to_vec();
+    for r in reads(&instr) {
+        if s[r as usize] == Ty::Slot {
+            l.load_slot(r as usize);
+            s[r as usize] = Ty::Dyn;
+        }
+    }
+    let typed = if let Plan::Typed(t) = p { t } else { Ty::Dyn };
+    if let Plan::Typed(t) = p {
+        if !matches!(instr, Call { .. }) {
+            let mut seen = vec![];
+            for r in reads(&instr) {
+                let r = r as usize;
+                if s[r] != Ty::Dyn || seen.contains(&r) {
+                    continue;
+                }
+                seen.push(r);
+                let tag = l.b.use_var(l.vt[r]);
+                let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(t) as i64);
+                l.guard(ok, pc, guard_reason(t), before);
+                if t == Ty::Float {
+                    let bits = l.b.use_var(l.vi[r]);
+                    let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
+                    l.b.def_var(l.vf[r], fv);
+                }
+                s[r] = t;
+            }
+        }
+    }
+    let succs = step(f, pc, before, hints);
+    let goto = |pc: usize| blocks[pc].unwrap();
+    let st = |pc: usize| states[pc].clone().unwrap();
+    let next = pc + 1;
+    macro_rules! fallthrough {
+        ($l:expr) => {{
+            let out = &succs[0].1;
+            $l.jump(out, &st(next), goto(next));
+        }};
+    }
+    let vi = |l: &mut Lower, r: u8| l.b.use_var(l.vi[r as usize]);
+    let vf = |l: &mut Lower, r: u8| l.b.use_var(l.vf[r as usize]);
+    match instr {
+        Nil { .. } => fallthrough!(l),
+        Bool { dst, v } => {
+            let c = l.b.ins().iconst(types::I64, v as i64);
+            l.b.def_var(l.vi[dst as usize], c);
+            fallthrough!(l)
+        }
+        Int { dst, v } => {
+            let c = l.b.ins().iconst(types::I64, v as i64);
+            l.b.def_var(l.vi[dst as usize], c);
+            fallthrough!(l)
+        }
+        Const { dst, k } => {
+            match f.consts[k as usize] {
+                tern_bytecode::Const::Int(v) => {
+                    let c = l.b.ins().iconst(types::I64, v);
+                    l.b.def_var(l.vi[dst as usize], c);
+                }
+                tern_bytecode::Const::Float(v) => {
+                    let c = l.b.ins().f64const(v);
+                    l.b.def_var(l.vf[dst as usize], c);
+                }
+                tern_bytecode::Const::Str(_) => unreachable!("planned as exit"),
+            }
+            fallthrough!(l)
+        }
+        Move { dst, src } => {
+            let (d, sr) = (dst as usize, src as usize);
+            match s[sr] {
+                Ty::Nil => {}
+                Ty::Float => {
+                    let v = vf(l, src);
+                    l.b.def_var(l.vf[d], v);
+                }
+                Ty::Dyn => {
+                    let t = l.b.use_var(l.vt[sr]);
+                    l.b.def_var(l.vt[d], t);
+                    let v = vi(l, src);
+                    l.b.def_var(l.vi[d], v);
+                }
+                _ => {
+                    let v = vi(l, src);
+                    l.b.def_var(l.vi[d], v);
+                }
+            }
+            fallthrough!(l)
+        }
+        Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } | Div { dst, a, b } | Rem { dst, a, b } => {
+            if typed == Ty::Int {
+                let (x, y) = (vi(l, a), vi(l, b));
+                let r = match instr {
+                    Add { .. } => l.b.ins().iadd(x, y),
+                    Sub { .. } => l.b.ins().isub(x, y),
+                    Mul { .. } => l.b.ins().imul(x, y),
+                    _ => {
+                        let nonzero = l.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0);
+                        l.guard(nonzero, pc, ExitReason::Error, before);
+                        // MIN / -1 traps in hardware; Tern wraps (MIN / -1 == MIN, MIN % -1 == 0).
+                        let minus1 = l.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                        let one = l.b.ins().iconst(types::I64, 1);
+                        let safe = l.b.ins().select(minus1, one, y);
+                        if matches!(instr, Div { .. }) {
+                            let q = l.b.ins().sdiv(x, safe);
+                            let neg = l.b.ins().ineg(x);
+                            l.b.ins().select(minus1, neg, q)
+                        } else {
+                            l.b.ins().srem(x, safe)
+                        }
+                    }
+                };
+                l.b.def_var(l.vi[dst as usize], r);
+            } else {
+                let (x, y) = (vf(l, a), vf(l, b));
+                let r = match instr {
+                    Add { .. } => l.b.ins().fadd(x, y),
+                    Sub { .. } => l.b.ins().fsub(x, y),
+                    Mul { .. } => l.b.ins().fmul(x, y),
+                    Div { .. } => l.b.ins().fdiv(x, y),
+                    _ => {
+                        let call = l.b.ins().call(fmod, &[x, y]);
+                        l.b.inst_results(call)[0]
+                    }
+                };
+                l.b.def_var(l.vf[dst as usize], r);
+            }
+            fallthrough!(l)
+        }
+        AddI { dst, a, v } => {
+            let x = vi(l, a);
+            let r = l.b.ins().iadd_imm_s(x, v as i64);
+            l.b.def_var(l.vi[dst as usize], r);
+            fallthrough!(l)
+        }
+        Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => {
+            let c = compare(l, &instr, typed, a, b);
+            let c = l.b.ins().uextend(types::I64, c);
+            l.b.def_var(l.vi[dst as usize], c);
+            fallthrough!(l)
+        }
+        Neg { dst, src } => {
+            if typed == Ty::Int {
+                let x = vi(l, src);
+                let r = l.b.ins().ineg(x);
+                l.b.def_var(l.vi[dst as usize], r);
+            } else {
+                let x = vf(l, src);
+                let r = l.b.ins().fneg(x);
+                l.b.def_var(l.vf[dst as usize], r);
+            }
+            fallthrough!(l)
+        }
+        Not { dst, src } => {
+            let x = vi(l, src);
+            let r = l.b.ins().bxor_imm_s(x, 1);
+            l.b.def_var(l.vi[dst as usize], r);
+            fallthrough!(l)
+        }
+        CheckBool { .. } => fallthrough!(l),
+        Jump { off } | Loop { off, .. } => {
+            let t = target(pc, off);
+            let out = succs[0].1.clone();
+            l.jump(&out, &st(t), goto(t));
+        }
+        JumpIfFalse { r, off } | JumpIfTrue { r, off } => {
+            let c = vi(l, r);
+            let t = target(pc, off);
+            let e_next = l.edge(&succs[0].1, &st(next), goto(next));
+            let e_t = l.edge(&succs[1].1, &st(t), goto(t));
+            if matches!(instr, JumpIfFalse { .. }) {
+                l.b.ins().brif(c, e_next, &[], e_t, &[]);
+            } else {
+                l.b.ins().brif(c, e_t, &[], e_next, &[]);
+            }
+        }
+        JumpIfNotLt { a, b, off } | JumpIfNotLe { a, b, off } | JumpIfNotGt { a, b, off } | JumpIfNotGe { a, b, off } | JumpIfNotEq { a, b, off } | JumpIfNotNe { a, b, off } => {
+            let c = compare(l, &instr, typed, a, b);
+            let t = target(pc, off);
+            let e_next = l.edge(&succs[0].1, &st(next), goto(next));
+            let e_t = l.edge(&succs[1].1, &st(t), goto(t));
+            l.b.ins().brif(c, e_next, &[], e_t, &[]);
+        }
+        ForPrep { base, off } => {
+            let (start, end) = (vi(l, base), vi(l, base + 1));
+            let c = l.b.ins().icmp(IntCC::SignedLessThan, start, end);
+            let t = target(pc, off);
+            let body = l.b.create_block();
+            let e_skip = l.edge(&succs[1].1, &st(t), goto(t));
+            l.b.ins().brif(c, body, &[], e_skip, &[]);
+            l.b.switch_to_block(body);
+            l.b.def_var(l.vi[base as usize + 2], start);
+            let out = succs[0].1.clone();
+            l.jump(&out, &st(next), goto(next));
+        }
+        ForLoop { base, off, .. } => {
+            let i = vi(l, base);
+            let i = l.b.ins().iadd_imm_s(i, 1);
+            l.b.def_var(l.vi[base as usize], i);
+            let end = vi(l, base + 1);
+            let c = l.b.ins().icmp(IntCC::SignedLessThan, i, end);
+            let t = target(pc, off);
+            let body = l.b.create_block();
+            let e_next = l.edge(&succs[1].1, &st(next), goto(next));
+            l.b.ins().brif(c, body, &[], e_next, &[]);
+            l.b.switch_to_block(body);
+            l.b.def_var(l.vi[base as usize + 2], i);
+            let out = succs[0].1.clone();
+            l.jump(&out, &st(t), goto(t));
+        }
+        Call { base, nargs, .. } => {
+            let Some(callee) = callee else {
+                let exit = l.exit_to(pc, ExitReason::Unsupported, before, before.len(), true);
+                l.b.ins().jump(exit, &[]);
+                return Ok(());
+            };
+            for r in base..base + nargs {
+                let t = s[r as usize];
+                l.store_reg(r as usize, t, r as usize);
+            }
+            let depth = l.b.ins().load(types::I64, flags(), l.ctx, CTX_DEPTH_LEFT);
+            let room = l.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, depth, 0);
+            l.guard(room, pc, ExitReason::Stack, before);
+            let less = l.b.ins().iadd_imm_s(depth, -1);
+            l.b.ins().store(flags(), less, l.ctx, CTX_DEPTH_LEFT);
+            let window = l.b.ins().iadd_imm_s(l.regs, base as i64 * SLOT);
+            let call = l.b.ins().call(callee, &[l.ctx, window]);
+            let status = l.b.inst_results(call)[0];
+            l.b.ins().store(flags(), depth, l.ctx, CTX_DEPTH_LEFT);
+            let ok = l.b.ins().icmp_imm_s(IntCC::Equal, status, STATUS_RETURNED);
+            // The callee left to the interpreter: so does this frame, below it.
+            let exit = l.exit_to(pc, ExitReason::Caller, before, base as usize, true);
+            let cont = l.b.create_block();
+            l.b.ins().brif(ok, cont, &[], exit, &[]);
+            l.b.switch_to_block(cont);
+            l.load_slot(base as usize);
+            fallthrough!(l)
+        }
+        CallBuiltin { base, b, .. } => {
+            let r = match Builtin::from_u8(b) {
+                Some(Builtin::Sqrt) => {
+                    let x = vf(l, base);
+                    l.b.ins().sqrt(x)
+                }
+                _ if typed == Ty::Int => {
+                    let x = vi(l, base);
+                    l.b.ins().fcvt_from_sint(types::F64, x)
+                }
+                _ => vf(l, base),
+            };
+            l.b.def_var(l.vf[base as usize], r);
+            fallthrough!(l)
+        }
+        Return { src } => {
+            l.store_reg(src as usize, s[src as usize], 0);
+            let st = l.b.ins().iconst(types::I64, STATUS_RETURNED);
+            l.b.ins().return_(&[st]);
+        }
+        ReturnNil => {
+            let z = l.b.ins().iconst(types::I64, 0);
+            l.b.ins().store(flags(), z, l.regs, 0);
+            l.b.ins().store(flags(), z, l.regs, 8);
+            let st = l.b.ins().iconst(types::I64, STATUS_RETURNED);
+            l.b.ins().return_(&[st]);
+        }
+        other => return Err(format!("planned but not lowered: {}", other.mnemonic())),
+    }
+    Ok(())
+}
+
+/// An I8 truth value for `a OP b` on operands of type `t`.
+fn compare(l: &mut Lower, instr: &Instr, t: Ty, a: u8, b: u8) -> Value {
+    use Instr::*;
+    let (ic, fc) = match instr {
+        Eq { .. } | JumpIfNotEq { .. } => (IntCC::Equal, FloatCC::Equal),
+        Ne { .. } | JumpIfNotNe { .. } => (IntCC::NotEqual, FloatCC::NotEqual),
+        Lt { .. } | JumpIfNotLt { .. } => (IntCC::SignedLessThan, FloatCC::LessThan),
+        Le { .. } | JumpIfNotLe { .. } => (IntCC::SignedLessThanOrEqual, FloatCC::LessThanOrEqual),
+        Gt { .. } | JumpIfNotGt { .. } => (IntCC::SignedGreaterThan, FloatCC::GreaterThan),
+        _ => (IntCC::SignedGreaterThanOrEqual, FloatCC::GreaterThanOrEqual),
+    };
+    match t {
+        Ty::Float => {
+            let (x, y) = (l.b.use_var(l.vf[a as usize]), l.b.use_var(l.vf[b as usize]));
+            l.b.ins().fcmp(fc, x, y)
+        }
+        Ty::Nil => {
+            // nil == nil
+            l.b.ins().iconst(types::I8, (ic == IntCC::Equal) as i64)
+        }
+        _ => {
+            let (x, y) = (l.b.use_var(l.vi[a as usize]), l.b.use_var(l.vi[b as usize]));
+            l.b.ins().icmp(ic, x, y)
+        }
+    }
+}
