@@ -140,5 +140,30 @@ fn item() -> impl Strategy<Value = Item> {
 }
 
 fn module() -> impl Strategy<Value = Module> {
-    proptest::collection::vec(item(), 0..6).prop_map(|items| Module { file: FileId(0), items, expr_count: 0 })
+    proptest::collection::vec(item(), 0..6).prop_map(|mut items| {
+        unique_declarations(&mut items);
+        Module { file: FileId(0), items, expr_count: 0 }
+    })
+}
+
+/// Duplicate declarations are a syntax error (E0007): give repeats fresh names.
+fn unique_declarations(items: &mut [Item]) {
+    fn dedupe<'a>(names: impl Iterator<Item = &'a mut Ident>) {
+        let mut seen = std::collections::HashSet::new();
+        for (i, n) in names.enumerate() {
+            if !seen.insert(n.name.clone()) {
+                n.name = format!("{}{i}", n.name);
+                seen.insert(n.name.clone());
+            }
+        }
+    }
+    dedupe(items.iter_mut().filter_map(|i| if let Item::Fn(f) = i { Some(&mut f.name) } else { None }));
+    dedupe(items.iter_mut().filter_map(|i| if let Item::Struct(s) = i { Some(&mut s.name) } else { None }));
+    for item in items.iter_mut() {
+        match item {
+            Item::Fn(f) => dedupe(f.params.iter_mut().map(|p| &mut p.name)),
+            Item::Struct(s) => dedupe(s.fields.iter_mut().map(|(f, _)| f)),
+            Item::Stmt(_) => {}
+        }
+    }
 }
