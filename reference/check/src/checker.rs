@@ -140,6 +140,12 @@ pub struct Checker<'p> {
     pub bindings: Vec<BindingDef>,
     pub resolutions: Vec<HashMap<ExprId, Resolution>>,
     pub deferred: Vec<Deferred>,
+    /// Declaring spans of variables (and globals) that carry an annotation:
+    /// assigning to them is checked against it (E0202 at the name).
+    pub annotated: std::collections::HashSet<Span>,
+    /// Where an unknown type name is reported, when not at the type itself
+    /// (a `let`'s or parameter's name: where the other engines check it).
+    pub annotation_at: Option<Span>,
     // Context of the code being walked.
     pub module: usize,
     pub cur_fn: Option<FnId>,
@@ -175,6 +181,8 @@ impl<'p> Checker<'p> {
             bindings: Vec::new(),
             resolutions: vec![HashMap::new(); n],
             deferred: Vec::new(),
+            annotated: Default::default(),
+            annotation_at: None,
             module: 0,
             cur_fn: None,
             loops: 0,

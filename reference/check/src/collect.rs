@@ -55,10 +55,12 @@ impl Checker<'_> {
                         self.fn_index[m].entry(f.name.name.clone()).or_insert(id);
                         let mut params = Vec::new();
                         for (pi, p) in f.params.iter().enumerate() {
+                            self.annotation_at = Some(p.name.span);
                             let tv = match &p.ty {
                                 Some(ty) => self.annotation(ty),
                                 None => self.t.fresh(),
                             };
+                            self.annotation_at = None;
                             self.bindings.push(BindingDef { span: p.name.span, name: p.name.name.clone(), tv, kind: BindKind::Param(id, pi) });
                             params.push(ParamDef { name: p.name.clone(), tv, annotation: p.ty.as_ref().map(|t| t.span()), first_site: None });
                         }
@@ -118,7 +120,8 @@ impl Checker<'_> {
                         known.sort();
                         format!("types are int, float, bool, str, [T] or a struct of this file: {}", known.join(", "))
                     };
-                    self.error(Code::UnknownType, id.span, format!("unknown type `{}`", id.name)).hint(hint);
+                    let at = self.annotation_at.unwrap_or(id.span);
+                    self.error(Code::UnknownType, at, format!("unknown type `{}`", id.name)).note(id.span, "this type").hint(hint);
                     self.t.error()
                 }
             },

@@ -52,7 +52,7 @@ impl Checker<'_> {
             }
             Some(Found::Alias(m)) => {
                 self.resolve_as(e.id, Resolution::Module(m));
-                self.error(Code::FunctionAsValue, id.span, format!("`{}` is a module alias, not a value", id.name))
+                self.error(Code::UnknownVariable, id.span, format!("`{}` is a module alias, not a value", id.name))
                     .hint(format!("use one of its members: `{0}.name` or `{0}.f(...)`", id.name));
                 self.t.error()
             }
@@ -92,8 +92,9 @@ impl Checker<'_> {
                     let b = self.bool();
                     if self.t.unify(tv, b).is_err() {
                         let shown = self.show(tv);
-                        self.error(Code::Mismatch, op_span, format!("`{}` needs bool operands, found {shown}", op.text()))
-                            .note(side.span, format!("this is {shown}"))
+                        // Reported at the operand that is not a bool (LANGUAGE.md §13.1).
+                        self.error(Code::Mismatch, side.span, format!("`{}` needs bool operands, found {shown}", op.text()))
+                            .note(op_span, "operator")
                             .hint("compare explicitly, like `x != 0`");
                     }
                 }
@@ -372,18 +373,18 @@ impl Checker<'_> {
     fn index(&mut self, obj: &Expr, index: &Expr) -> Tv {
         let ot = self.expr(obj);
         let it = self.expr(index);
+        // Index errors point at the `[`, which usually sits right after the indexed expression.
+        let bracket = Span { file: obj.span.file, start: obj.span.end, end: obj.span.end + 1 };
         let int = self.int();
         if self.t.unify(it, int).is_err() {
             let shown = self.show(it);
-            self.error(Code::Mismatch, index.span, format!("array index must be int, found {shown}")).hint("convert with `int(x)`");
+            self.error(Code::Mismatch, bracket, format!("array index must be int, found {shown}")).note(index.span, format!("this is {shown}")).hint("convert with `int(x)`");
         }
         let elem = self.t.fresh();
         let arr = self.t.known(Con::Array(elem));
         if self.t.unify(ot, arr).is_err() {
             let shown = self.show(ot);
             let hint = if shown == "str" { "strings cannot be indexed in Tern" } else { "only arrays can be indexed" };
-            // The `[` usually sits right after the indexed expression.
-            let bracket = Span { file: obj.span.file, start: obj.span.end, end: obj.span.end + 1 };
             self.error(Code::NotIndexable, bracket, format!("cannot index {shown}")).note(obj.span, format!("this is {shown}")).hint(hint);
             return self.t.error();
         }

@@ -1,9 +1,9 @@
 //! Definite-return analysis, deliberately simple so students can predict
-//! it: a block returns if any of its statements does; an `if` returns if
-//! it has an `else` and both branches return; `while true` without a
-//! `break` of its own never ends, so it counts as returning.
+//! it (LANGUAGE.md §12.2): a block returns if any of its statements does;
+//! an `if` returns if it has an `else` and both branches return; loops
+//! never count, not even `while true`.
 
-use tern_syntax::ast::{Block, Else, Expr, ExprKind, Stmt, StmtKind};
+use tern_syntax::ast::{Block, Else, Expr, Stmt, StmtKind};
 
 pub fn block_returns(b: &Block) -> bool {
     b.stmts.iter().any(stmt_returns)
@@ -20,26 +20,8 @@ fn stmt_returns(s: &Stmt) -> bool {
                     Else::If(s) => stmt_returns(s),
                 }
         }
-        StmtKind::While { cond: Expr { kind: ExprKind::Bool(true), .. }, body } => !breaks(body),
         _ => false,
     }
-}
-
-/// Does a `break` leave this loop body (not counting nested loops)?
-fn breaks(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match &s.kind {
-        StmtKind::Break => true,
-        StmtKind::Block(b) => breaks(b),
-        StmtKind::If { then, els, .. } => {
-            breaks(then)
-                || match els {
-                    Some(Else::Block(b)) => breaks(b),
-                    Some(Else::If(s)) => breaks(&Block { stmts: vec![(**s).clone()], span: s.span }),
-                    None => false,
-                }
-        }
-        _ => false,
-    })
 }
 
 /// The first `return value;` in a body, if any.
@@ -88,8 +70,7 @@ mod tests {
         assert!(block_returns(&body("fn f(x) { if x { return 1; } else if !x { return 2; } else { return 3; } }")));
         assert!(!block_returns(&body("fn f(x) { if x { return 1; } else if !x { return 2; } }")));
         assert!(!block_returns(&body("fn f(x) { while x { return 1; } }")));
-        assert!(block_returns(&body("fn f(x) { while true { if x { return 1; } } }")));
-        assert!(!block_returns(&body("fn f(x) { while true { if x { break; } } }")));
+        assert!(!block_returns(&body("fn f(x) { while true { if x { return 1; } } }")));
         assert!(block_returns(&body("fn f(x) { { return 1; } }")));
         assert!(first_value_return(&body("fn f(x) { for i in 0..3 { if x { return i; } } }")).is_some());
         assert!(first_value_return(&body("fn f(x) { return; }")).is_none());

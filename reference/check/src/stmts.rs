@@ -40,6 +40,17 @@ impl Checker<'_> {
         self.cur_fn = None;
     }
 
+    /// The module an expression names, when it is an import alias in scope.
+    pub fn alias_of(&self, e: &Expr) -> Option<usize> {
+        match &e.kind {
+            ExprKind::Name(id) => match self.lookup(&id.name) {
+                Some(Found::Alias(m)) => Some(m),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     pub fn block(&mut self, b: &Block) {
         self.scopes.push();
         for s in &b.stmts {
@@ -54,7 +65,9 @@ impl Checker<'_> {
         match &s.kind {
             StmtKind::Let { name, ty, init } => {
                 let it = self.expr(init);
+                self.annotation_at = Some(name.span);
                 let ann = ty.as_ref().map(|t| (self.annotation(t), t.span()));
+                self.annotation_at = None;
                 let global = if top { self.global_index[self.module].get(&name.name).copied() } else { None };
                 let target = match global {
                     Some(g) => {
@@ -68,6 +81,9 @@ impl Checker<'_> {
                                     .hint("a module global keeps one type; give the new one another name");
                             }
                         }
+                        if ann.is_some() {
+                            self.annotated.insert(self.globals[g].span);
+                        }
                         self.bindings.push(crate::checker::BindingDef { span: name.span, name: name.name.clone(), tv: gtv, kind: BindKind::Global });
                         gtv
                     }
@@ -78,11 +94,14 @@ impl Checker<'_> {
                     match (ann, global) {
                         (Some((_, span)), _) => {
                             let h = mix_hint(&ts, &is);
-                            self.error(Code::AnnotationMismatch, init.span, format!("`{}` is annotated {ts}, found {is}", name.name)).note(span, "annotation here").hint(h);
+                            self.error(Code::AnnotationMismatch, name.span, format!("`{}` is annotated {ts}, but the value is {is}", name.name))
+                                .note(span, "annotation here")
+                                .note(init.span, format!("this is {is}"))
+                                .hint(h);
                         }
                         (None, Some(g)) => {
                             let first = self.globals[g].span;
-                            self.error(Code::AnnotationMismatch, init.span, format!("global `{}` holds {ts}, found {is}", name.name))
+                            self.error(Code::Mismatch, init.span, format!("global `{}` holds {ts}, found {is}", name.name))
                                 .note(first, "first declared here")
                                 .hint("a module global keeps one type; give the new one another name");
                         }
@@ -90,6 +109,9 @@ impl Checker<'_> {
                     }
                 }
                 if global.is_none() {
+                    if ann.is_some() {
+                        self.annotated.insert(name.span);
+                    }
                     self.bind_local(name, target, BindKind::Let);
                 }
             }
@@ -162,7 +184,7 @@ impl Checker<'_> {
         let Some(f) = self.cur_fn else { return };
         let fi = f.0 as usize;
         let ret = self.fns[fi].ret;
-        let at = value.map(|e| e.span).unwrap_or(s.span);
+        let at = value.map(|e| e.span).unwrap_or(tern_diag::Span { end: s.span.start + 6, ..s.span });
         if self.t.unify(t, ret).is_ok() {
             if value.is_some() && self.fns[fi].first_return.is_none() {
                 self.fns[fi].first_return = Some(at);
@@ -216,6 +238,16 @@ impl Checker<'_> {
                 self.set_expr(target.id, tv);
                 (tv, decl)
             }
+            ExprKind::Field { obj, field } if self.alias_of(obj).is_some() => {
+                // A module's globals are read-only from outside (LANGUAGE.md §5.4).
+                let tt = self.expr(target);
+                if !self.t.is_error(tt) {
+                    self.error(Code::NotIndexable, field.span, format!("cannot assign to `{}`: another module's global", field.name))
+                        .hint("a module's globals can only be changed by its own code; call one of its functions to do it");
+                }
+                self.expr(value);
+                return;
+            }
             _ => (self.expr(target), None),
         };
         let vt = self.expr(value);
@@ -226,9 +258,15 @@ impl Checker<'_> {
                 ExprKind::Field { field, .. } => format!("field `{}`, which is {ts}", field.name),
                 _ => format!("an element of type {ts}"),
             };
-            // A variable changing type is an operand mismatch; a field or element has a declared type.
-            let code = if matches!(target.kind, ExprKind::Name(_)) { Code::Mismatch } else { Code::AnnotationMismatch };
-            let d = self.error(code, value.span, format!("cannot assign {vs} to {what}"));
+            // A variable changing type is an operand mismatch unless it was annotated
+            // (then E0202 at its name); a field has a declared type.
+            let annotated_var = matches!(target.kind, ExprKind::Name(_)) && decl.is_some_and(|d| self.annotated.contains(&d));
+            let (code, at) = match &target.kind {
+                ExprKind::Name(_) if annotated_var => (Code::AnnotationMismatch, target.span),
+                ExprKind::Name(_) | ExprKind::Index { .. } => (Code::Mismatch, value.span),
+                _ => (Code::AnnotationMismatch, value.span),
+            };
+            let d = self.error(code, at, format!("cannot assign {vs} to {what}"));
             if let Some(span) = decl {
                 d.note(span, "declared here");
             }
