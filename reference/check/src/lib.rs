@@ -21,15 +21,15 @@
 //!    a field access still on an unknown type picks the only struct (in its
 //!    module, else in the program) with that field, and so on. What is
 //!    still unresolved is E0206 with a hint naming what to annotate.
-//! 4. `finish`: every type variable becomes a concrete [`Type`]; unknowns
-//!    that nothing constrained become `nil`.
+//! 4. `finish`: every type variable becomes a concrete [`Type`]; `nil`
+//!    never forced to an array or record stays [`Type::Nil`].
 //!
 //! Decisions this crate made where decisions.md is silent are listed in
 //! /work/decisions-log.md (lines starting `tern-check`): a re-`let` of a
 //! global keeps its type, assignment keeps a variable's type (E0202),
-//! top-level aliases are visible in function bodies, unconstrained types
-//! default to nil, and the codes used for `for` bounds, `!`, method-like
-//! calls and aliases used as values.
+//! top-level aliases are visible in function bodies. Positions follow
+//! LANGUAGE.md §13.1 (operator, callee name, field name, the `[`, the
+//! annotated name).
 //!
 //! Known gaps: two functions (or structs) with the same name in one file
 //! are not reported; the first declaration wins for name resolution.
