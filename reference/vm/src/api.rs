@@ -56,12 +56,31 @@ pub struct RunOutcome {
 /// Parses, compiles and runs `path`. Imports load lazily as they execute.
 pub fn run_file(path: &str, opts: RunOptions) -> RunOutcome {
     let t0 = Instant::now();
-    match tern_bytecode::compile_file(path) {
-        Ok((program, sources)) => {
+    let mut sources = SourceMap::new();
+    let norm = tern_syntax::loader::normalize(Path::new(path));
+    let text = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let d = Diagnostic::at(Code::ModuleNotFound, Phase::Parse, Location { file: norm.clone(), line: 1, col: 1 }, format!("cannot read `{norm}`: {e}"));
+            return fail_before_run(d, sources, opts);
+        }
+    };
+    let text = match String::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let d = Diagnostic::at(Code::UnexpectedChar, Phase::Parse, Location { file: norm.clone(), line: 1, col: 1 }, format!("`{norm}` is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()));
+            return fail_before_run(d, sources, opts);
+        }
+    };
+    let file = sources.add(norm.clone(), text);
+    let compiled = tern_syntax::parse(file, sources.text(file))
+        .and_then(|ast| tern_bytecode::compile_module(&norm, sources.text(file), &ast, Phase::Parse));
+    match compiled {
+        Ok(program) => {
             let compile_time = t0.elapsed();
             run_program(program, sources, opts, compile_time)
         }
-        Err(d) => fail_before_run(d, SourceMap::new(), opts),
+        Err(d) => fail_before_run(d, sources, opts),
     }
 }
 
