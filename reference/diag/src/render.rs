@@ -1,7 +1,7 @@
 //! Two renderings of one diagnostic: for people (header, snippet, hint,
 //! trace) and for machines (one JSON object per line).
 
-use crate::{Diagnostic, SourceMap};
+use crate::{Diagnostic, Frame, SourceMap};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config};
@@ -83,10 +83,32 @@ pub fn render_human(diag: &Diagnostic, sources: &SourceMap) -> String {
     if let Some(hint) = &diag.hint {
         out.push_str(&format!("  = hint: {hint}\n"));
     }
-    for frame in &diag.trace {
+    let (inner, omitted, outer) = elide(&diag.trace);
+    for frame in inner {
+        out.push_str(&format!("  at {} ({}:{}:{})\n", frame.function, frame.file, frame.line, frame.col));
+    }
+    if omitted > 0 {
+        out.push_str(&format!("  ... {omitted} more frames ...\n"));
+    }
+    for frame in outer {
         out.push_str(&format!("  at {} ({}:{}:{})\n", frame.function, frame.file, frame.line, frame.col));
     }
     out
+}
+
+/// Frames shown at the innermost end of a long stack trace.
+pub const TRACE_INNER: usize = 16;
+/// Frames shown at the outermost end of a long stack trace.
+pub const TRACE_OUTER: usize = 4;
+
+/// A runaway recursion has 10,000 frames; show the ends of the stack and
+/// count the middle, in both renderings (AOT executables do the same).
+fn elide(trace: &[Frame]) -> (&[Frame], usize, &[Frame]) {
+    if trace.len() <= TRACE_INNER + TRACE_OUTER {
+        return (trace, 0, &[]);
+    }
+    let outer_start = trace.len() - TRACE_OUTER;
+    (&trace[..TRACE_INNER], outer_start - TRACE_INNER, &trace[outer_start..])
 }
 
 fn clamp(range: Range<usize>, text: &str) -> Range<usize> {
@@ -104,7 +126,9 @@ fn clamp(range: Range<usize>, text: &str) -> Range<usize> {
 /// One JSON object, no trailing newline.
 pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> String {
     let loc = diag.resolve(sources);
-    serde_json::json!({
+    let (inner, omitted, outer) = elide(&diag.trace);
+    let trace: Vec<&Frame> = inner.iter().chain(outer).collect();
+    let mut obj = serde_json::json!({
         "code": diag.code.as_str(),
         "kind": diag.kind().as_str(),
         "phase": diag.phase.as_str(),
@@ -113,9 +137,12 @@ pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> String {
         "col": loc.col,
         "message": diag.message,
         "hint": diag.hint,
-        "trace": diag.trace,
-    })
-    .to_string()
+        "trace": trace,
+    });
+    if omitted > 0 {
+        obj["trace_omitted"] = omitted.into();
+    }
+    obj.to_string()
 }
 
 /// Renders in the chosen format, newline-terminated.
@@ -148,6 +175,24 @@ mod tests {
         assert_eq!(first, "error[E0601]: runtime div-zero at main.tern:2:9: division by zero");
         assert!(text.contains("print(a / 0);"), "{text}");
         assert!(text.contains("= hint: check the divisor"), "{text}");
+    }
+
+    #[test]
+    fn long_traces_keep_both_ends_and_count_the_middle() {
+        let (mut d, map) = sample();
+        d.trace = (0..10_000)
+            .map(|i| Frame { function: format!("f{i}"), file: "main.tern".into(), line: 1, col: 1 })
+            .collect();
+        let text = render_human(&d, &map);
+        assert!(text.contains("  at f0 (main.tern:1:1)") && text.contains("  at f15 (") && !text.contains("  at f16 ("));
+        assert!(text.contains("  ... 9980 more frames ...\n  at f9996 ("), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&render_json(&d, &map)).unwrap();
+        assert_eq!(v["trace"].as_array().unwrap().len(), 20);
+        assert_eq!(v["trace"][16]["function"], "f9996");
+        assert_eq!(v["trace_omitted"], 9980);
+        d.trace.truncate(20);
+        let v: serde_json::Value = serde_json::from_str(&render_json(&d, &map)).unwrap();
+        assert!(v.get("trace_omitted").is_none());
     }
 
     #[test]
