@@ -108,7 +108,7 @@ impl Diagnostic {
 
     /// file, line, col of the primary position.
     pub fn resolve(&self, sources: &SourceMap) -> Location {
-        if let Some(span) = self.span {
+        if let Some(span) = self.span.filter(|s| (s.file.0 as usize) < sources.len()) {
             let (line, col) = sources.line_col(span.file, span.start);
             Location { file: sources.name(span.file).to_string(), line, col }
         } else if let Some(loc) = &self.location {

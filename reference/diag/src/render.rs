@@ -178,6 +178,14 @@ mod tests {
     }
 
     #[test]
+    fn a_span_into_a_missing_file_renders_without_panicking() {
+        let (d, _) = sample();
+        let empty = SourceMap::new();
+        assert!(render_human(&d, &empty).starts_with("error[E0601]: runtime div-zero at :0:0: division by zero"));
+        assert!(render_json(&d, &empty).contains("\"line\":0"));
+    }
+
+    #[test]
     fn long_traces_keep_both_ends_and_count_the_middle() {
         let (mut d, map) = sample();
         d.trace = (0..10_000)
