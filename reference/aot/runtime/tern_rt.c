@@ -398,7 +398,7 @@ void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
     char message[600];
     switch (code) {
     case 701:
-        snprintf(message, sizeof message, "index %lld out of range for length %lld", (long long)a, (long long)b);
+        snprintf(message, sizeof message, "index %lld out of range for an array of length %lld", (long long)a, (long long)b);
         break;
     case 901: {
         double x;
@@ -409,7 +409,7 @@ void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
         break;
     }
     case 902:
-        snprintf(message, sizeof message, "fixed() digits must be between 0 and 20, got %lld", (long long)a);
+        snprintf(message, sizeof message, "fixed() digits must be 0..=20, got %lld", (long long)a);
         break;
     default:
         snprintf(message, sizeof message, "%s", s.message);

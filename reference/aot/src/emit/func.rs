@@ -423,7 +423,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                         None => self.internal(format!("assignment to unknown local `{}`", id.name)),
                     },
                     Some(Resolution::Global(g)) => {
-                        self.check_global_ready(g, id.span, &format!("`{}` is assigned before its `let` ran", id.name));
+                        self.check_global_ready(g, id.span, &format!("global `{}` assigned before its `let` ran", id.name));
                         self.write_global(g, v, &ty);
                     }
                     other => self.internal(format!("cannot assign to `{}` ({other:?})", id.name)),
@@ -433,7 +433,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 if let Some(Resolution::Global(g)) = self.resolution(target.id) {
                     let v = self.expr(value);
                     let ty = self.ty(value);
-                    self.check_global_ready(g, field.span, &format!("`{}` is assigned before its `let` ran", field.name));
+                    self.check_global_ready(g, field.span, &format!("global `{}` assigned before its `let` ran", field.name));
                     self.write_global(g, v, &ty);
                     return;
                 }
@@ -442,7 +442,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let ty = self.ty(value);
                 let Some(slot) = self.field_slot(obj, field) else { return };
                 let span = field.span;
-                self.nil_check(r, span, &format!("cannot assign field `{}` of nil", field.name));
+                self.nil_check(r, span, &format!("field `{}` of nil", field.name));
                 self.store_slot(v, &ty, r, REC_FIELDS + 8 * slot as i32);
             }
             ExprKind::Index { obj, index } => {
@@ -451,7 +451,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let v = self.expr(value);
                 let ty = self.ty(value);
                 let span = self.bracket_span(obj, target.span);
-                let data = self.element_addr(a, i, span, "cannot index nil");
+                let data = self.element_addr(a, i, span, "indexing nil");
                 self.store_slot(v, &ty, data, 0);
             }
             _ => self.internal("invalid assignment target"),
@@ -470,7 +470,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         self.b.ins().brif(started, done, &[], run, &[]);
         self.b.switch_to_block(run);
         let init = self.em.init_ids[m];
-        let site = self.site(span, "maximum call depth exceeded");
+        let site = self.site(span, "call depth exceeded 10000 (runaway recursion?)");
         self.call_tern(init, &[], site);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
@@ -487,7 +487,13 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     }
 
     fn read_global(&mut self, g: usize, span: Span, name: &str) -> Value {
-        self.check_global_ready(g, span, &format!("`{name}` is read before its `let` ran"));
+        let owner = self.em.checked.globals[g].module;
+        let message = if owner == self.module {
+            format!("global `{name}` read before its `let` ran")
+        } else {
+            format!("`{name}` of module `{}` read before its `let` ran", self.em.checked.program.modules[owner].path)
+        };
+        self.check_global_ready(g, span, &message);
         let ty = self.em.checked.globals[g].ty.clone();
         let base = self.data_addr(self.em.globals);
         self.load_slot(&ty, base, 8 * g as i32)
@@ -539,7 +545,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                     *v = self.fit(*v, t);
                 }
                 let id = self.em.fn_ids[f.0 as usize];
-                let site = self.site(name.span, "maximum call depth exceeded");
+                let site = self.site(name.span, "call depth exceeded 10000 (runaway recursion?)");
                 match self.call_tern(id, &vals, site) {
                     Some(v) => v,
                     None => self.b.ins().iconst(types::I64, 0),
@@ -594,13 +600,13 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
             "len" => match tys[0] {
                 Type::Str => self.call_rt1("tern_str_len", &[vals[0]]),
                 _ => {
-                    self.nil_check(vals[0], span, "cannot take len() of nil");
+                    self.nil_check(vals[0], span, "`len` of nil");
                     self.b.ins().load(types::I64, MemFlagsData::trusted(), vals[0], ARR_LEN)
                 }
             },
             "push" => {
                 let bits = self.to_slot(vals[1], &tys[1]);
-                let site = self.site(span, "cannot push() to nil");
+                let site = self.site(span, "`push` onto nil");
                 let site = self.b.ins().iconst(types::I32, site as i64);
                 self.call_rt("tern_arr_push", &[vals[0], bits, site]);
                 nil(self)
@@ -656,7 +662,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let r = self.expr(obj);
                 let Some(slot) = self.field_slot(obj, field) else { return self.b.ins().iconst(types::I64, 0) };
                 let span = field.span;
-                self.nil_check(r, span, &format!("cannot read field `{}` of nil", field.name));
+                self.nil_check(r, span, &format!("field `{}` of nil", field.name));
                 let ty = self.ty(e);
                 self.load_slot(&ty, r, REC_FIELDS + 8 * slot as i32)
             }
@@ -664,7 +670,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let a = self.expr(obj);
                 let i = self.expr(index);
                 let span = self.bracket_span(obj, e.span);
-                let addr = self.element_addr(a, i, span, "cannot index nil");
+                let addr = self.element_addr(a, i, span, "indexing nil");
                 let ty = self.ty(e);
                 self.load_slot(&ty, addr, 0)
             }
@@ -775,7 +781,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     /// MIN % -1 == 0 (the hardware would trap on both).
     fn int_div(&mut self, op: BinOp, span: Span, l: Value, r: Value) -> Value {
         let zero = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
-        let site = self.site(span, "division by zero");
+        let site = self.site(span, if op == BinOp::Div { "division by zero" } else { "modulo by zero" });
         self.error_if(zero, 601, site, None, None);
         let minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, r, -1);
         let one = self.b.ins().iconst(types::I64, 1);
