@@ -244,7 +244,9 @@ fn run(
     };
     print!("{}", report::render(&report, format, std::io::stdout().is_terminal()));
     if std::env::var_os("GITHUB_ACTIONS").is_some() {
-        print!("{}", report::github::annotations(&report));
+        // The runner reads workflow commands from stderr too; keeping them off
+        // stdout keeps `--format junit > results.xml` a valid XML file.
+        eprint!("{}", report::github::annotations(&report));
     }
     Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

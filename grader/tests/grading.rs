@@ -181,7 +181,8 @@ fn json_output_and_github_annotations() {
         .env("GITHUB_ACTIONS", "true")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("::error "), "annotations stay off stdout (it may be a JUnit file)");
+    let text = String::from_utf8_lossy(&out.stderr);
     let line = text.lines().find(|l| l.starts_with("::error ")).expect("annotation");
     assert!(line.contains("hello.yaml,line=8,"), "{line}");
     assert!(line.contains("::interp: stdout [fail] the engine printed nothing"), "{line}");
