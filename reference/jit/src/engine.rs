@@ -47,9 +47,13 @@ pub struct Engine {
 }
 
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint.
-struct Feedback<'a>(&'a [u8]);
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>);
 
 impl Hints for Feedback<'_> {
+    fn check(&self, ty: u16) -> Option<Ty> {
+        self.1.get(ty as usize).copied().flatten()
+    }
+
     fn at(&self, pc: usize) -> Option<Ty> {
         match self.0.get(pc).copied().unwrap_or(0) {
             0 => None,
@@ -61,6 +65,21 @@ impl Hints for Feedback<'_> {
             _ => Some(Ty::Dyn),
         }
     }
+}
+
+/// Annotation checks of `f`'s module that native code can do (int, float, bool).
+fn scalar_checks(vm: &Vm, f: FnIdx) -> Vec<Option<Ty>> {
+    let m = vm.functions[f as usize].module as usize;
+    vm.modules[m]
+        .checks
+        .iter()
+        .map(|c| match c {
+            tern_vm::Check::Int => Some(Ty::Int),
+            tern_vm::Check::Float => Some(Ty::Float),
+            tern_vm::Check::Bool => Some(Ty::Bool),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The function as native code sees it: the VM's relocated code.
@@ -118,7 +137,7 @@ impl Engine {
         let t0 = Instant::now();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb);
+        let hints = Feedback(&fb, scalar_checks(vm, f));
         let n = proto.num_regs as usize;
         let entry = vec![Ty::Slot; n];
         let states = infer::infer(&proto, 0, entry.clone(), &hints);
@@ -167,7 +186,11 @@ impl Engine {
         let fmod = self.mem.helper("tern_jit_fmod");
         let u = lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states };
         let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, fmod).and_then(|_| self.mem.define(id));
-        if ok.is_err() {
+        if let Err(why) = ok {
+            if std::env::var_os("TERN_JIT_DEBUG").is_some() {
+                eprintln!("tern-jit: compile error in {}: {why}", proto.name);
+            }
+            self.event(TierEvent::Refuse { func: proto.name.clone(), reason: "compile-error".into() });
             // Never leave a declared function undefined: a unit that exits at once is always correct.
             self.mem.discard();
             let n = proto.num_regs as usize;
@@ -265,7 +288,7 @@ impl Engine {
         e.stats.deopts += 1;
         e.event(TierEvent::Deopt { func: vm.function_name(f), pc: inner.pc, reason: inner.reason.as_str().into() });
         // A unit that keeps failing its guards is replaced (fresher feedback) or dropped.
-        let counted = matches!(inner.reason, ExitReason::GuardInt | ExitReason::GuardFloat | ExitReason::GuardBool | ExitReason::GuardType | ExitReason::Entry);
+        let counted = !matches!(inner.reason, ExitReason::Caller | ExitReason::Stack | ExitReason::Error);
         if counted {
             let u = &mut e.units[inner.unit as usize];
             u.deopts += 1;
@@ -322,7 +345,7 @@ impl Tier for JitTier {
         let mut e = self.0.borrow_mut();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb);
+        let hints = Feedback(&fb, scalar_checks(vm, f));
         let n = proto.num_regs as usize;
         // Specialise to the registers' current types; anything else stays in its slot.
         let entry: Vec<Ty> = (0..n)

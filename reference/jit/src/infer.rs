@@ -36,6 +36,10 @@ impl Ty {
 /// What the interpreter saw at an arithmetic, compare or parameter site.
 pub trait Hints {
     fn at(&self, pc: usize) -> Option<Ty>;
+    /// The scalar type an annotation check `types[ty]` demands (None: not a scalar check).
+    fn check(&self, _ty: u16) -> Option<Ty> {
+        None
+    }
 }
 
 impl Hints for () {
@@ -146,6 +150,13 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             }
             _ => Plan::Exit(ExitKind::Unsupported),
         },
+        CheckType { r, ty, .. } => match hints.check(ty) {
+            Some(want) => {
+                let s = t(r);
+                plan_of((!s.concrete() || s == want).then_some(want), false)
+            }
+            None => Plan::Exit(ExitKind::Unsupported),
+        },
         Call { .. } => Plan::Plain,
         Nil { .. } | Bool { .. } | Int { .. } | Move { .. } | Jump { .. } | Loop { .. } | Return { .. } | ReturnNil => Plan::Plain,
         _ => Plan::Exit(ExitKind::Unsupported),
@@ -160,7 +171,7 @@ pub fn reads(i: &Instr) -> Vec<u8> {
         Add { a, b, .. } | Sub { a, b, .. } | Mul { a, b, .. } | Div { a, b, .. } | Rem { a, b, .. } | Eq { a, b, .. } | Ne { a, b, .. } | Lt { a, b, .. } | Le { a, b, .. } | Gt { a, b, .. } | Ge { a, b, .. } => vec![a, b],
         JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => vec![a, b],
         AddI { a, .. } => vec![a],
-        JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } => vec![r],
+        JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } | CheckType { r, .. } => vec![r],
         ForPrep { base, .. } => vec![base, base + 1],
         ForLoop { base, .. } => vec![base, base + 1],
         Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => (base..base + nargs).collect(),
@@ -209,7 +220,7 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
         JumpIfFalse { off, .. } | JumpIfTrue { off, .. } | JumpIfNotLt { off, .. } | JumpIfNotLe { off, .. } | JumpIfNotGt { off, .. } | JumpIfNotGe { off, .. } | JumpIfNotEq { off, .. } | JumpIfNotNe { off, .. } => {
             return vec![(next, s.clone()), (target(pc, off), s)];
         }
-        CheckBool { .. } => {}
+        CheckBool { .. } | CheckType { .. } => {}
         ForPrep { base, off } => {
             let skip = s.clone();
             set(&mut s, base + 2, Ty::Int);

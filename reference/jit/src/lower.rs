@@ -452,7 +452,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.b.def_var(l.vi[dst as usize], r);
             fallthrough!(l)
         }
-        CheckBool { .. } => fallthrough!(l),
+        CheckBool { .. } | CheckType { .. } => fallthrough!(l),
         Jump { off } | Loop { off, .. } => {
             let t = target(pc, off);
             let out = succs[0].1.clone();

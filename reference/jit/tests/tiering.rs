@@ -13,3 +13,38 @@ fn fib_agrees_and_is_compiled() {
     assert_eq!(run.out, "75025\n");
     assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=fib reason=calls count=1000 ")), "{events:#?}");
 }
+
+#[test]
+fn hot_loop_in_top_level_function_enters_by_osr() {
+    let src = "fn work(n) { let s = 0; let i = 0; while i < n { s = s + i % 7; i = i + 1; } return s; }\nprint(work(5000));\nlet t = 0.0;\nfor k in 0..3000 { t = t + 0.5; }\nprint(t);\n";
+    agree(src);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let (run, events) = jit(&path, 1000, 1000);
+    assert_eq!(run.out, interp(&path).out);
+    assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=work pc=")), "{events:#?}");
+}
+
+#[test]
+fn type_change_deopts_and_result_stays_right() {
+    let src = "fn add(a, b) { return a + b; }\nlet i = 0;\nwhile i < 1500 { add(i, 1); i = i + 1; }\nprint(add(1.5, 2.25));\nprint(add(\"a\", \"b\"));\nprint(add(2, 3));\n";
+    let events = agree(src);
+    assert!(events.iter().any(|e| e.starts_with("tier: event=deopt fn=add ")), "{events:#?}");
+}
+
+#[test]
+fn runtime_errors_in_native_code_match_the_interpreter() {
+    agree("fn f(a, b) { return a / b; }\nfn g(n) { return f(n, n - 3); }\nlet i = 0;\nwhile i < 2000 { g(4); i = i + 1; }\nprint(g(3));\n");
+    agree("fn r(n) { return r(n + 1) + 1; }\nprint(r(0));\n");
+    agree("fn h(x) { if x > 10 { return x + true; } return x; }\nlet i = 0;\nwhile i < 2000 { h(i % 5); i = i + 1; }\nprint(h(11));\n");
+}
+
+#[test]
+fn a_syntax_error_in_an_imported_module_stops_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", "print(1);\nimport \"m.tern\" as m;\n"), ("m.tern", "let x = ;\n")]);
+    let (run, _) = jit(&path, 1000, 1000);
+    assert_eq!(run.code, 65);
+    assert_eq!(run.out, "");
+    assert!(run.err.contains("parse syntax"), "{}", run.err);
+}
