@@ -157,7 +157,7 @@ fn later() { import "lib/util.tern" as u; return u.twice(u.base); }
 print(later());
 import "lib/util.tern" as v;
 print(v.base);
-v.base = 7;
+v.set(7);
 print(later());
 return;
 print("not reached");
@@ -167,6 +167,7 @@ import "../main.tern" as m;
 print("util init");
 let base = 21;
 fn twice(x: int) -> int { return 2 * x; }
+fn set(x: int) { base = x; }
 "#;
     check("modules", &[("main.tern", main), ("lib/util.tern", util)], "start\nutil init\n42\n21\n14\n");
 }
