@@ -65,7 +65,7 @@ fn human_rendering_has_header_and_trace() {
         let r = run_exe(&b.exe, t, false);
         let f = b.entry.clone();
         let lines: Vec<&str> = r.stderr.lines().collect();
-        assert_eq!(lines[0], format!("error[E0601]: runtime div-zero at {f}:2:14: division by zero"), "{t}");
+        assert_eq!(lines[0], format!("error[E0601]: runtime div-zero at {f}:2:14: modulo by zero"), "{t}");
         assert_eq!(lines[1], format!("  at ratio ({f}:2:14)"));
         assert_eq!(lines[2], format!("  at <main> ({f}:4:7)"));
         assert_eq!(r.code, 70);
