@@ -152,6 +152,7 @@ pub fn compile_module(path: &str, source: &str, ast: &Module, phase: Phase) -> R
                 fc.emit(Instr::CheckType { r: i as Reg, kind: CheckKind::Argument, ty }, p.name.span);
             }
         }
+        fc.hoist_loop_constants(&f.body.stmts)?;
         fc.block_body(&f.body)?;
         let end = Span::new(ast.file, f.body.span.end as usize - 1, f.body.span.end as usize);
         fc.return_value(None, end)?;
@@ -190,6 +191,9 @@ struct FnC<'a> {
     /// Top-level code: `let`s at block depth 0 define globals.
     is_top: bool,
     ret_ty: Option<u16>,
+    /// Numeric literals used as operands inside loops, loaded once into
+    /// registers in the prologue (saves a dispatch per iteration). Read-only.
+    hoisted: Vec<(u64, bool, Reg)>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -215,6 +219,7 @@ impl<'a> FnC<'a> {
             loops: Vec::new(),
             is_top,
             ret_ty,
+            hoisted: Vec::new(),
         }
     }
 
@@ -308,6 +313,30 @@ impl<'a> FnC<'a> {
         }
         self.proto.num_loops += 1;
         Ok(self.proto.num_loops - 1)
+    }
+
+    fn hoisted_reg(&self, bits: u64, float: bool) -> Option<Reg> {
+        self.hoisted.iter().find(|h| h.0 == bits && h.1 == float).map(|h| h.2)
+    }
+
+    /// Loads up to 8 distinct numeric literals that are operands of binary
+    /// operators inside loops into registers reserved for the whole function.
+    fn hoist_loop_constants(&mut self, stmts: &[Stmt]) -> R<()> {
+        let mut found: Vec<(u64, bool, Span)> = Vec::new();
+        for s in stmts {
+            scan_stmt(s, false, &mut found);
+        }
+        for (bits, float, span) in found.into_iter().take(8) {
+            let r = self.alloc(span)?;
+            if float {
+                let k = self.konst(Const::Float(f64::from_bits(bits)));
+                self.emit(Instr::Const { dst: r, k }, span);
+            } else {
+                self.load_int(r, bits as i64, span);
+            }
+            self.hoisted.push((bits, float, r));
+        }
+        Ok(())
     }
 
     // ---------------------------------------------------------------- statements
@@ -597,6 +626,8 @@ impl<'a> FnC<'a> {
     /// returned register (a local's own register or a temporary).
     fn expr(&mut self, e: &Expr, dst: Option<Reg>) -> R<Reg> {
         match &e.kind {
+            ExprKind::Int(v) if dst.is_none() && self.hoisted_reg(*v as u64, false).is_some() => Ok(self.hoisted_reg(*v as u64, false).expect("checked")),
+            ExprKind::Float(f) if dst.is_none() && self.hoisted_reg(f.to_bits(), true).is_some() => Ok(self.hoisted_reg(f.to_bits(), true).expect("checked")),
             ExprKind::Int(v) => {
                 let d = self.target(dst, e.span)?;
                 self.load_int(d, *v, e.span);
@@ -869,4 +900,80 @@ impl<'a> FnC<'a> {
 /// The `[` of an index expression `obj[i]`: right after the object.
 fn index_span(e: &Expr, obj: &Expr) -> Span {
     Span { file: e.span.file, start: obj.span.end, end: obj.span.end + 1 }
+}
+
+fn scan_stmt(s: &Stmt, in_loop: bool, out: &mut Vec<(u64, bool, Span)>) {
+    let block = |b: &Block, in_loop: bool, out: &mut Vec<(u64, bool, Span)>| {
+        for s in &b.stmts {
+            scan_stmt(s, in_loop, out);
+        }
+    };
+    match &s.kind {
+        StmtKind::Let { init, .. } => scan_expr(init, in_loop, out),
+        StmtKind::If { cond, then, els } => {
+            scan_expr(cond, in_loop, out);
+            block(then, in_loop, out);
+            match els {
+                Some(Else::Block(b)) => block(b, in_loop, out),
+                Some(Else::If(s)) => scan_stmt(s, in_loop, out),
+                None => {}
+            }
+        }
+        StmtKind::While { cond, body } => {
+            scan_expr(cond, true, out);
+            block(body, true, out);
+        }
+        StmtKind::For { body, .. } => block(body, true, out),
+        StmtKind::Return(Some(e)) | StmtKind::Expr(e) => scan_expr(e, in_loop, out),
+        StmtKind::Block(b) => block(b, in_loop, out),
+        StmtKind::Assign { target, value } => {
+            scan_expr(target, in_loop, out);
+            scan_expr(value, in_loop, out);
+        }
+        _ => {}
+    }
+}
+
+fn scan_expr(e: &Expr, in_loop: bool, out: &mut Vec<(u64, bool, Span)>) {
+    let mut note = |x: &Expr, out: &mut Vec<(u64, bool, Span)>| {
+        let key = match x.kind {
+            ExprKind::Int(v) => (v as u64, false),
+            ExprKind::Float(f) => (f.to_bits(), true),
+            _ => return,
+        };
+        if in_loop && !out.iter().any(|o| (o.0, o.1) == key) {
+            out.push((key.0, key.1, x.span));
+        }
+    };
+    match &e.kind {
+        ExprKind::Binary { op, lhs, rhs, .. } => {
+            if !matches!(op, BinOp::And | BinOp::Or) {
+                note(lhs, out);
+                // `x + 5` / `x - 5` already use the immediate form.
+                let immediate = matches!((op, &rhs.kind), (BinOp::Add | BinOp::Sub, ExprKind::Int(v)) if i16::try_from(*v).is_ok() && *v != i16::MIN as i64);
+                if !immediate {
+                    note(rhs, out);
+                }
+            }
+            scan_expr(lhs, in_loop, out);
+            scan_expr(rhs, in_loop, out);
+        }
+        ExprKind::Unary { operand, .. } => scan_expr(operand, in_loop, out),
+        ExprKind::Call { callee, args } => {
+            if let Callee::Member { base, .. } = callee {
+                scan_expr(base, in_loop, out);
+            }
+            for a in args {
+                scan_expr(a, in_loop, out);
+            }
+        }
+        ExprKind::Field { obj, .. } => scan_expr(obj, in_loop, out),
+        ExprKind::Index { obj, index } => {
+            scan_expr(obj, in_loop, out);
+            scan_expr(index, in_loop, out);
+        }
+        ExprKind::Array(items) => items.iter().for_each(|i| scan_expr(i, in_loop, out)),
+        ExprKind::Record { fields, .. } => fields.iter().for_each(|(_, x)| scan_expr(x, in_loop, out)),
+        _ => {}
+    }
 }

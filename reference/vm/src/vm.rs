@@ -852,7 +852,7 @@ impl Vm {
                     enter!(callee, base + b as usize + 1, base + b as usize);
                 }
                 Instr::Return { src } => {
-                    do_return!(std::mem::take(unsafe { &mut *regs.add(src as usize) }));
+                    do_return!(rd!(src).clone());
                 }
                 Instr::ReturnNil => do_return!(Value::Nil),
                 Instr::NewArray { dst, cap } => wr!(dst, Value::Array(Rc::new(RefCell::new(Vec::with_capacity(cap as usize))))),
