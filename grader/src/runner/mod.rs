@@ -56,9 +56,14 @@ impl EngineRun {
         }
     }
     fn skeleton(engine: &Engine, target: Option<Target>) -> EngineRun {
+        EngineRun::empty(engine.name.clone(), Some(engine.kind), target)
+    }
+
+    /// A completed run that has produced nothing yet.
+    fn empty(engine: String, kind: Option<EngineKind>, target: Option<Target>) -> EngineRun {
         EngineRun {
-            engine: engine.name.clone(),
-            kind: Some(engine.kind),
+            engine,
+            kind,
             target,
             status: RunStatus::Completed,
             exit_code: None,
@@ -232,19 +237,7 @@ fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &
 
 /// Runs an arbitrary command (a quiz observation) in a sandbox holding the program.
 pub fn run_command(argv: &[String], program: &Program, opts: &RunOptions) -> EngineRun {
-    let mut run = EngineRun {
-        engine: argv.first().cloned().unwrap_or_default(),
-        kind: None,
-        target: None,
-        status: RunStatus::Completed,
-        exit_code: None,
-        stdout: String::new(),
-        stderr: String::new(),
-        diag: None,
-        wall: Duration::ZERO,
-        cpu: Duration::ZERO,
-        captured: BTreeMap::new(),
-    };
+    let mut run = EngineRun::empty(argv.first().cloned().unwrap_or_default(), None, None);
     let sandbox = match Sandbox::new(program) {
         Ok(s) => s,
         Err(e) => return with_status(run, RunStatus::Error(format!("cannot create temp dir: {e}"))),
