@@ -131,8 +131,9 @@ pub fn format_float(x: f64) -> String {
 
 /// C's `printf("%.*f", digits, x)` (digits already checked to be 0..=20).
 pub fn fixed(x: f64, digits: usize) -> String {
+    // NaN's sign bit depends on the CPU (x86 makes 0.0/0.0 negative): LANGUAGE.md prints it as `nan`.
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return "nan".into();
     }
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
@@ -183,6 +184,8 @@ mod tests {
         assert_eq!(fixed(3.5, 0), "4");
         assert_eq!(fixed(1.005, 2), "1.00");
         assert_eq!(fixed(-0.0, 1), "-0.0");
+        assert_eq!(fixed(0.0f64 / 0.0, 2), "nan");
+        assert_eq!(fixed(-f64::NAN, 2), "nan");
         assert_eq!(fixed(1e20, 2), "100000000000000000000.00");
         assert_eq!(fixed(f64::INFINITY, 3), "inf");
         assert_eq!(fixed(f64::NAN, 3), "nan");
