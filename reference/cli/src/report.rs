@@ -27,12 +27,6 @@ pub fn read_entry(path: &Path) -> Result<String, i32> {
     }
 }
 
-/// The message for a subcommand whose engine has not been built yet.
-pub fn missing(what: &str) -> i32 {
-    eprintln!("tern: {what} is not available in this build of tern yet");
-    tern_diag::EXIT_USAGE
-}
-
 /// Reads and compiles the entry file to bytecode, printing any diagnostic.
 pub fn compile_entry(file: &Path, format: Format) -> Result<tern_bytecode::Program, i32> {
     let text = read_entry(file)?;

@@ -146,7 +146,7 @@ fn snapshot_trial(p: Program) -> Trial {
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         let name = p.name.replace('/', "__");
-        let result = std::panic::catch_unwind(|| settings.bind(|| insta::assert_snapshot!(name, text)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| settings.bind(|| insta::assert_snapshot!(name, text))));
         result.map_err(|e| Failed::from(e.downcast_ref::<String>().cloned().unwrap_or_else(|| "snapshot mismatch".into())))
     })
 }
