@@ -113,3 +113,35 @@ fn hostile_bytes_give_a_diagnostic_not_a_panic() {
     std::fs::write(dir.path().join("deep.tern"), nested).unwrap();
     tern().current_dir(dir.path()).args(["check", "deep.tern"]).assert().code(65).stderr(predicate::str::contains("nesting"));
 }
+
+#[test]
+fn stats_are_one_key_value_line_for_both_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(dir.path(), "loop.tern", "let s = 0;\nfor i in 0..3000 { s = s + i; }\nprint(s);\n");
+    let interp = tern().current_dir(dir.path()).args(["run", "--stats", &f]).assert().success().stdout("4498500\n").get_output().stderr.clone();
+    let line = String::from_utf8(interp).unwrap();
+    assert!(line.starts_with("stats: engine=interp instructions="), "{line}");
+    let jit = tern().current_dir(dir.path()).args(["run", "--engine", "jit", "--stats", &f]).assert().success().stdout("4498500\n").get_output().stderr.clone();
+    let line = String::from_utf8(jit).unwrap();
+    assert!(line.starts_with("stats: ") && line.contains("native_us="), "{line}");
+}
+
+#[test]
+fn jit_options_need_the_jit_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(dir.path(), "p.tern", "print(1);\n");
+    tern().current_dir(dir.path()).args(["run", "--trace-tier", &f]).assert().code(2).stderr(predicate::str::contains("--engine jit"));
+}
+
+#[test]
+fn bytecode_files_round_trip_and_corrupt_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = program(dir.path(), "p.tern", "fn sq(x: int) -> int { return x * x; }\nprint(sq(12));\n");
+    tern().current_dir(dir.path()).args(["compile", &f, "-o", "p.tbc"]).assert().success();
+    let bytes = std::fs::read(dir.path().join("p.tbc")).unwrap();
+    assert_eq!(&bytes[..7], b"TERNBC\0");
+    tern().current_dir(dir.path()).args(["run", "p.tbc"]).assert().success().stdout("144\n");
+    tern().current_dir(dir.path()).args(["disasm", "p.tbc"]).assert().success().stdout(predicate::str::contains("p.tern:1"));
+    std::fs::write(dir.path().join("cut.tbc"), &bytes[..bytes.len() / 2]).unwrap();
+    tern().current_dir(dir.path()).args(["run", "cut.tbc"]).assert().code(65).stderr(predicate::str::contains("not a valid .tbc"));
+}

@@ -34,11 +34,12 @@ pub struct Stats {
 
 impl Stats {
     pub fn render(&self) -> String {
+        // One `key=value` line, the same shape as the JIT's, so scripts and exercises can parse both.
         format!(
-            "[stats] instructions: {}, compile: {:.3} ms, run: {:.3} ms\n",
+            "stats: engine=interp instructions={} bytecode_compile_us={} run_us={}",
             self.instructions,
-            self.compile_time.as_secs_f64() * 1e3,
-            self.run_time.as_secs_f64() * 1e3
+            self.compile_time.as_micros(),
+            self.run_time.as_micros()
         )
     }
 }
