@@ -37,5 +37,5 @@ pub mod vm;
 
 pub use api::{load_tbc, run_file, run_program, run_tbc, RunOptions, RunOutcome, Stats};
 pub use tier::{NativeExit, NativeFn, Tier};
-pub use value::{Check, Record, Shape, Value};
+pub use value::{Array, Check, Record, Shape, Value};
 pub use vm::{FnIdx, FnRt, Frame, ModuleRt, Vm, DISCARD, MAX_DEPTH};

@@ -4,7 +4,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// `repr(u8)` pins the layout (a `u8` tag at offset 0 in declaration order:
+/// Nil 0, Bool 1, Int 2, Float 3, ..., Undef 8; a bool payload at offset 1,
+/// int/float payloads at offset 8) so tern-jit's native code can read and
+/// write scalar globals in place.
 #[derive(Clone, Debug, Default)]
+#[repr(u8)]
 pub enum Value {
     #[default]
     Nil,
@@ -12,7 +17,7 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(Rc<str>),
-    Array(Rc<RefCell<Vec<Value>>>),
+    Array(Rc<Array>),
     Record(Rc<Record>),
     /// A loaded module (index into `Vm::modules`), the value of an import alias.
     Module(u32),
@@ -55,6 +60,69 @@ pub struct Record {
     pub fields: RefCell<Vec<Value>>,
 }
 
+/// An array's elements. Derefs to the `RefCell<Vec<Value>>` it wraps; it is
+/// a type of its own only so that dropping it can be iterative (see `release`).
+#[derive(Debug, Default)]
+pub struct Array(pub RefCell<Vec<Value>>);
+
+impl Array {
+    pub fn new(items: Vec<Value>) -> Array {
+        Array(RefCell::new(items))
+    }
+}
+
+impl std::ops::Deref for Array {
+    type Target = RefCell<Vec<Value>>;
+    fn deref(&self) -> &RefCell<Vec<Value>> {
+        &self.0
+    }
+}
+
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::Array(_) | Value::Record(_))
+}
+
+/// Frees the values a dying record or array held. Rust's derived drop would
+/// recurse once per level of nesting, so freeing a 1,000,000-long linked list
+/// would overflow the native stack; instead every container that dies with
+/// its parent (the last reference) hands its elements to one worklist and is
+/// then dropped empty, so the native stack depth stays constant.
+fn release(mut work: Vec<Value>) {
+    while let Some(v) = work.pop() {
+        match v {
+            Value::Record(mut r) => {
+                if let Some(rec) = Rc::get_mut(&mut r) {
+                    work.append(rec.fields.get_mut());
+                }
+            }
+            Value::Array(mut a) => {
+                if let Some(arr) = Rc::get_mut(&mut a) {
+                    work.append(arr.0.get_mut());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        let fields = self.fields.get_mut();
+        if fields.iter().any(is_container) {
+            release(std::mem::take(fields));
+        }
+    }
+}
+
+impl Drop for Array {
+    fn drop(&mut self) {
+        let items = self.0.get_mut();
+        if items.iter().any(is_container) {
+            release(std::mem::take(items));
+        }
+    }
+}
+
 /// One bit per value kind, for type feedback (`FnRt::feedback`).
 pub fn tag_bit(v: &Value) -> u8 {
     match v {
@@ -75,7 +143,7 @@ impl Value {
     }
 
     pub fn array(items: Vec<Value>) -> Value {
-        Value::Array(Rc::new(RefCell::new(items)))
+        Value::Array(Rc::new(Array::new(items)))
     }
 
     /// The type name used in error messages.

@@ -10,7 +10,7 @@
 use crate::builtins::call_builtin;
 use crate::ops;
 use crate::tier::{NativeExit, NativeFn, Tier};
-use crate::value::{tag_bit, Check, Record, Shape, Value};
+use crate::value::{tag_bit, Array, Check, Record, Shape, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
@@ -855,7 +855,7 @@ impl Vm {
                     do_return!(rd!(src).clone());
                 }
                 Instr::ReturnNil => do_return!(Value::Nil),
-                Instr::NewArray { dst, cap } => wr!(dst, Value::Array(Rc::new(RefCell::new(Vec::with_capacity(cap as usize))))),
+                Instr::NewArray { dst, cap } => wr!(dst, Value::Array(Rc::new(Array::new(Vec::with_capacity(cap as usize))))),
                 Instr::ArrayPush { arr, val } => {
                     if let Value::Array(a) = rd!(arr) {
                         a.borrow_mut().push(rd!(val).clone());
