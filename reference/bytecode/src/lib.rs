@@ -23,21 +23,36 @@ use tern_diag::{Code, Diagnostic, Location, Phase, SourceMap};
 
 /// Reads, parses and compiles an entry file. A syntax error has phase
 /// `parse`; an unreadable file is E0801 (callers exit 66 for it).
+/// Use [`compile_file_keeping_sources`] to render a snippet for the error.
 pub fn compile_file(path: &str) -> Result<(Program, SourceMap), Diagnostic> {
+    compile_file_keeping_sources(path).map_err(|(d, _)| d)
+}
+
+/// Like [`compile_file`], but an error comes back with the `SourceMap` that
+/// holds the entry's text (empty if the file could not be read), so callers
+/// can render the diagnostic with its `file:line:col` and snippet.
+pub fn compile_file_keeping_sources(path: &str) -> Result<(Program, SourceMap), (Diagnostic, SourceMap)> {
     let mut sources = SourceMap::new();
     let norm = tern_syntax::loader::normalize(std::path::Path::new(path));
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::at(
-            Code::ModuleNotFound,
-            Phase::Parse,
-            Location { file: norm.clone(), line: 1, col: 1 },
-            format!("cannot read `{norm}`: {e}"),
-        )
-    })?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let d = Diagnostic::at(
+                Code::ModuleNotFound,
+                Phase::Parse,
+                Location { file: norm.clone(), line: 1, col: 1 },
+                format!("cannot read `{norm}`: {e}"),
+            );
+            return Err((d, sources));
+        }
+    };
     let file = sources.add(norm.clone(), text);
-    let ast = tern_syntax::parse(file, sources.text(file))?;
-    let program = compile_module(&norm, sources.text(file), &ast, Phase::Parse)?;
-    Ok((program, sources))
+    let compiled = tern_syntax::parse(file, sources.text(file))
+        .and_then(|ast| compile_module(&norm, sources.text(file), &ast, Phase::Parse));
+    match compiled {
+        Ok(program) => Ok((program, sources)),
+        Err(d) => Err((d, sources)),
+    }
 }
 
 /// Compiles source text held in memory (tests, tools).
