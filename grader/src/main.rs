@@ -133,7 +133,9 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             let dir = dir.unwrap_or_else(|| PathBuf::from(course.file_name().unwrap_or_default()).with_extension("workspace"));
             let ws = workspace::init(&course, &dir)?;
             let n: usize = ws.course.levels.iter().map(|l| l.exercises.len()).sum();
-            println!("created workspace {} for \"{}\" ({} levels, {n} exercises)", dir.display(), ws.course.title, ws.course.levels.len());
+            let levels = ws.course.levels.len();
+            let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+            println!("created workspace {} for \"{}\" ({}, {})", dir.display(), ws.course.title, plural(levels, "level"), plural(n, "exercise"));
             println!("next: cd {} && grader run", dir.display());
             Ok(ExitCode::SUCCESS)
         }
