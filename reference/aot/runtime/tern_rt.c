@@ -7,25 +7,170 @@
 #include <string.h>
 #include <time.h>
 
-/* ---------- memory: a bump allocator; nothing is freed (v1) ---------- */
+/* ---------- memory: a conservative mark-sweep collector ----------
+ *
+ * Every string, array header and record is a GC object: malloc'd with a
+ * small header and listed in `objs`. A collection marks everything reachable
+ * from the roots (the native stack between the running frame and main's, the
+ * callee-saved registers, and the module globals) and frees the rest. Roots
+ * and object contents are scanned conservatively: any word that points into
+ * an object (its start or inside it) keeps it alive. That needs no help from
+ * the compiled code beyond ordinary frames: Cranelift keeps values in
+ * registers or stack slots, never hidden. The price is rare false retention
+ * (an int that happens to look like an address). */
 
-static char *bump_ptr, *bump_end;
+#include <setjmp.h>
 
-static void *rt_alloc(size_t n) {
-    n = (n + 7) & ~(size_t)7;
-    if ((size_t)(bump_end - bump_ptr) < n) {
-        size_t chunk = n > (1u << 20) ? n : (1u << 20);
-        bump_ptr = malloc(chunk);
-        if (!bump_ptr) {
-            fflush(stdout);
-            fputs("tern: out of memory\n", stderr);
-            exit(70);
-        }
-        bump_end = bump_ptr + chunk;
-    }
-    void *p = bump_ptr;
-    bump_ptr += n;
+enum { K_STR, K_ARR, K_REC };
+
+typedef struct Obj {
+    uint64_t size; /* bytes of payload */
+    uint32_t kind;
+    uint32_t mark;
+} Obj;
+
+#define PAYLOAD(o) ((char *)((o) + 1))
+
+static Obj **objs;
+static size_t nobjs, capobjs;
+static size_t since_gc, next_gc = 8u << 20;
+static char *stack_bottom;
+
+static void out_of_memory(void) {
+    fflush(stdout);
+    fputs("tern: out of memory\n", stderr);
+    exit(70);
+}
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n);
+    if (!p) out_of_memory();
     return p;
+}
+
+static void gc_collect(void);
+
+static void *rt_alloc(size_t n, int kind) {
+    since_gc += n + sizeof(Obj);
+    if (since_gc > next_gc && stack_bottom) gc_collect();
+    if (nobjs == capobjs) {
+        capobjs = capobjs ? capobjs * 2 : 1024;
+        objs = realloc(objs, capobjs * sizeof *objs);
+        if (!objs) out_of_memory();
+    }
+    Obj *o = xmalloc(sizeof(Obj) + n);
+    o->size = n;
+    o->kind = (uint32_t)kind;
+    o->mark = 0;
+    objs[nobjs++] = o;
+    return PAYLOAD(o);
+}
+
+/* Sorts objs by address: LSD radix sort on the low 48 bits (user-space
+ * addresses), linear in the number of objects (qsort dominated collections). */
+static void sort_objs(void) {
+    static Obj **tmp;
+    static size_t captmp;
+    static size_t count[1 << 16];
+    if (nobjs < 2) return;
+    if (captmp < nobjs) {
+        free(tmp);
+        captmp = capobjs;
+        tmp = xmalloc(captmp * sizeof *tmp);
+    }
+    Obj **src = objs, **dst = tmp;
+    for (int shift = 0; shift < 48; shift += 16) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < nobjs; i++) count[((uintptr_t)src[i] >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t k = 0; k < (1 << 16); k++) { size_t c = count[k]; count[k] = sum; sum += c; }
+        for (size_t i = 0; i < nobjs; i++) dst[count[((uintptr_t)src[i] >> shift) & 0xffff]++] = src[i];
+        Obj **t = src; src = dst; dst = t;
+    }
+    /* Three passes: the sorted result is in tmp; swap the arrays. */
+    objs = src;
+    tmp = dst;
+    size_t c = capobjs; capobjs = captmp; captmp = c;
+}
+
+/* The object whose payload contains address w, if any (objs is sorted). */
+static Obj *find_obj(uintptr_t w) {
+    size_t lo = 0, hi = nobjs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((uintptr_t)PAYLOAD(objs[mid]) <= w) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == 0) return NULL;
+    Obj *o = objs[lo - 1];
+    uintptr_t p = (uintptr_t)PAYLOAD(o);
+    return w < p + (o->size ? o->size : 1) ? o : NULL;
+}
+
+static Obj **mark_stack;
+static size_t nmark, capmark;
+
+static void mark_word(uintptr_t w) {
+    if (w < 4096) return;
+    Obj *o = find_obj(w);
+    if (!o || o->mark) return;
+    o->mark = 1;
+    if (nmark == capmark) {
+        capmark = capmark ? capmark * 2 : 1024;
+        mark_stack = realloc(mark_stack, capmark * sizeof *mark_stack);
+        if (!mark_stack) out_of_memory();
+    }
+    mark_stack[nmark++] = o;
+}
+
+static void mark_range(const void *lo, const void *hi) {
+    uintptr_t a = ((uintptr_t)lo + 7) & ~(uintptr_t)7;
+    for (; a + 8 <= (uintptr_t)hi; a += 8) mark_word(*(const uintptr_t *)a);
+}
+
+static void trace(Obj *o) {
+    switch (o->kind) {
+    case K_STR: mark_word((uintptr_t)((TernStr *)PAYLOAD(o))->buf); break;
+    case K_ARR: {
+        TernArr *a = (TernArr *)PAYLOAD(o);
+        mark_range(a->data, a->data + a->len);
+        break;
+    }
+    default: mark_range(PAYLOAD(o), PAYLOAD(o) + o->size);
+    }
+}
+
+static void __attribute__((noinline)) mark_stack_from(void) {
+    volatile char here = 0;
+    mark_range((const void *)&here, stack_bottom);
+}
+
+static void __attribute__((noinline)) gc_collect(void) {
+    /* Spill callee-saved registers into this frame so the stack scan sees them. */
+    jmp_buf regs;
+    __builtin_unwind_init();
+    setjmp(regs);
+    sort_objs();
+    mark_stack_from();
+    mark_range(tern_globals, tern_globals + tern_nglobals);
+    while (nmark) trace(mark_stack[--nmark]);
+    size_t kept = 0, live = 0;
+    for (size_t i = 0; i < nobjs; i++) {
+        Obj *o = objs[i];
+        if (o->mark) {
+            o->mark = 0;
+            live += o->size + sizeof(Obj);
+            if (o->kind == K_ARR) live += (size_t)((TernArr *)PAYLOAD(o))->cap * 8;
+            objs[kept++] = o;
+        } else {
+            if (o->kind == K_ARR) free(((TernArr *)PAYLOAD(o))->data);
+            free(o);
+        }
+    }
+    nobjs = kept;
+    since_gc = 0;
+    next_gc = live > (4u << 20) ? live : (4u << 20);
+    (void)regs;
 }
 
 /* ---------- growable byte buffer for formatting ---------- */
@@ -61,12 +206,15 @@ static int64_t count_chars(const char *s, int64_t n) {
     return c;
 }
 
+#define SB(s) ((s)->bytes ? (s)->bytes : (char *)((s) + 1))
+
 static TernStr *str_from(const char *s, size_t n) {
-    TernStr *r = rt_alloc(sizeof(TernStr) + n + 1);
+    TernStr *r = rt_alloc(sizeof(TernStr) + n, K_STR);
     r->len = (int64_t)n;
     r->nchars = count_chars(s, (int64_t)n);
-    memcpy(r->bytes, s, n);
-    r->bytes[n] = 0;
+    r->bytes = NULL;
+    r->buf = NULL;
+    memcpy(r + 1, s, n);
     return r;
 }
 
@@ -171,7 +319,7 @@ static void load_structs(void) {
 static void fmt_quoted(Buf *b, const TernStr *s) {
     buf_putc(b, '"');
     for (int64_t i = 0; i < s->len; i++) {
-        char c = s->bytes[i];
+        char c = SB(s)[i];
         switch (c) {
         case '"': buf_puts(b, "\\\""); break;
         case '\\': buf_puts(b, "\\\\"); break;
@@ -193,7 +341,7 @@ static void fmt_value(Buf *b, int64_t bits, const char *d, int depth, int nested
     case 's': {
         const TernStr *s = (const TernStr *)(intptr_t)bits;
         if (nested) fmt_quoted(b, s);
-        else buf_put(b, s->bytes, (size_t)s->len);
+        else buf_put(b, SB(s), (size_t)s->len);
         return;
     }
     case '[': {
@@ -233,7 +381,7 @@ static Buf scratch;
 void tern_print(int64_t bits, const char *desc) {
     if (*desc == 's') {
         const TernStr *s = (const TernStr *)(intptr_t)bits;
-        fwrite(s->bytes, 1, (size_t)s->len, stdout);
+        fwrite(SB(s), 1, (size_t)s->len, stdout);
         putc('\n', stdout);
         return;
     }
@@ -253,23 +401,43 @@ TernStr *tern_to_str(int64_t bits, const char *desc) {
 /* ---------- strings ---------- */
 
 TernStr *tern_str_concat(const TernStr *a, const TernStr *b) {
-    size_t n = (size_t)(a->len + b->len);
-    TernStr *r = rt_alloc(sizeof(TernStr) + n + 1);
-    r->len = (int64_t)n;
+    if (b->len == 0) return (TernStr *)a;
+    if (a->len == 0) return (TernStr *)b;
+    int64_t n = a->len + b->len;
+    TernBuf *buf = a->buf;
+    if (buf && SB(a) + a->len == buf->data + buf->used && buf->cap - buf->used >= b->len) {
+        /* a ends where the buffer's used part ends: append in place. */
+        TernStr *r = rt_alloc(sizeof(TernStr), K_STR);
+        memcpy(buf->data + buf->used, SB(b), (size_t)b->len);
+        buf->used += b->len;
+        r->len = n;
+        r->nchars = a->nchars + b->nchars;
+        r->bytes = SB(a);
+        r->buf = buf;
+        return r;
+    }
+    /* A string that has been appended to is likely to grow again: double. */
+    int64_t cap = a->buf ? 2 * n : n;
+    TernStr *r = rt_alloc(sizeof(TernStr) + sizeof(TernBuf) + (size_t)cap, K_STR);
+    buf = (TernBuf *)(r + 1);
+    buf->cap = cap;
+    buf->used = n;
+    memcpy(buf->data, SB(a), (size_t)a->len);
+    memcpy(buf->data + a->len, SB(b), (size_t)b->len);
+    r->len = n;
     r->nchars = a->nchars + b->nchars;
-    memcpy(r->bytes, a->bytes, (size_t)a->len);
-    memcpy(r->bytes + a->len, b->bytes, (size_t)b->len);
-    r->bytes[n] = 0;
+    r->bytes = buf->data;
+    r->buf = buf;
     return r;
 }
 
 int64_t tern_str_eq(const TernStr *a, const TernStr *b) {
-    return a == b || (a->len == b->len && memcmp(a->bytes, b->bytes, (size_t)a->len) == 0);
+    return a == b || (a->len == b->len && memcmp(SB(a), SB(b), (size_t)a->len) == 0);
 }
 
 int64_t tern_str_cmp(const TernStr *a, const TernStr *b) {
     int64_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->bytes, b->bytes, (size_t)n);
+    int c = memcmp(SB(a), SB(b), (size_t)n);
     if (c) return c < 0 ? -1 : 1;
     return a->len < b->len ? -1 : a->len > b->len;
 }
@@ -279,25 +447,32 @@ int64_t tern_str_len(const TernStr *s) { return s->nchars; }
 /* ---------- arrays and records ---------- */
 
 TernArr *tern_arr_new(int64_t len) {
-    TernArr *a = rt_alloc(sizeof(TernArr));
+    int64_t cap = len < 4 ? 4 : len;
+    int64_t *data = calloc((size_t)cap, 8);
+    if (!data) out_of_memory();
+    since_gc += (size_t)cap * 8;
+    TernArr *a = rt_alloc(sizeof(TernArr), K_ARR);
     a->len = len;
-    a->cap = len < 4 ? 4 : len;
-    a->data = malloc((size_t)a->cap * 8);
+    a->cap = cap;
+    a->data = data;
     return a;
 }
 
 void tern_arr_push(TernArr *a, int64_t v, int32_t site) {
     if (!a) tern_error(501, site, 0, 0);
     if (a->len == a->cap) {
+        since_gc += (size_t)a->cap * 8;
         a->cap *= 2;
         a->data = realloc(a->data, (size_t)a->cap * 8);
+        if (!a->data) out_of_memory();
     }
     a->data[a->len++] = v;
 }
 
 TernRec *tern_rec_new(int64_t sid, int64_t nfields) {
-    TernRec *r = rt_alloc(sizeof(TernRec) + (size_t)nfields * 8);
+    TernRec *r = rt_alloc(sizeof(TernRec) + (size_t)nfields * 8, K_REC);
     r->sid = sid;
+    memset(r->fields, 0, (size_t)nfields * 8);
     return r;
 }
 
@@ -391,6 +566,21 @@ static void json_str(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+/* Long traces show the innermost TRACE_INNER and outermost TRACE_OUTER frames
+ * and count the rest, like tern_diag's renderer. Frame k (0 = <main>) of a
+ * stack whose innermost frame is `depth`. */
+#define TRACE_INNER 16
+#define TRACE_OUTER 4
+
+static int64_t omitted(int64_t depth) {
+    int64_t total = depth + 1;
+    return total > TRACE_INNER + TRACE_OUTER ? total - TRACE_INNER - TRACE_OUTER : 0;
+}
+
+static int elided(int64_t depth, int64_t k) {
+    return omitted(depth) && k < depth + 1 - TRACE_INNER && k >= TRACE_OUTER;
+}
+
 void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
     fflush(stdout);
     Site s;
@@ -426,6 +616,7 @@ void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
         json_str(stderr, message);
         fputs(",\"hint\":null,\"trace\":[", stderr);
         for (int64_t k = depth; k >= 0; k--) {
+            if (elided(depth, k)) continue;
             Site f;
             if (k == depth) f = s;
             else load_site(tern_stack[k], &f);
@@ -435,11 +626,17 @@ void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
             json_str(stderr, f.file);
             fprintf(stderr, ",\"line\":%d,\"col\":%d}%s", f.line, f.col, k ? "," : "");
         }
-        fputs("]}\n", stderr);
+        fputs("]", stderr);
+        if (omitted(depth)) fprintf(stderr, ",\"trace_omitted\":%lld", (long long)omitted(depth));
+        fputs("}\n", stderr);
     } else {
         fprintf(stderr, "error[E%04d]: runtime %s at %s:%d:%d: %s\n", code, kind, s.file, s.line, s.col, message);
         /* No snippet: the executable carries positions, not source (LANGUAGE.md 13.2). */
         for (int64_t k = depth; k >= 0; k--) {
+            if (elided(depth, k)) {
+                if (k == TRACE_OUTER) fprintf(stderr, "  ... %lld more frames ...\n", (long long)omitted(depth));
+                continue;
+            }
             Site f;
             if (k == depth) f = s;
             else load_site(tern_stack[k], &f);
@@ -453,6 +650,7 @@ void tern_error(int32_t code, int32_t site, int64_t a, int64_t b) {
 /* ---------- entry ---------- */
 
 int main(void) {
+    stack_bottom = __builtin_frame_address(0);
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     tern_main();

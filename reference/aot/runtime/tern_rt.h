@@ -7,18 +7,34 @@
  * wherever the runtime must interpret a slot:
  *   i int · f float · b bool · s str · n nil · [T array of T · S<id>; record of struct <id>
  *
- * Memory is never freed (v1 limitation): small objects come from a bump
- * allocator, array storage from malloc/realloc. */
+ * Memory: strings, arrays and records are garbage collected by a
+ * conservative mark-sweep collector (gc.c section of tern_rt.c). Roots are the
+ * native stack, the callee-saved registers and the module globals
+ * (`tern_globals`, emitted by the compiler); heap objects are scanned for
+ * anything that looks like a pointer into another object. */
 #ifndef TERN_RT_H
 #define TERN_RT_H
 
 #include <stdint.h>
 
 /* Layouts shared with the compiler (reference/aot/src/layout.rs). */
+/* A string is immutable. Its bytes follow the header inline (`bytes` NULL:
+ * literals and most runtime results) or live in a growable buffer shared
+ * with the strings it was appended to (`s + x` writes x after s in place when
+ * s ends exactly where the buffer's used part ends and there is room, so
+ * `s = s + x` in a loop is amortised O(len x)). Nothing ever rewrites bytes
+ * below a buffer's `used` mark, so every string sharing it stays intact. */
+typedef struct TernBuf {
+    int64_t cap;
+    int64_t used;
+    char data[];
+} TernBuf;
+
 typedef struct TernStr {
     int64_t len;    /* bytes */
     int64_t nchars; /* Unicode scalar values */
-    char bytes[];   /* UTF-8, NUL-terminated for convenience */
+    char *bytes;    /* NULL: the bytes follow this header (UTF-8, not NUL-terminated) */
+    TernBuf *buf;   /* the shared buffer `bytes` points into, or NULL */
 } TernStr;
 
 typedef struct TernArr {
@@ -34,6 +50,8 @@ typedef struct TernRec {
 
 /* Emitted by the compiler into every program object. */
 extern void tern_main(void);
+extern int64_t tern_globals[];   /* module globals: GC roots */
+extern const int64_t tern_nglobals;
 extern int64_t tern_depth;       /* active Tern frames */
 extern int32_t tern_stack[];     /* call-site id of each active frame */
 extern const char tern_sites[];  /* one line per site: func\tfile\tline\tcol\tmessage */

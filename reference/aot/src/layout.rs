@@ -10,8 +10,9 @@ pub const ARR_LEN: i32 = 0;
 pub const ARR_DATA: i32 = 16;
 /// `TernRec { sid, fields[] }`: field i lives at `REC_FIELDS + 8 * i`.
 pub const REC_FIELDS: i32 = 8;
-/// `TernStr { len, nchars, bytes[] }`.
-pub const STR_HEADER: usize = 16;
+/// `TernStr { len, nchars, bytes, buf }`; a literal has `bytes` and `buf`
+/// NULL, which means its bytes follow the header.
+pub const STR_HEADER: usize = 32;
 
 pub fn clif_type(ty: &Type) -> ClifType {
     match ty {
@@ -47,11 +48,12 @@ fn write_descriptor(ty: &Type, out: &mut String) {
     }
 }
 
-/// A string literal as the runtime lays it out (header, bytes, NUL).
+/// A string literal as the runtime lays it out (header, inline bytes, NUL).
 pub fn string_literal(s: &str) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(STR_HEADER + s.len() + 1);
     bytes.extend_from_slice(&(s.len() as i64).to_le_bytes());
     bytes.extend_from_slice(&(s.chars().count() as i64).to_le_bytes());
+    bytes.extend_from_slice(&[0u8; 16]);
     bytes.extend_from_slice(s.as_bytes());
     bytes.push(0);
     bytes
@@ -73,6 +75,8 @@ mod tests {
         let b = string_literal("hé");
         assert_eq!(&b[0..8], &3i64.to_le_bytes());
         assert_eq!(&b[8..16], &2i64.to_le_bytes());
+        assert_eq!(&b[16..32], &[0u8; 16]);
+        assert_eq!(&b[32..35], "hé".as_bytes());
         assert_eq!(*b.last().unwrap(), 0);
     }
 }

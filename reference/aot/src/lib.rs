@@ -29,17 +29,32 @@
 //! `TERN_DIAGNOSTICS=json`) and exit 70. Module top-level code runs lazily, the
 //! first time an `import` statement naming the module executes.
 //!
-//! # Limitations (v1)
+//! # Memory model
 //!
-//! * Memory is never freed: strings, records and array headers come from a bump
-//!   allocator, array storage from malloc/realloc. Long-running programs that
-//!   allocate in loops grow without bound.
-//!   `s = s + x` in a loop copies `s` each time (strings are immutable and
-//!   length-prefixed inline), so building a long string that way is quadratic
-//!   in time and memory: reference/bench/strings.tern peaks at ~1.3 GB.
+//! * Strings, array headers and records are garbage-collected by a
+//!   conservative mark-sweep collector in the runtime (`runtime/tern_rt.c`).
+//!   A collection runs when the bytes allocated since the last one exceed
+//!   max(4 MB, bytes live after the last one), so a program's heap stays
+//!   within about twice its live data plus 4 MB. Array storage (malloc'd) is
+//!   freed with its header. Roots: the native stack from the running frame up
+//!   to `main`'s, the callee-saved registers (spilled before scanning) and the
+//!   module globals (`tern_globals`, exported for the collector). Every word of
+//!   a root, record or array element that points into an object keeps it
+//!   alive, so compiled code needs no stack maps or write barriers.
+//! * What can still leak: conservatism only, e.g. an int whose value happens
+//!   to be the address of a dead object retains it until the int goes away.
+//!   Literals live in the executable's read-only data and are never freed.
+//! * `s + x` appends in place when `s` ends exactly where its buffer's used
+//!   bytes end and the buffer has room; otherwise it copies into a new
+//!   buffer with room to double. Strings are immutable: bytes below a
+//!   buffer's `used` mark never change, so strings sharing a buffer stay
+//!   intact. `s = s + x` in a loop is amortised linear.
+//!
+//! # Limitations
+//!
 //! * Runtime errors print header and stack trace but no source snippet: the
 //!   executable carries positions, not source (LANGUAGE.md §13.2).
-//! * Every Tern call pushes its call-site id on a shadow stack (for traces and
+//! * Every Tern call records its call-site id on a shadow stack (for traces and
 //!   the 10 000-frame limit): a few instructions per call.
 
 mod emit;

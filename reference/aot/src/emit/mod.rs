@@ -119,7 +119,13 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
     };
     let depth = zeroed(&mut module, "tern_depth", 8, true)?;
     let stack = zeroed(&mut module, "tern_stack", 4 * (MAX_FRAMES as usize + 2), true)?;
-    let globals = zeroed(&mut module, "tern_globals", 8 * checked.globals.len(), false)?;
+    // Exported: the runtime's collector scans the globals as roots.
+    let globals = zeroed(&mut module, "tern_globals", 8 * checked.globals.len(), true)?;
+    let nglobals = module.declare_data("tern_nglobals", Linkage::Export, false, false).map_err(err)?;
+    let mut d = DataDescription::new();
+    d.define((checked.globals.len() as i64).to_le_bytes().to_vec().into_boxed_slice());
+    d.set_align(8);
+    module.define_data(nglobals, &d).map_err(err)?;
     let global_flags = zeroed(&mut module, "tern_global_ready", checked.globals.len(), false)?;
     let module_flags = zeroed(&mut module, "tern_module_started", checked.program.modules.len(), false)?;
 
