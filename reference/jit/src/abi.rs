@@ -105,12 +105,52 @@ pub struct ExitFrame {
 pub struct NativeCtx {
     /// Native calls still allowed before the depth limit (offset 0).
     pub depth_left: i64,
+    /// `vm.globals.as_mut_ptr()`, refreshed on every entry (offset 8). Nothing
+    /// that could grow the table (an import) runs while native code does.
+    pub globals: *mut tern_vm::Value,
     /// Base of the slot stack, to record windows as offsets.
     pub slots_base: *mut Slot,
     pub exits: Vec<ExitFrame>,
 }
 
 pub const CTX_DEPTH_LEFT: i32 = 0;
+pub const CTX_GLOBALS: i32 = 8;
+
+/// `tern_vm::Value` is `repr(u8)`: these are its tag values and payload
+/// offsets, which native code uses to read and write scalar globals in place
+/// ([`value_layout_ok`] checks them once at start-up).
+pub const VALUE_SIZE: i64 = 24;
+pub const VALUE_TAG_UNDEF: i64 = 8;
+/// First tag of a heap value (Str, Array, Record, Module): never touched natively.
+pub const VALUE_TAG_FIRST_HEAP: i64 = 4;
+pub const VALUE_BOOL_OFF: i32 = 1;
+pub const VALUE_BITS_OFF: i32 = 8;
+
+/// Does `tern_vm::Value` have the layout native code assumes?
+pub fn value_layout_ok() -> bool {
+    use tern_vm::Value;
+    if std::mem::size_of::<Value>() as i64 != VALUE_SIZE {
+        return false;
+    }
+    // SAFETY: repr(u8) enums start with their u8 tag; the payload bytes read are initialised fields.
+    unsafe {
+        let tag = |v: &Value| *(v as *const Value as *const u8);
+        let at8 = |v: &Value| *((v as *const Value as *const u8).add(VALUE_BITS_OFF as usize) as *const u64);
+        let at1 = |v: &Value| *((v as *const Value as *const u8).add(VALUE_BOOL_OFF as usize));
+        let (n, b, i, f, u) = (Value::Nil, Value::Bool(true), Value::Int(-7), Value::Float(2.5), Value::Undef);
+        tag(&n) as u64 == TAG_NIL
+            && tag(&b) as u64 == TAG_BOOL
+            && at1(&b) == 1
+            && tag(&i) as u64 == TAG_INT
+            && at8(&i) == (-7i64) as u64
+            && tag(&f) as u64 == TAG_FLOAT
+            && at8(&f) == 2.5f64.to_bits()
+            && tag(&u) as i64 == VALUE_TAG_UNDEF
+            && tag(&Value::str("s")) as i64 >= VALUE_TAG_FIRST_HEAP
+            && tag(&Value::array(vec![])) as i64 >= VALUE_TAG_FIRST_HEAP
+            && tag(&Value::Module(0)) as i64 >= VALUE_TAG_FIRST_HEAP
+    }
+}
 
 /// Records one exiting frame. Never panics (it only pushes to a Vec whose
 /// allocation failure aborts rather than unwinds).

@@ -44,14 +44,25 @@ pub struct Engine {
     ctx: Box<NativeCtx>,
     pub trace: Option<Box<dyn Write>>,
     pub stats: Stats,
+    /// `tern_vm::Value` has the layout native global access assumes.
+    globals_ok: bool,
 }
 
-/// Feedback bits (`tern_vm::value::tag_bit`) as a type hint.
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>);
+/// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
+/// checks, and the types the globals hold now (None: globals stay interpreted).
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>);
 
 impl Hints for Feedback<'_> {
     fn check(&self, ty: u16) -> Option<Ty> {
         self.1.get(ty as usize).copied().flatten()
+    }
+
+    fn native_globals(&self) -> bool {
+        self.2.is_some()
+    }
+
+    fn global(&self, g: u32) -> Option<Ty> {
+        self.2.as_ref()?.get(g as usize).copied().flatten()
     }
 
     fn at(&self, pc: usize) -> Option<Ty> {
@@ -82,6 +93,22 @@ fn scalar_checks(vm: &Vm, f: FnIdx) -> Vec<Option<Ty>> {
         .collect()
 }
 
+/// Scalar types of the VM's globals right now, if native code may touch them.
+fn global_types(vm: &Vm, native_ok: bool) -> Option<Vec<Option<Ty>>> {
+    native_ok.then(|| {
+        vm.globals
+            .iter()
+            .map(|v| match v {
+                Value::Nil => Some(Ty::Nil),
+                Value::Bool(_) => Some(Ty::Bool),
+                Value::Int(_) => Some(Ty::Int),
+                Value::Float(_) => Some(Ty::Float),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
 /// The function as native code sees it: the VM's relocated code.
 fn proto_of(vm: &Vm, f: FnIdx) -> FunctionProto {
     let rt = &vm.functions[f as usize];
@@ -98,9 +125,9 @@ impl Engine {
         ];
         let mem = CodeMemory::new(&helpers).map_err(|e| e.0)?;
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
-        let mut ctx = Box::new(NativeCtx { depth_left: 0, slots_base: std::ptr::null_mut(), exits: Vec::new() });
+        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -137,7 +164,7 @@ impl Engine {
         let t0 = Instant::now();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb, scalar_checks(vm, f));
+        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok));
         let n = proto.num_regs as usize;
         let entry = vec![Ty::Slot; n];
         let states = infer::infer(&proto, 0, entry.clone(), &hints);
@@ -254,6 +281,7 @@ impl Engine {
             e.slots[r] = Engine::to_slot(&mut e.heap, &vm.stack[base + r]);
         }
         e.ctx.depth_left = MAX_DEPTH as i64 - vm.frames.len() as i64;
+        e.ctx.globals = vm.globals.as_mut_ptr();
         e.ctx.exits.clear();
         let code: extern "C" fn(*mut NativeCtx, *mut Slot) -> i64 = unsafe { std::mem::transmute(e.units[unit as usize].ptr) };
         let t0 = Instant::now();
@@ -345,7 +373,7 @@ impl Tier for JitTier {
         let mut e = self.0.borrow_mut();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb, scalar_checks(vm, f));
+        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok));
         let n = proto.num_regs as usize;
         // Specialise to the registers' current types; anything else stays in its slot.
         let entry: Vec<Ty> = (0..n)

@@ -40,6 +40,15 @@ pub trait Hints {
     fn check(&self, _ty: u16) -> Option<Ty> {
         None
     }
+    /// Can native code read and write the VM's global slots in place?
+    fn native_globals(&self) -> bool {
+        false
+    }
+    /// The scalar type global `g` held when the unit was compiled (what a
+    /// `getglobal` is guarded to); None: a heap value or not yet defined.
+    fn global(&self, _g: u32) -> Option<Ty> {
+        None
+    }
 }
 
 impl Hints for () {
@@ -157,6 +166,13 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             }
             None => Plan::Exit(ExitKind::Unsupported),
         },
+        GetGlobal { g, .. } if hints.native_globals() => match hints.global(g) {
+            Some(t) if t.concrete() => Plan::Typed(t),
+            _ => Plan::Exit(ExitKind::Unsupported),
+        },
+        SetGlobal { src, .. } | DefGlobal { src, .. } if hints.native_globals() => match t(src) {
+            Ty::Nil | Ty::Bool | Ty::Int | Ty::Float | Ty::Dyn | Ty::Slot => Plan::Plain,
+        },
         Call { .. } => Plan::Plain,
         Nil { .. } | Bool { .. } | Int { .. } | Move { .. } | Jump { .. } | Loop { .. } | Return { .. } | ReturnNil => Plan::Plain,
         _ => Plan::Exit(ExitKind::Unsupported),
@@ -167,7 +183,7 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
 pub fn reads(i: &Instr) -> Vec<u8> {
     use Instr::*;
     match *i {
-        Move { src, .. } | Neg { src, .. } | Not { src, .. } | Return { src } => vec![src],
+        Move { src, .. } | Neg { src, .. } | Not { src, .. } | Return { src } | SetGlobal { src, .. } | DefGlobal { src, .. } => vec![src],
         Add { a, b, .. } | Sub { a, b, .. } | Mul { a, b, .. } | Div { a, b, .. } | Rem { a, b, .. } | Eq { a, b, .. } | Ne { a, b, .. } | Lt { a, b, .. } | Le { a, b, .. } | Gt { a, b, .. } | Ge { a, b, .. } => vec![a, b],
         JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => vec![a, b],
         AddI { a, .. } => vec![a],
@@ -214,7 +230,7 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
             set(&mut s, dst, t)
         }
         Add { dst, .. } | Sub { dst, .. } | Mul { dst, .. } | Div { dst, .. } | Rem { dst, .. } | AddI { dst, .. } => set(&mut s, dst, typed),
-        Neg { dst, .. } => set(&mut s, dst, typed),
+        Neg { dst, .. } | GetGlobal { dst, .. } => set(&mut s, dst, typed),
         Eq { dst, .. } | Ne { dst, .. } | Lt { dst, .. } | Le { dst, .. } | Gt { dst, .. } | Ge { dst, .. } | Not { dst, .. } => set(&mut s, dst, Ty::Bool),
         Jump { off } | Loop { off, .. } => return vec![(target(pc, off), s)],
         JumpIfFalse { off, .. } | JumpIfTrue { off, .. } | JumpIfNotLt { off, .. } | JumpIfNotLe { off, .. } | JumpIfNotGt { off, .. } | JumpIfNotGe { off, .. } | JumpIfNotEq { off, .. } | JumpIfNotNe { off, .. } => {

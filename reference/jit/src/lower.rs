@@ -4,7 +4,7 @@
 //! or the instruction could raise gets a guard whose failure writes the live
 //! registers back to the slot window and leaves to the interpreter at that pc.
 
-use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, STATUS_EXITED, STATUS_RETURNED, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL};
+use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, VALUE_BITS_OFF, VALUE_BOOL_OFF, VALUE_SIZE, VALUE_TAG_FIRST_HEAP, VALUE_TAG_UNDEF, STATUS_EXITED, STATUS_RETURNED, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL};
 use crate::codemem::CodeMemory;
 use crate::infer::{plan, reads, step, target, ExitKind, Hints, Plan, Ty};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -452,6 +452,61 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.b.def_var(l.vi[dst as usize], r);
             fallthrough!(l)
         }
+        GetGlobal { dst, g } => {
+            let addr = global_addr(l, g);
+            let tag = l.b.ins().uload8(types::I64, flags(), addr, 0);
+            let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(typed) as i64);
+            // Undef (read before its `let`) fails too: the interpreter raises E0104.
+            l.guard(ok, pc, guard_reason(typed), before);
+            match typed {
+                Ty::Bool => {
+                    let v = l.b.ins().uload8(types::I64, flags(), addr, VALUE_BOOL_OFF);
+                    l.b.def_var(l.vi[dst as usize], v);
+                }
+                Ty::Int => {
+                    let v = l.b.ins().load(types::I64, flags(), addr, VALUE_BITS_OFF);
+                    l.b.def_var(l.vi[dst as usize], v);
+                }
+                Ty::Float => {
+                    let v = l.b.ins().load(types::F64, flags(), addr, VALUE_BITS_OFF);
+                    l.b.def_var(l.vf[dst as usize], v);
+                }
+                _ => {}
+            }
+            fallthrough!(l)
+        }
+        SetGlobal { src, g } | DefGlobal { src, g } => {
+            let t = s[src as usize];
+            let tag = l.tag(src as usize, t);
+            if t == Ty::Dyn {
+                // A heap handle is no Value: the interpreter stores it.
+                let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP);
+                l.guard(scalar, pc, ExitReason::GuardType, before);
+            }
+            let addr = global_addr(l, g);
+            let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+            // Overwriting a heap value would skip its drop; an Undef global
+            // must raise E0104 on assignment: both left to the interpreter.
+            let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+            let ok = if matches!(instr, DefGlobal { .. }) {
+                let undef = l.b.ins().icmp_imm_s(IntCC::Equal, old, VALUE_TAG_UNDEF);
+                l.b.ins().bor(scalar, undef)
+            } else {
+                scalar
+            };
+            l.guard(ok, pc, ExitReason::GuardType, before);
+            l.b.ins().istore8(flags(), tag, addr, 0);
+            if t != Ty::Nil {
+                let bits = l.bits(src as usize, t);
+                if matches!(t, Ty::Bool | Ty::Dyn) {
+                    l.b.ins().istore8(flags(), bits, addr, VALUE_BOOL_OFF);
+                }
+                if t != Ty::Bool {
+                    l.b.ins().store(flags(), bits, addr, VALUE_BITS_OFF);
+                }
+            }
+            fallthrough!(l)
+        }
         CheckBool { .. } | CheckType { .. } => fallthrough!(l),
         Jump { off } | Loop { off, .. } => {
             let t = target(pc, off);
@@ -561,6 +616,12 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         other => return Err(format!("planned but not lowered: {}", other.mnemonic())),
     }
     Ok(())
+}
+
+/// Address of `vm.globals[g]` (indices in the VM's relocated code are absolute).
+fn global_addr(l: &mut Lower, g: u32) -> Value {
+    let base = l.b.ins().load(types::I64, flags(), l.ctx, CTX_GLOBALS);
+    l.b.ins().iadd_imm_s(base, g as i64 * VALUE_SIZE)
 }
 
 /// An I8 truth value for `a OP b` on operands of type `t`.
