@@ -653,7 +653,7 @@ int main(void) {
     stack_bottom = __builtin_frame_address(0);
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    tern_main();
+    tern_main(0);
     fflush(stdout);
     return 0;
 }

@@ -49,10 +49,10 @@ typedef struct TernRec {
 } TernRec;
 
 /* Emitted by the compiler into every program object. */
-extern void tern_main(void);
+extern void tern_main(int64_t depth); /* depth of <main>: 0 */
 extern int64_t tern_globals[];   /* module globals: GC roots */
 extern const int64_t tern_nglobals;
-extern int64_t tern_depth;       /* active Tern frames */
+extern int64_t tern_depth;       /* depth of the failing frame; compiled code stores it before reporting */
 extern int32_t tern_stack[];     /* call-site id of each active frame */
 extern const char tern_sites[];  /* one line per site: func\tfile\tline\tcol\tmessage */
 extern const char tern_structs[];/* one line per struct: Name\tfield\tdesc\tfield\tdesc... */

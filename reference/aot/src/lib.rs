@@ -54,8 +54,16 @@
 //!
 //! * Runtime errors print header and stack trace but no source snippet: the
 //!   executable carries positions, not source (LANGUAGE.md §13.2).
-//! * Every Tern call records its call-site id on a shadow stack (for traces and
-//!   the 10 000-frame limit): a few instructions per call.
+//!
+//! # Calls and stack traces
+//!
+//! Every Tern function (and module init function) takes a hidden first
+//! argument: its frame's depth (`<main>` is 0). A call compares the caller's
+//! depth with the 10 000-frame limit, stores the call-site id in the caller's
+//! slot of the shadow stack `tern_stack[depth]` (one store) and passes
+//! depth + 1. No global counter is loaded, bumped or restored. Before
+//! reporting an error (or calling a runtime function that may report one),
+//! compiled code stores its depth in `tern_depth` for the runtime's tracer.
 
 mod emit;
 mod layout;

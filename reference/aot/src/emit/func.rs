@@ -31,7 +31,8 @@ pub fn lower_function(
         fx.b.append_block_params_for_function_params(entry);
         fx.b.switch_to_block(entry);
         let params: Vec<Value> = fx.b.block_params(entry).to_vec();
-        for (p, v) in decl.params.iter().zip(params) {
+        fx.depth = params[0];
+        for (p, v) in decl.params.iter().zip(params[1..].iter().copied()) {
             let var = fx.declare_local(p.name.span);
             fx.b.def_var(var, v);
         }
@@ -45,13 +46,16 @@ pub fn lower_function(
 pub fn lower_init(em: &mut ProgramEmitter, fbc: &mut FunctionBuilderContext, m: usize) -> Result<(), String> {
     let id = em.init_ids[m];
     let mut ctx = em.module.make_context();
+    ctx.func.signature = em.module.declarations().get_function_decl(id).signature.clone();
     let checked = em.checked;
     {
         let b = FunctionBuilder::new(&mut ctx.func, fbc);
         let frame = em.module_frame(m);
         let mut fx = FnLower::new(em, b, m, frame, None);
         let entry = fx.b.create_block();
+        fx.b.append_block_params_for_function_params(entry);
         fx.b.switch_to_block(entry);
+        fx.depth = fx.b.block_params(entry)[0];
         // Marked first, so an import cycle back into this module binds it as it is.
         let flags = fx.data_addr(fx.em.module_flags);
         let one = fx.b.ins().iconst(types::I8, 1);
@@ -81,12 +85,16 @@ struct FnLower<'e, 'a, 'b> {
     loops: Vec<(Block, Block)>,
     funcs: HashMap<FuncId, FuncRef>,
     data: HashMap<DataId, GlobalValue>,
+    /// This frame's depth: active frames below it (`<main>` is 0). Passed
+    /// as a hidden first argument so calls need no global counter.
+    depth: Value,
 }
 
 impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     fn new(em: &'e mut ProgramEmitter<'a>, b: FunctionBuilder<'b>, module: usize, frame: String, ret: Option<Type>) -> Self {
         let frontend = em.module.target_config();
-        FnLower { em, b, module, frame, ret, locals: HashMap::new(), var_types: HashMap::new(), frontend, loops: Vec::new(), funcs: HashMap::new(), data: HashMap::new() }
+        let depth = cranelift_codegen::entity::packed_option::ReservedValue::reserved_value();
+        FnLower { em, b, module, frame, ret, locals: HashMap::new(), var_types: HashMap::new(), frontend, loops: Vec::new(), funcs: HashMap::new(), data: HashMap::new(), depth }
     }
 
     fn finish(mut self) {
@@ -209,6 +217,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         self.b.set_cold_block(err);
         self.b.ins().brif(cond, err, &[], cont, &[]);
         self.b.switch_to_block(err);
+        self.publish_depth();
         let code = self.b.ins().iconst(types::I32, code as i64);
         let site = self.b.ins().iconst(types::I32, site as i64);
         let a = a.unwrap_or_else(|| self.b.ins().iconst(types::I64, 0));
@@ -216,6 +225,13 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         self.call_rt("tern_error", &[code, site, a, b]);
         self.b.ins().trap(TrapCode::unwrap_user(1));
         self.b.switch_to_block(cont);
+    }
+
+    /// Stores this frame's depth where the runtime's error reporter reads it;
+    /// needed only before calls into the runtime that may raise an error.
+    fn publish_depth(&mut self) {
+        let addr = self.data_addr(self.em.depth);
+        self.b.ins().store(MemFlagsData::trusted(), self.depth, addr, 0);
     }
 
     fn nil_check(&mut self, ptr: Value, span: Span, message: &str) {
@@ -509,12 +525,12 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
 
     // ---------- calls ----------
 
-    /// A direct call, with the call site pushed on the runtime's shadow stack
-    /// (for stack traces) and the depth limit checked.
+    /// A direct call. The callee's depth is passed as a hidden argument; the
+    /// call site goes into this frame's shadow-stack slot `tern_stack[depth]`
+    /// (one store) so the runtime can print a trace. No counter to restore.
     fn call_tern(&mut self, id: FuncId, args: &[Value], site: i32) -> Option<Value> {
-        let depth_addr = self.data_addr(self.em.depth);
-        let depth = self.b.ins().load(types::I64, MemFlagsData::trusted(), depth_addr, 0);
-        // `<main>` is a frame too, so `depth` calls plus main are active.
+        let depth = self.depth;
+        // `<main>` is frame 0, so a call from frame MAX_FRAMES - 1 would be frame MAX_FRAMES + 1.
         let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, depth, MAX_FRAMES - 1);
         self.error_if(too_deep, 1001, site, None, None);
         let stack = self.data_addr(self.em.stack);
@@ -523,12 +539,12 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         let site_v = self.b.ins().iconst(types::I32, site as i64);
         self.b.ins().store(MemFlagsData::trusted(), site_v, slot, 0);
         let deeper = self.b.ins().iadd_imm_s(depth, 1);
-        self.b.ins().store(MemFlagsData::trusted(), deeper, depth_addr, 0);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(deeper);
+        all.extend_from_slice(args);
         let r = self.func_ref(id);
-        let call = self.b.ins().call(r, args);
-        let result = self.b.inst_results(call).first().copied();
-        self.b.ins().store(MemFlagsData::trusted(), depth, depth_addr, 0);
-        result
+        let call = self.b.ins().call(r, &all);
+        self.b.inst_results(call).first().copied()
     }
 
     fn call(&mut self, e: &Expr, callee: &Callee, args: &[Expr]) -> Value {
@@ -583,6 +599,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 Type::Float => {
                     let site = self.site(span, "cannot convert to int");
                     let site = self.b.ins().iconst(types::I32, site as i64);
+                    self.publish_depth();
                     self.call_rt1("tern_int_of_float", &[vals[0], site])
                 }
                 _ => vals[0],
@@ -595,6 +612,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
             "fixed" => {
                 let site = self.site(span, "fixed() digits out of range");
                 let site = self.b.ins().iconst(types::I32, site as i64);
+                self.publish_depth();
                 self.call_rt1("tern_fixed", &[vals[0], vals[1], site])
             }
             "len" => match tys[0] {
@@ -608,6 +626,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let bits = self.to_slot(vals[1], &tys[1]);
                 let site = self.site(span, "`push` onto nil");
                 let site = self.b.ins().iconst(types::I32, site as i64);
+                self.publish_depth();
                 self.call_rt("tern_arr_push", &[vals[0], bits, site]);
                 nil(self)
             }

@@ -104,7 +104,9 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
     let mut init_ids = Vec::new();
     for (m, name) in names.inits.iter().enumerate() {
         let linkage = if m == 0 { Linkage::Export } else { Linkage::Local };
-        init_ids.push(module.declare_function(name, linkage, &module.make_signature()).map_err(err)?);
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(types::I64)); // the frame's depth, see func.rs
+        init_ids.push(module.declare_function(name, linkage, &sig).map_err(err)?);
         symbols.push(name.clone());
     }
 
@@ -172,6 +174,8 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
 
 fn tern_signature(module: &ObjectModule, params: &[tern_check::Type], ret: &tern_check::Type) -> Signature {
     let mut sig = module.make_signature();
+    // Hidden first parameter: the callee frame's depth (see func.rs `call_tern`).
+    sig.params.push(AbiParam::new(types::I64));
     sig.params.extend(params.iter().map(|t| AbiParam::new(clif_type(t))));
     sig.returns.push(AbiParam::new(clif_type(ret)));
     sig
