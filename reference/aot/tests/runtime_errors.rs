@@ -131,3 +131,53 @@ fn errors_in_module_code_show_the_module_frame() {
         assert_eq!((trace[1]["line"].as_u64(), trace[1]["col"].as_u64()), (Some(2), Some(8)));
     }
 }
+
+#[test]
+fn import_alias_used_before_its_import_ran_is_e0104() {
+    let util = "let base = 5;\nfn twice(x: int) -> int { return 2 * x; }\n";
+    let call = "fn early() -> int { return u.twice(3); }\nprint(\"start\");\nprint(early());\nimport \"util.tern\" as u;\n";
+    let read = "fn early() -> int { return u.base; }\nprint(\"start\");\nprint(early());\nimport \"util.tern\" as u;\n";
+    // A function's own (block-scoped) import binds the alias before use; after
+    // the outermost import ran, functions may use it.
+    let fine = "fn own() -> int { import \"util.tern\" as u; return u.twice(u.base); }\nfn later() -> int { return u.base; }\nprint(own());\nimport \"util.tern\" as u;\nprint(later());\n";
+    for t in TARGETS {
+        if !can_run(t) {
+            continue;
+        }
+        for (name, src, col) in [("call", call, 28), ("read", read, 28)] {
+            let (out, v, dir, exit) = run_json(&[("main.tern", src), ("util.tern", util)], t);
+            assert_eq!((out.as_str(), exit), ("start\n", 70), "{name} on {t}");
+            assert_eq!((v["code"].as_str(), v["kind"].as_str()), (Some("E0104"), Some("name")), "{name} on {t}: {v}");
+            assert_eq!(v["message"], "global `u` read before its `let` ran", "{name} on {t}");
+            assert_eq!((v["line"].as_u64(), v["col"].as_u64()), (Some(1), Some(col)), "{name} on {t}: {v}");
+            assert_eq!(v["trace"][0]["function"], "early");
+            assert_eq!(v["trace"][1]["function"], "<main>");
+            assert_eq!(v["file"], format!("{dir}main.tern"));
+        }
+        let b = build_files(&[("main.tern", fine), ("util.tern", util)], t);
+        let r = run_exe(&b.exe, t, false);
+        assert_eq!((r.stdout.as_str(), r.stderr.as_str(), r.code), ("10\n5\n", "", 0), "{t}");
+    }
+}
+
+#[test]
+fn long_traces_show_both_ends_and_count_the_middle() {
+    let src = "fn d(n: int) -> int { return d(n + 1); }\nprint(d(0));\n";
+    for t in TARGETS {
+        if !can_run(t) {
+            continue;
+        }
+        let (_, v, _, exit) = run_json(&[("main.tern", src)], t);
+        assert_eq!(exit, 70);
+        let trace = v["trace"].as_array().unwrap();
+        assert_eq!(trace.len(), 20, "{t}");
+        assert_eq!(v["trace_omitted"], 9980, "{t}");
+        assert_eq!(trace[19]["function"], "<main>");
+        let b = build_files(&[("main.tern", src)], t);
+        let r = run_exe(&b.exe, t, false);
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert_eq!(lines.len(), 1 + 16 + 1 + 4, "{t}: {}", r.stderr);
+        assert_eq!(lines[17], "  ... 9980 more frames ...");
+        assert!(lines[21].starts_with("  at <main> ("), "{}", lines[21]);
+    }
+}

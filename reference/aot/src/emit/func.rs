@@ -88,13 +88,15 @@ struct FnLower<'e, 'a, 'b> {
     /// This frame's depth: active frames below it (`<main>` is 0). Passed
     /// as a hidden first argument so calls need no global counter.
     depth: Value,
+    /// Names of import aliases bound in the enclosing blocks (block scoped).
+    alias_scopes: Vec<Vec<String>>,
 }
 
 impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     fn new(em: &'e mut ProgramEmitter<'a>, b: FunctionBuilder<'b>, module: usize, frame: String, ret: Option<Type>) -> Self {
         let frontend = em.module.target_config();
         let depth = cranelift_codegen::entity::packed_option::ReservedValue::reserved_value();
-        FnLower { em, b, module, frame, ret, locals: HashMap::new(), var_types: HashMap::new(), frontend, loops: Vec::new(), funcs: HashMap::new(), data: HashMap::new(), depth }
+        FnLower { em, b, module, frame, ret, locals: HashMap::new(), var_types: HashMap::new(), frontend, loops: Vec::new(), funcs: HashMap::new(), data: HashMap::new(), depth, alias_scopes: Vec::new() }
     }
 
     fn finish(mut self) {
@@ -266,14 +268,45 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     // ---------- statements ----------
 
     fn block(&mut self, b: &tern_syntax::ast::Block) {
+        self.alias_scopes.push(Vec::new());
         for s in &b.stmts {
             self.stmt(s);
         }
+        self.alias_scopes.pop();
+    }
+
+    /// A function may run before the outermost `import ... as a` it uses has
+    /// run: that is E0104, like reading a global before its `let` (the
+    /// interpreter treats outermost aliases as module globals). Top-level
+    /// code cannot (the checker only lets it use an alias after its import).
+    fn check_alias_bound(&mut self, base: &Expr) {
+        let ExprKind::Name(id) = &base.kind else { return };
+        if self.ret.is_none() || !matches!(self.resolution(base.id), Some(Resolution::Module(_))) {
+            return;
+        }
+        if self.alias_scopes.iter().any(|s| s.contains(&id.name)) {
+            return;
+        }
+        let Some(&slot) = self.em.alias_index.get(&(self.module, id.name.clone())) else { return };
+        let flags = self.data_addr(self.em.alias_flags);
+        let ready = self.b.ins().load(types::I8, MemFlagsData::trusted(), flags, slot as i32);
+        let missing = self.b.ins().icmp_imm_s(IntCC::Equal, ready, 0);
+        let site = self.site(id.span, &format!("global `{}` read before its `let` ran", id.name));
+        self.error_if(missing, 104, site, None, None);
     }
 
     /// An outermost statement of a module: its `let`s (re)initialise the
     /// module's one global of that name.
     fn top_stmt(&mut self, s: &Stmt) {
+        if let StmtKind::Import { path, path_span, alias } = &s.kind {
+            self.import(path, *path_span);
+            if let Some(&slot) = self.em.alias_index.get(&(self.module, alias.name.clone())) {
+                let flags = self.data_addr(self.em.alias_flags);
+                let one = self.b.ins().iconst(types::I8, 1);
+                self.b.ins().store(MemFlagsData::trusted(), one, flags, slot as i32);
+            }
+            return;
+        }
         if let StmtKind::Let { name, init, .. } = &s.kind {
             let global = self.em.checked.globals.iter().position(|g| g.module == self.module && g.name == name.name);
             if let Some(g) = global {
@@ -294,7 +327,12 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let var = self.declare_local(name.span);
                 self.def_local(var, v);
             }
-            StmtKind::Import { path, path_span, .. } => self.import(path, *path_span),
+            StmtKind::Import { path, path_span, alias } => {
+                self.import(path, *path_span);
+                if let Some(scope) = self.alias_scopes.last_mut() {
+                    scope.push(alias.name.clone());
+                }
+            }
             StmtKind::If { cond, then, els } => {
                 let c = self.expr(cond);
                 let then_b = self.b.create_block();
@@ -549,6 +587,9 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
 
     fn call(&mut self, e: &Expr, callee: &Callee, args: &[Expr]) -> Value {
         let name = callee.name();
+        if let Callee::Member { base, .. } = callee {
+            self.check_alias_bound(base);
+        }
         match self.resolution(e.id) {
             Some(Resolution::Function(f)) => {
                 let mut vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
@@ -676,6 +717,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
             ExprKind::Call { callee, args } => self.call(e, callee, args),
             ExprKind::Field { obj, field } => {
                 if let Some(Resolution::Global(g)) = self.resolution(e.id) {
+                    self.check_alias_bound(obj);
                     return self.read_global(g, field.span, &field.name);
                 }
                 let r = self.expr(obj);

@@ -61,6 +61,10 @@ pub struct ProgramEmitter<'a> {
     pub globals: DataId,
     pub global_flags: DataId,
     pub module_flags: DataId,
+    /// One flag per outermost `import ... as a` of each module (module, alias):
+    /// set when that statement runs; functions check it before using `a`.
+    pub alias_flags: DataId,
+    pub alias_index: HashMap<(usize, String), usize>,
     strings: HashMap<String, DataId>,
     descriptors: HashMap<String, DataId>,
     pub sites: Sites,
@@ -131,6 +135,17 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
     let global_flags = zeroed(&mut module, "tern_global_ready", checked.globals.len(), false)?;
     let module_flags = zeroed(&mut module, "tern_module_started", checked.program.modules.len(), false)?;
 
+    let mut alias_index = HashMap::new();
+    for (mi, module) in checked.program.modules.iter().enumerate() {
+        for item in &module.ast.items {
+            if let Item::Stmt(tern_syntax::ast::Stmt { kind: tern_syntax::ast::StmtKind::Import { alias, .. }, .. }) = item {
+                let n = alias_index.len();
+                alias_index.entry((mi, alias.name.clone())).or_insert(n);
+            }
+        }
+    }
+    let alias_flags = zeroed(&mut module, "tern_alias_ready", alias_index.len(), false)?;
+
     let mut em = ProgramEmitter {
         checked,
         sources,
@@ -143,6 +158,8 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
         globals,
         global_flags,
         module_flags,
+        alias_flags,
+        alias_index,
         strings: HashMap::new(),
         descriptors: HashMap::new(),
         sites: Sites::default(),
