@@ -8,7 +8,7 @@ use std::rc::Rc;
 /// Nil 0, Bool 1, Int 2, Float 3, ..., Undef 8; a bool payload at offset 1,
 /// int/float payloads at offset 8) so tern-jit's native code can read and
 /// write scalar globals in place.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 #[repr(u8)]
 pub enum Value {
     #[default]
@@ -23,6 +23,45 @@ pub enum Value {
     Module(u32),
     /// A module global whose `let` has not run yet. Never escapes a global slot.
     Undef,
+}
+
+impl Clone for Value {
+    /// Scalars are copied bitwise: one range test of the tag instead of a
+    /// jump through the derived per-variant match (hot in every register move).
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::Array(a) => Value::Array(a.clone()),
+            Value::Record(r) => Value::Record(r.clone()),
+            // SAFETY: every other variant is plain data (no Drop, no pointer).
+            _ => unsafe { std::ptr::read(self) },
+        }
+    }
+}
+
+impl Value {
+    /// Does this value hold a reference count (so overwriting it must drop)?
+    #[inline(always)]
+    pub fn is_heap(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Array(_) | Value::Record(_))
+    }
+
+    /// Overwrites `*slot` with `v`; skips the drop glue when the old value is
+    /// a scalar (the common case for registers).
+    ///
+    /// # Safety
+    /// `slot` must point to a valid, initialised `Value`.
+    #[inline(always)]
+    pub unsafe fn store(slot: *mut Value, v: Value) {
+        unsafe {
+            if (*slot).is_heap() {
+                *slot = v;
+            } else {
+                std::ptr::write(slot, v);
+            }
+        }
+    }
 }
 
 /// A shallow annotation check, resolved for the VM.
@@ -46,6 +85,9 @@ pub struct Shape {
     pub index: u16,
     pub fields: Vec<String>,
     pub checks: Vec<Check>,
+    /// Per field, the `tag_bit`s that certainly pass its check (a record of
+    /// a struct still needs `fits`): the `setfield` fast path.
+    pub check_masks: Vec<u8>,
 }
 
 impl Shape {
@@ -123,7 +165,21 @@ impl Drop for Array {
     }
 }
 
+/// The tag bits that certainly pass `check` without a closer look.
+pub fn check_mask(check: &Check) -> u8 {
+    match check {
+        Check::Int => 1,
+        Check::Float => 2,
+        Check::Bool => 4,
+        Check::Str => 8,
+        Check::Array => 32 | 16,
+        Check::Struct { .. } => 16,
+        Check::Unknown(_) => 0,
+    }
+}
+
 /// One bit per value kind, for type feedback (`FnRt::feedback`).
+#[inline(always)]
 pub fn tag_bit(v: &Value) -> u8 {
     match v {
         Value::Int(_) => 1,

@@ -10,7 +10,7 @@
 use crate::builtins::call_builtin;
 use crate::ops;
 use crate::tier::{NativeExit, NativeFn, Tier};
-use crate::value::{tag_bit, Array, Check, Record, Shape, Value};
+use crate::value::{check_mask, tag_bit, Array, Check, Record, Shape, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
@@ -67,6 +67,9 @@ pub struct ModuleRt {
     pub global_base: u32,
     pub shapes: Vec<Rc<Shape>>,
     pub checks: Box<[Check]>,
+    /// Per check, the `value::tag_bit`s that pass it without looking further
+    /// (records of a struct still need the shape test): `checktype` fast path.
+    pub check_masks: Box<[u8]>,
 }
 
 pub struct Vm {
@@ -143,6 +146,7 @@ impl Vm {
                     index: i as u16,
                     fields: s.fields.clone(),
                     checks: s.field_types.iter().map(|t| checks[*t as usize].clone()).collect(),
+                    check_masks: s.field_types.iter().map(|t| check_mask(&checks[*t as usize])).collect(),
                 })
             })
             .collect();
@@ -190,6 +194,7 @@ impl Vm {
             fn_base,
             global_base,
             shapes,
+            check_masks: checks.iter().map(check_mask).collect(),
             checks,
         });
         m
@@ -476,19 +481,29 @@ impl Vm {
         let mut code: *const Instr;
         let mut consts: *const Value;
         let mut checks: *const Check;
+        let mut masks: *const u8;
         let mut regs: *mut Value;
 
+        // Points the loop's cached state at function `f` with its window at
+        // `b` (pc is set by the caller). Indices come from verified code.
+        macro_rules! enter_frame {
+            ($f:expr, $b:expr) => {{
+                fi = $f;
+                base = $b;
+                let f = unsafe { self.functions.get_unchecked(fi) };
+                code = f.code.as_ptr();
+                consts = f.consts.as_ptr();
+                let m = unsafe { self.modules.get_unchecked(f.module as usize) };
+                checks = m.checks.as_ptr();
+                masks = m.check_masks.as_ptr();
+                regs = unsafe { self.stack.as_mut_ptr().add(base) };
+            }};
+        }
         macro_rules! reload {
             () => {{
                 let fr = *self.frames.last().expect("a frame is running");
-                fi = fr.func as usize;
                 pc = fr.pc as usize;
-                base = fr.base as usize;
-                let f = &self.functions[fi];
-                code = f.code.as_ptr();
-                consts = f.consts.as_ptr();
-                checks = self.modules[f.module as usize].checks.as_ptr();
-                regs = unsafe { self.stack.as_mut_ptr().add(base) };
+                enter_frame!(fr.func as usize, fr.base as usize);
             }};
         }
         macro_rules! sync {
@@ -518,7 +533,7 @@ impl Vm {
         macro_rules! wr {
             ($r:expr, $v:expr) => {{
                 let v = $v;
-                unsafe { *regs.add($r as usize) = v }
+                unsafe { Value::store(regs.add($r as usize), v) }
             }};
         }
         macro_rules! feedback {
@@ -569,12 +584,12 @@ impl Vm {
                     throw!(Code::StackOverflow, format!("call depth exceeded {MAX_DEPTH} (runaway recursion?)"));
                 }
                 sync!();
-                let f = &mut self.functions[callee];
+                let f = unsafe { self.functions.get_unchecked_mut(callee) };
                 f.calls = f.calls.wrapping_add(1);
                 if f.calls == self.hot_call_threshold {
                     self.hot_call(callee as FnIdx);
                 }
-                let f = &self.functions[callee];
+                let f = unsafe { self.functions.get_unchecked(callee) };
                 let need = new_base + f.num_regs;
                 if self.stack.len() < need {
                     self.stack.resize(need.max(self.stack.len() * 2), Value::Nil);
@@ -591,8 +606,12 @@ impl Vm {
                         NativeExit::Deopt { pc } => self.frames.last_mut().expect("frame").pc = pc,
                         NativeExit::Error(d) => return Err(d),
                     }
+                    reload!();
+                } else {
+                    // Interpreted callee: its frame is the one just pushed.
+                    pc = 0;
+                    enter_frame!(callee, new_base);
                 }
-                reload!();
             }};
         }
         macro_rules! do_return {
@@ -835,6 +854,12 @@ impl Vm {
                 }
                 Instr::CallBuiltin { base: b, nargs, b: which } => {
                     let args = unsafe { std::slice::from_raw_parts(regs.add(b as usize), nargs as usize) };
+                    if which == Builtin::Sqrt as u8 {
+                        if let [Value::Float(x)] = args {
+                            wr!(b, Value::Float(x.sqrt()));
+                            continue;
+                        }
+                    }
                     let which = Builtin::from_u8(which).expect("verified builtin");
                     let v = tryop!(call_builtin(which, args, &mut self.out, self.epoch));
                     wr!(b, v);
@@ -875,8 +900,13 @@ impl Vm {
                     feedback!(obj);
                     let v = match rd!(obj) {
                         Value::Record(r) => {
-                            let slot = tryop!(self.field_slot(fi as FnIdx, site, r));
-                            r.fields.borrow()[slot].clone()
+                            let cache = unsafe { *self.functions.get_unchecked(fi).field_cache.get_unchecked(site as usize) };
+                            let slot = if cache.0 == Rc::as_ptr(&r.shape) { cache.1 as usize } else { tryop!(self.field_slot(fi as FnIdx, site, r)) };
+                            // SAFETY (fields): the VM never keeps a borrow of a
+                            // record's fields across instructions, and native code
+                            // only borrows them inside `get_field`/`set_field`, so
+                            // no `borrow_mut` is live while an instruction runs.
+                            unsafe { (&(*r.fields.as_ptr()))[slot].clone() }
                         }
                         o => {
                             let o = o.clone();
@@ -887,6 +917,23 @@ impl Vm {
                 }
                 Instr::SetField { obj, val, site } => {
                     feedback!(obj, val);
+                    // Fast path: cached shape and a value whose tag passes the
+                    // field's annotation outright; anything else takes `set_field`.
+                    if let Value::Record(r) = rd!(obj) {
+                        let cache = unsafe { *self.functions.get_unchecked(fi).field_cache.get_unchecked(site as usize) };
+                        if cache.0 == Rc::as_ptr(&r.shape) {
+                            let slot = cache.1 as usize;
+                            let v = rd!(val);
+                            if r.shape.check_masks[slot] & tag_bit(v) != 0 {
+                                let v = v.clone();
+                                // SAFETY: see GetField; the old value is dropped
+                                // after the write, and `r` stays alive (r[obj] holds it).
+                                let old = unsafe { std::mem::replace(&mut (&mut *r.fields.as_ptr())[slot], v) };
+                                drop(old);
+                                continue;
+                            }
+                        }
+                    }
                     let o = rd!(obj).clone();
                     let v = rd!(val).clone();
                     tryop!(self.set_field(fi as FnIdx, site, &o, v));
@@ -930,7 +977,8 @@ impl Vm {
                 Instr::CheckType { r, kind, ty } => {
                     let check = unsafe { &*checks.add(ty as usize) };
                     let v = rd!(r);
-                    if !v.fits(check) {
+                    let quick = unsafe { *masks.add(ty as usize) } & tag_bit(v) != 0;
+                    if !quick && !v.fits(check) {
                         let what = match kind {
                             CheckKind::Annotation => "the value".to_string(),
                             CheckKind::Argument => format!("argument {} of `{}`", r + 1, self.functions[fi].proto.name),
