@@ -819,7 +819,17 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
             (BinOp::Add, Type::Int) => self.b.ins().iadd(l, r),
             (BinOp::Sub, Type::Int) => self.b.ins().isub(l, r),
             (BinOp::Mul, Type::Int) => self.b.ins().imul(l, r),
-            (BinOp::Div | BinOp::Rem, Type::Int) => self.int_div(op, op_span, l, r),
+            (BinOp::Div | BinOp::Rem, Type::Int) => match rhs.kind {
+                // A literal divisor other than 0 and -1 needs no checks.
+                ExprKind::Int(k) if k != 0 && k != -1 => {
+                    if op == BinOp::Div {
+                        self.b.ins().sdiv(l, r)
+                    } else {
+                        self.b.ins().srem(l, r)
+                    }
+                }
+                _ => self.int_div(op, op_span, l, r),
+            },
             (BinOp::Add, Type::Float) => self.b.ins().fadd(l, r),
             (BinOp::Sub, Type::Float) => self.b.ins().fsub(l, r),
             (BinOp::Mul, Type::Float) => self.b.ins().fmul(l, r),
