@@ -18,6 +18,10 @@ pub const TAG_BOOL: u64 = 1;
 pub const TAG_INT: u64 = 2;
 pub const TAG_FLOAT: u64 = 3;
 pub const TAG_HEAP: u64 = 4;
+/// A borrowed array / record: `bits` is its `Rc` box pointer (see [`crate::heap`]).
+/// Same numbers as `tern_vm::Value`'s tags, so values copy between the two as is.
+pub const TAG_ARRAY: u64 = 5;
+pub const TAG_RECORD: u64 = 6;
 
 pub const STATUS_RETURNED: i64 = 0;
 pub const STATUS_EXITED: i64 = 1;

@@ -4,7 +4,8 @@
 
 use crate::abi::*;
 use crate::codemem::{CodeMemory, Helper};
-use crate::infer::{self, Hints, Plan, Ty};
+use crate::heap::{self as heapmod, HeapLayout};
+use crate::infer::{self, FieldHint, HeapCheck, Hints, Plan, Ty};
 use crate::lower::{self, Callees};
 use crate::trace::{Reason, Stats, TierEvent};
 use cranelift_codegen::ir::types;
@@ -46,13 +47,27 @@ pub struct Engine {
     pub stats: Stats,
     /// `tern_vm::Value` has the layout native global access assumes.
     globals_ok: bool,
+    /// Offsets for native record/array access, if the probe succeeded.
+    heap_layout: Option<HeapLayout>,
 }
 
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
 /// checks, and the types the globals hold now (None: globals stay interpreted).
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>);
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>);
 
 impl Hints for Feedback<'_> {
+    fn check_heap(&self, ty: u16) -> Option<HeapCheck> {
+        self.5.get(ty as usize).copied().flatten()
+    }
+
+    fn heap(&self) -> Option<HeapLayout> {
+        self.3
+    }
+
+    fn field(&self, site: u16) -> Option<FieldHint> {
+        self.4.get(site as usize).copied().flatten()
+    }
+
     fn check(&self, ty: u16) -> Option<Ty> {
         self.1.get(ty as usize).copied().flatten()
     }
@@ -103,10 +118,53 @@ fn global_types(vm: &Vm, native_ok: bool) -> Option<Vec<Option<Ty>>> {
                 Value::Bool(_) => Some(Ty::Bool),
                 Value::Int(_) => Some(Ty::Int),
                 Value::Float(_) => Some(Ty::Float),
+                Value::Array(_) | Value::Record(_) => Some(Ty::Dyn),
                 _ => None,
             })
             .collect()
     })
+}
+
+/// Array/struct annotation checks of `f`'s module that native code can do.
+fn heap_checks(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>) -> Vec<Option<HeapCheck>> {
+    let Some(lay) = lay else { return vec![] };
+    let m = vm.functions[f as usize].module as usize;
+    vm.modules[m]
+        .checks
+        .iter()
+        .map(|c| match c {
+            tern_vm::Check::Array => Some(HeapCheck::Array),
+            tern_vm::Check::Struct { module, index, .. } => {
+                let sh = vm.modules.get(*module as usize)?.shapes.get(*index as usize)?;
+                Some(HeapCheck::Struct((std::rc::Rc::as_ptr(sh) as i64 - lay.rc_value) as u64))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// What each field site of `f` saw, from the interpreter's inline caches.
+fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>) -> Vec<Option<FieldHint>> {
+    let Some(lay) = lay else { return vec![] };
+    vm.functions[f as usize]
+        .field_cache
+        .iter()
+        .map(|&(shape, slot)| {
+            if shape.is_null() {
+                return None;
+            }
+            // SAFETY: cached shapes belong to loaded modules, which live as long as the VM.
+            let sh = unsafe { &*shape };
+            let store_tag = match sh.checks.get(slot as usize)? {
+                tern_vm::Check::Int => Some(TAG_INT),
+                tern_vm::Check::Float => Some(TAG_FLOAT),
+                tern_vm::Check::Bool => Some(TAG_BOOL),
+                tern_vm::Check::Array | tern_vm::Check::Struct { .. } => Some(TAG_NIL),
+                _ => None,
+            };
+            Some(FieldHint { shape_word: (shape as i64 - lay.rc_value) as u64, slot, store_tag })
+        })
+        .collect()
 }
 
 /// The function as native code sees it: the VM's relocated code.
@@ -127,7 +185,7 @@ impl Engine {
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -164,7 +222,7 @@ impl Engine {
         let t0 = Instant::now();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok));
+        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, field_hints(vm, f, self.heap_layout), heap_checks(vm, f, self.heap_layout));
         let n = proto.num_regs as usize;
         let entry = vec![Ty::Slot; n];
         let states = infer::infer(&proto, 0, entry.clone(), &hints);
@@ -247,7 +305,12 @@ impl Engine {
         Rc::new(move |vm: &mut Vm, base: usize| Engine::enter(&engine, vm, base, unit))
     }
 
-    fn to_slot(heap: &mut Vec<Value>, v: &Value) -> Slot {
+    fn to_slot(heap: &mut Vec<Value>, v: &Value, borrow: bool) -> Slot {
+        if borrow {
+            if let Some(s) = heapmod::borrow_slot(v) {
+                return s;
+            }
+        }
         match v {
             Value::Nil => Slot::nil(),
             Value::Bool(b) => Slot::boolean(*b),
@@ -266,6 +329,8 @@ impl Engine {
             TAG_INT => Value::Int(s.bits as i64),
             TAG_FLOAT => Value::Float(f64::from_bits(s.bits)),
             TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
+            // SAFETY: borrowed handles only come from live values of this native run.
+            TAG_ARRAY | TAG_RECORD => unsafe { heapmod::own_slot(s) },
             _ => Value::Nil,
         }
     }
@@ -278,7 +343,7 @@ impl Engine {
         let n = vm.functions[func as usize].num_regs;
         e.heap.clear();
         for r in 0..n {
-            e.slots[r] = Engine::to_slot(&mut e.heap, &vm.stack[base + r]);
+            e.slots[r] = Engine::to_slot(&mut e.heap, &vm.stack[base + r], e.heap_layout.is_some());
         }
         e.ctx.depth_left = MAX_DEPTH as i64 - vm.frames.len() as i64;
         e.ctx.globals = vm.globals.as_mut_ptr();
@@ -296,8 +361,11 @@ impl Engine {
         if vm.stack.len() < base + end + WINDOW {
             vm.stack.resize(base + end + WINDOW, Value::Nil);
         }
-        for r in 0..end {
-            vm.stack[base + r] = Engine::from_slot(&e.heap, e.slots[r]);
+        // Own every value first: overwriting a register may drop the last
+        // reference to an object another (borrowed) slot still points to.
+        let vals: Vec<Value> = (0..end).map(|r| Engine::from_slot(&e.heap, e.slots[r])).collect();
+        for (r, v) in vals.into_iter().enumerate() {
+            vm.stack[base + r] = v;
         }
         let top = vm.frames.len() - 1;
         for (k, x) in exits.iter().enumerate() {
@@ -373,7 +441,7 @@ impl Tier for JitTier {
         let mut e = self.0.borrow_mut();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok));
+        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, field_hints(vm, f, e.heap_layout), heap_checks(vm, f, e.heap_layout));
         let n = proto.num_regs as usize;
         // Specialise to the registers' current types; anything else stays in its slot.
         let entry: Vec<Ty> = (0..n)

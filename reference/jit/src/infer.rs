@@ -49,6 +49,35 @@ pub trait Hints {
     fn global(&self, _g: u32) -> Option<Ty> {
         None
     }
+    /// Offsets for native record/array access (None: they stay interpreted).
+    fn heap(&self) -> Option<crate::heap::HeapLayout> {
+        None
+    }
+    /// An array-or-nil / record-of-one-struct-or-nil annotation check `types[ty]`.
+    fn check_heap(&self, _ty: u16) -> Option<HeapCheck> {
+        None
+    }
+    /// The shape and slot field site `site` saw (the interpreter's inline cache).
+    fn field(&self, _site: u16) -> Option<FieldHint> {
+        None
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeapCheck {
+    Array,
+    /// The struct's shape, as its records hold it (`Rc` box pointer).
+    Struct(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldHint {
+    /// The shape's `Rc` box pointer, as a record holds it.
+    pub shape_word: u64,
+    pub slot: u32,
+    /// The one scalar tag the field's annotation accepts natively (nil for
+    /// array/struct fields); None: every store is left to the interpreter.
+    pub store_tag: Option<u64>,
 }
 
 impl Hints for () {
@@ -157,6 +186,13 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
                     _ => Plan::Exit(ExitKind::Error),
                 }
             }
+            (Some(Builtin::Len), 1) if hints.heap().is_some() => {
+                if t(base).concrete() {
+                    Plan::Exit(ExitKind::Error)
+                } else {
+                    Plan::Plain
+                }
+            }
             _ => Plan::Exit(ExitKind::Unsupported),
         },
         CheckType { r, ty, .. } => match hints.check(ty) {
@@ -164,15 +200,38 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
                 let s = t(r);
                 plan_of((!s.concrete() || s == want).then_some(want), false)
             }
-            None => Plan::Exit(ExitKind::Unsupported),
+            None => match hints.check_heap(ty) {
+                // Scalars other than nil fail an array/struct check: the interpreter raises.
+                Some(_) if t(r).concrete() && t(r) != Ty::Nil => Plan::Exit(ExitKind::Error),
+                Some(_) => Plan::Plain,
+                None => Plan::Exit(ExitKind::Unsupported),
+            },
         },
         GetGlobal { g, .. } if hints.native_globals() => match hints.global(g) {
             Some(t) if t.concrete() => Plan::Typed(t),
+            // An array or record: loaded as a borrowed handle (guarded in the lowering).
+            Some(Ty::Dyn) if hints.heap().is_some() => Plan::Plain,
             _ => Plan::Exit(ExitKind::Unsupported),
         },
         SetGlobal { src, .. } | DefGlobal { src, .. } if hints.native_globals() => match t(src) {
             Ty::Nil | Ty::Bool | Ty::Int | Ty::Float | Ty::Dyn | Ty::Slot => Plan::Plain,
         },
+        GetField { obj, site, .. } | SetField { obj, site, .. } if hints.heap().is_some() => {
+            if hints.field(site).is_none() {
+                Plan::Exit(ExitKind::Unsupported)
+            } else if t(obj).concrete() {
+                Plan::Exit(ExitKind::Error)
+            } else {
+                Plan::Plain
+            }
+        }
+        GetIndex { obj, idx, .. } | SetIndex { obj, idx, .. } if hints.heap().is_some() => {
+            if t(obj).concrete() || (t(idx).concrete() && t(idx) != Ty::Int) {
+                Plan::Exit(ExitKind::Error)
+            } else {
+                Plan::Plain
+            }
+        }
         Call { .. } => Plan::Plain,
         Nil { .. } | Bool { .. } | Int { .. } | Move { .. } | Jump { .. } | Loop { .. } | Return { .. } | ReturnNil => Plan::Plain,
         _ => Plan::Exit(ExitKind::Unsupported),
@@ -187,6 +246,10 @@ pub fn reads(i: &Instr) -> Vec<u8> {
         Add { a, b, .. } | Sub { a, b, .. } | Mul { a, b, .. } | Div { a, b, .. } | Rem { a, b, .. } | Eq { a, b, .. } | Ne { a, b, .. } | Lt { a, b, .. } | Le { a, b, .. } | Gt { a, b, .. } | Ge { a, b, .. } => vec![a, b],
         JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => vec![a, b],
         AddI { a, .. } => vec![a],
+        GetField { obj, .. } => vec![obj],
+        SetField { obj, val, .. } => vec![obj, val],
+        GetIndex { obj, idx, .. } => vec![obj, idx],
+        SetIndex { obj, idx, val } => vec![obj, idx, val],
         JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } | CheckType { r, .. } => vec![r],
         ForPrep { base, .. } => vec![base, base + 1],
         ForLoop { base, .. } => vec![base, base + 1],
@@ -250,7 +313,8 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
         Call { base, .. } => {
             set(&mut s, base, Ty::Dyn);
         }
-        CallBuiltin { base, .. } => set(&mut s, base, Ty::Float),
+        CallBuiltin { base, b, .. } => set(&mut s, base, if Builtin::from_u8(b) == Some(Builtin::Len) { Ty::Int } else { Ty::Float }),
+        GetField { dst, .. } | GetIndex { dst, .. } => set(&mut s, dst, Ty::Dyn),
         Return { .. } | ReturnNil => return vec![],
         _ => {}
     }

@@ -62,6 +62,7 @@
 pub mod abi;
 pub mod codemem;
 pub mod engine;
+pub mod heap;
 pub mod infer;
 pub mod lower;
 mod run;

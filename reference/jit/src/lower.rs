@@ -4,9 +4,9 @@
 //! or the instruction could raise gets a guard whose failure writes the live
 //! registers back to the slot window and leaves to the interpreter at that pc.
 
-use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, VALUE_BITS_OFF, VALUE_BOOL_OFF, VALUE_SIZE, VALUE_TAG_FIRST_HEAP, VALUE_TAG_UNDEF, STATUS_EXITED, STATUS_RETURNED, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL};
+use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, VALUE_BITS_OFF, VALUE_BOOL_OFF, VALUE_SIZE, VALUE_TAG_FIRST_HEAP, VALUE_TAG_UNDEF, STATUS_EXITED, STATUS_RETURNED, TAG_ARRAY, TAG_BOOL, TAG_RECORD, TAG_FLOAT, TAG_INT, TAG_NIL};
 use crate::codemem::CodeMemory;
-use crate::infer::{plan, reads, step, target, ExitKind, Hints, Plan, Ty};
+use crate::infer::{plan, reads, step, target, ExitKind, HeapCheck, Hints, Plan, Ty};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
@@ -452,6 +452,11 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.b.def_var(l.vi[dst as usize], r);
             fallthrough!(l)
         }
+        GetGlobal { dst, g } if typed == Ty::Dyn => {
+            let addr = global_addr(l, g);
+            load_value(l, addr, dst as usize, pc, before);
+            fallthrough!(l)
+        }
         GetGlobal { dst, g } => {
             let addr = global_addr(l, g);
             let tag = l.b.ins().uload8(types::I64, flags(), addr, 0);
@@ -504,6 +509,80 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                 if t != Ty::Bool {
                     l.b.ins().store(flags(), bits, addr, VALUE_BITS_OFF);
                 }
+            }
+            fallthrough!(l)
+        }
+        GetIndex { dst, obj, idx } | SetIndex { obj, idx, val: dst } => {
+            let lay = hints.heap().ok_or("heap op without a layout")?;
+            let arr = heap_ptr(l, obj as usize, &s, TAG_ARRAY, pc, before);
+            let i = int_operand(l, idx as usize, &s, pc, before);
+            let vec = l.b.ins().iadd_imm_s(arr, lay.array_vec as i64);
+            let len = l.b.ins().load(types::I64, flags(), vec, lay.vec_len);
+            // Out of range (negative included): the interpreter raises E0701.
+            let inb = l.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
+            l.guard(inb, pc, ExitReason::Error, before);
+            let data = l.b.ins().load(types::I64, flags(), vec, lay.vec_ptr);
+            let off = l.b.ins().imul_imm_s(i, VALUE_SIZE);
+            let addr = l.b.ins().iadd(data, off);
+            if matches!(instr, GetIndex { .. }) {
+                load_value(l, addr, dst as usize, pc, before);
+            } else {
+                store_value(l, addr, dst as usize, &s, None, pc, before);
+            }
+            fallthrough!(l)
+        }
+        GetField { dst, obj, site } | SetField { obj, val: dst, site } => {
+            let lay = hints.heap().ok_or("heap op without a layout")?;
+            let h = hints.field(site).ok_or("field op without a hint")?;
+            let rec = heap_ptr(l, obj as usize, &s, TAG_RECORD, pc, before);
+            let shape = l.b.ins().load(types::I64, flags(), rec, lay.record_shape);
+            let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, h.shape_word as i64);
+            l.guard(same, pc, ExitReason::GuardType, before);
+            let data = l.b.ins().load(types::I64, flags(), rec, lay.record_vec + lay.vec_ptr);
+            let addr = l.b.ins().iadd_imm_s(data, h.slot as i64 * VALUE_SIZE);
+            if matches!(instr, GetField { .. }) {
+                load_value(l, addr, dst as usize, pc, before);
+            } else {
+                store_value(l, addr, dst as usize, &s, Some(h.store_tag), pc, before);
+            }
+            fallthrough!(l)
+        }
+        CallBuiltin { base, b, .. } if Builtin::from_u8(b) == Some(Builtin::Len) => {
+            let lay = hints.heap().ok_or("heap op without a layout")?;
+            // Strings (and nil, which raises) are left to the interpreter.
+            let arr = heap_ptr(l, base as usize, &s, TAG_ARRAY, pc, before);
+            let len = l.b.ins().load(types::I64, flags(), arr, lay.array_vec + lay.vec_len);
+            l.b.def_var(l.vi[base as usize], len);
+            fallthrough!(l)
+        }
+        CheckType { r, ty, .. } if typed == Ty::Dyn => {
+            // An array/struct check (scalar checks are planned as typed guards).
+            let r = r as usize;
+            if s[r] == Ty::Dyn {
+                let tag = l.b.use_var(l.vt[r]);
+                let bits = l.b.use_var(l.vi[r]);
+                let is_nil = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NIL as i64);
+                let done = l.b.create_block();
+                let check = l.b.create_block();
+                l.b.ins().brif(is_nil, done, &[], check, &[]);
+                l.b.switch_to_block(check);
+                match hints.check_heap(ty) {
+                    Some(HeapCheck::Array) => {
+                        let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_ARRAY as i64);
+                        l.guard(ok, pc, ExitReason::GuardType, before);
+                    }
+                    Some(HeapCheck::Struct(word)) => {
+                        let lay = hints.heap().ok_or("struct check without a layout")?;
+                        let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_RECORD as i64);
+                        l.guard(ok, pc, ExitReason::GuardType, before);
+                        let shape = l.b.ins().load(types::I64, flags(), bits, lay.record_shape);
+                        let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, word as i64);
+                        l.guard(same, pc, ExitReason::GuardType, before);
+                    }
+                    None => return Err("heap check without a hint".into()),
+                }
+                l.b.ins().jump(done, &[]);
+                l.b.switch_to_block(done);
             }
             fallthrough!(l)
         }
@@ -616,6 +695,78 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         other => return Err(format!("planned but not lowered: {}", other.mnemonic())),
     }
     Ok(())
+}
+
+/// The box pointer of register r after guarding that it holds a borrowed
+/// handle with tag `want` (anything else: the interpreter runs the instruction).
+fn heap_ptr(l: &mut Lower, r: usize, s: &[Ty], want: u64, pc: usize, before: &[Ty]) -> Value {
+    debug_assert_eq!(s[r], Ty::Dyn, "concrete objects are planned as exits");
+    let tag = l.b.use_var(l.vt[r]);
+    let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, want as i64);
+    l.guard(ok, pc, ExitReason::GuardType, before);
+    l.b.use_var(l.vi[r])
+}
+
+fn int_operand(l: &mut Lower, r: usize, s: &[Ty], pc: usize, before: &[Ty]) -> Value {
+    if s[r] == Ty::Dyn {
+        let tag = l.b.use_var(l.vt[r]);
+        let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_INT as i64);
+        l.guard(ok, pc, ExitReason::GuardInt, before);
+    }
+    l.b.use_var(l.vi[r])
+}
+
+/// r[dst] = the `Value` at `addr`, as a Dyn register (scalars and borrowed
+/// arrays/records; strings and modules leave to the interpreter).
+fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) {
+    let tag = l.b.ins().uload8(types::I64, flags(), addr, 0);
+    let is_str = l.b.ins().icmp_imm_s(IntCC::Equal, tag, VALUE_TAG_FIRST_HEAP);
+    let past = l.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, tag, TAG_RECORD as i64);
+    let bad = l.b.ins().bor(is_str, past);
+    let ok = l.b.ins().bxor_imm_s(bad, 1);
+    l.guard(ok, pc, ExitReason::GuardType, before);
+    let is_bool = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
+    let b8 = l.b.ins().uload8(types::I64, flags(), addr, VALUE_BOOL_OFF);
+    let w = l.b.ins().load(types::I64, flags(), addr, VALUE_BITS_OFF);
+    let bits = l.b.ins().select(is_bool, b8, w);
+    l.b.def_var(l.vt[dst], tag);
+    l.b.def_var(l.vi[dst], bits);
+}
+
+/// Stores scalar register r into the `Value` at `addr`, whose old content
+/// must be a scalar too (never drop a heap value natively). `want`: the one
+/// tag a field annotation accepts (Some(None): none natively).
+fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, pc: usize, before: &[Ty]) {
+    let t = s[r];
+    let tag = l.tag(r, t);
+    match want {
+        Some(Some(w)) => {
+            let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, w as i64);
+            l.guard(ok, pc, ExitReason::GuardType, before);
+        }
+        Some(None) => {
+            let no = l.b.ins().iconst(types::I8, 0);
+            l.guard(no, pc, ExitReason::GuardType, before);
+        }
+        None if t == Ty::Dyn => {
+            let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP);
+            l.guard(scalar, pc, ExitReason::GuardType, before);
+        }
+        None => {}
+    }
+    let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+    let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+    l.guard(scalar, pc, ExitReason::GuardType, before);
+    l.b.ins().istore8(flags(), tag, addr, 0);
+    if t != Ty::Nil {
+        let bits = l.bits(r, t);
+        if matches!(t, Ty::Bool | Ty::Dyn) {
+            l.b.ins().istore8(flags(), bits, addr, VALUE_BOOL_OFF);
+        }
+        if t != Ty::Bool {
+            l.b.ins().store(flags(), bits, addr, VALUE_BITS_OFF);
+        }
+    }
 }
 
 /// Address of `vm.globals[g]` (indices in the VM's relocated code are absolute).

@@ -1,0 +1,61 @@
+//! Records and arrays accessed natively (borrowed handles, shape guards,
+//! bounds checks that leave to the interpreter).
+mod common;
+use common::*;
+
+fn run_default(src: &str) -> (Run, Vec<String>, Run) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let (run, events) = jit(&path, tern_jit::DEFAULT_THRESHOLD, tern_jit::DEFAULT_LOOP_THRESHOLD);
+    (run, events, interp(&path))
+}
+
+const BODIES: &str = "struct P { x: float, v: float, n: int, on: bool, next: P }\nfn mk(i) { return P { x: float(i), v: 0.5, n: i, on: true, next: nil }; }\nlet ps = [mk(0), mk(1), mk(2)];\n";
+
+#[test]
+fn record_and_array_loop_runs_natively_and_agrees() {
+    let src = format!("{BODIES}fn step(ps: [P], dt: float) {{ for i in 0..len(ps) {{ let p = ps[i]; p.x = p.x + p.v * dt; p.n = p.n + 1; p.on = !p.on; }} }}\nfor k in 0..3000 {{ step(ps, 0.01); }}\nprint(ps);\nlet a = [1, 2, 3];\nlet s = 0;\nfor k in 0..3000 {{ a[k % 3] = a[k % 3] + k; s = s + a[k % 3]; }}\nprint(s);\nprint(a);\n");
+    agree(&src);
+    let (run, events, want) = run_default(&src);
+    assert_eq!(run, want);
+    assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=step ")), "{events:#?}");
+    assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=<main> ")), "{events:#?}");
+    assert!(!events.iter().any(|e| e.contains("event=refuse") || e.contains("reason=guard") || e.contains("event=deopt fn=step")), "{events:#?}");
+}
+
+#[test]
+fn element_type_change_mid_loop_deopts_and_stays_right() {
+    let src = "let a = [];\nfor i in 0..4000 { push(a, i); }\na[3500] = 2.5;\na[3600] = \"s\";\nlet s = 0;\nlet f = 0.0;\nfor i in 0..4000 { let v = a[i]; if i == 3500 { f = v; } else if i != 3600 { s = s + v; } }\nprint(s);\nprint(f);\n";
+    let events = agree(src);
+    let (run, events2, want) = run_default(src);
+    assert_eq!(run, want);
+    assert!(events2.iter().chain(&events).any(|e| e.contains("event=deopt")), "{events2:#?}");
+}
+
+#[test]
+fn index_out_of_range_in_native_code_is_the_interpreters_error() {
+    agree("fn sum(a: [int], n: int) -> int { let s = 0; for i in 0..n { s = s + a[i]; } return s; }\nlet a = [1, 2, 3];\nfor k in 0..3000 { sum(a, 3); }\nprint(sum(a, 4));\n");
+    agree("let a = [1, 2, 3];\nfor i in 0..3000 { a[i % 3] = i; }\na[-1] = 0;\n");
+    agree("let a = [1, 2, 3];\nfor i in 0..3000 { a[i % 3] = i; if i == 2999 { a[3] = 1; } }\n");
+}
+
+#[test]
+fn nil_and_unknown_fields_in_native_code_are_the_interpreters_errors() {
+    let src = format!("{BODIES}fn xs(ps: [P]) -> float {{ let t = 0.0; for i in 0..len(ps) {{ t = t + ps[i].x; }} return t; }}\nfor k in 0..3000 {{ xs(ps); }}\nps[1] = nil;\nprint(xs(ps));\n");
+    agree(&src);
+    agree(&format!("{BODIES}let t = 0.0;\nfor i in 0..3000 {{ t = t + ps[i % 3].next.x; }}\n"));
+    agree(&format!("{BODIES}struct Q {{ y: float }}\nlet q = Q {{ y: 1.0 }};\nfor i in 0..3000 {{ let p = ps[i % 3]; if i == 2500 {{ p = q; }} p.x = p.x + 1.0; }}\n"));
+}
+
+#[test]
+fn field_annotation_violation_in_native_code_is_the_interpreters_error() {
+    agree(&format!("{BODIES}for i in 0..3000 {{ let p = ps[i % 3]; let v = 1.5; if i == 2800 {{ v = 7; }} p.x = v; }}\n"));
+    agree(&format!("{BODIES}fn f(p: P) -> int {{ return p.n; }}\nfor i in 0..3000 {{ f(ps[i % 3]); }}\nprint(f([1]));\n"));
+}
+
+#[test]
+fn heap_values_stored_over_are_left_to_the_interpreter() {
+    // Overwriting the last reference to a record the loop still holds must not free it early.
+    let src = format!("{BODIES}let t = 0.0;\nfor i in 0..3000 {{ let p = ps[i % 3]; if i == 2000 {{ ps[i % 3] = mk(9); }} t = t + p.x; p.next = nil; }}\nprint(t);\nprint(ps[2].x);\nlet names = [\"a\", \"b\"];\nfor i in 0..3000 {{ names[i % 2] = \"c\"; }}\nprint(names);\n");
+    agree(&src);
+}
