@@ -479,9 +479,6 @@ impl Vm {
         let mut pc: usize;
         let mut base: usize;
         let mut code: *const Instr;
-        let mut consts: *const Value;
-        let mut checks: *const Check;
-        let mut masks: *const u8;
         let mut regs: *mut Value;
 
         // Points the loop's cached state at function `f` with its window at
@@ -492,10 +489,6 @@ impl Vm {
                 base = $b;
                 let f = unsafe { self.functions.get_unchecked(fi) };
                 code = f.code.as_ptr();
-                consts = f.consts.as_ptr();
-                let m = unsafe { self.modules.get_unchecked(f.module as usize) };
-                checks = m.checks.as_ptr();
-                masks = m.check_masks.as_ptr();
                 regs = unsafe { self.stack.as_mut_ptr().add(base) };
             }};
         }
@@ -639,7 +632,7 @@ impl Vm {
                 Instr::Nil { dst } => wr!(dst, Value::Nil),
                 Instr::Bool { dst, v } => wr!(dst, Value::Bool(v)),
                 Instr::Int { dst, v } => wr!(dst, Value::Int(v as i64)),
-                Instr::Const { dst, k } => wr!(dst, unsafe { (*consts.add(k as usize)).clone() }),
+                Instr::Const { dst, k } => wr!(dst, unsafe { self.functions.get_unchecked(fi).consts.get_unchecked(k as usize).clone() }),
                 Instr::Move { dst, src } => wr!(dst, rd!(src).clone()),
                 Instr::GetGlobal { dst, g } => {
                     let v = &self.globals[g as usize];
@@ -975,9 +968,12 @@ impl Vm {
                     }
                 }
                 Instr::CheckType { r, kind, ty } => {
-                    let check = unsafe { &*checks.add(ty as usize) };
+                    // Few live variables in the loop keep its state in machine
+                    // registers, so the module's check tables are looked up here.
+                    let m = unsafe { self.modules.get_unchecked(self.functions.get_unchecked(fi).module as usize) };
+                    let check = unsafe { m.checks.get_unchecked(ty as usize) };
                     let v = rd!(r);
-                    let quick = unsafe { *masks.add(ty as usize) } & tag_bit(v) != 0;
+                    let quick = unsafe { *m.check_masks.get_unchecked(ty as usize) } & tag_bit(v) != 0;
                     if !quick && !v.fits(check) {
                         let what = match kind {
                             CheckKind::Annotation => "the value".to_string(),
