@@ -43,7 +43,7 @@ impl CodeMemory {
     pub fn new(helpers: &[Helper]) -> Result<CodeMemory, SetupError> {
         let mut flags = settings::builder();
         let err = |e: &dyn std::fmt::Display| SetupError(e.to_string());
-        flags.set("opt_level", "speed").map_err(|e| err(&e))?;
+        flags.set("opt_level", std::env::var("TERN_JIT_OPT").as_deref().unwrap_or("speed")).map_err(|e| err(&e))?;
         // Colocated libcalls may not reach helpers far away in the address space.
         flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
         flags.set("is_pic", "false").map_err(|e| err(&e))?;

@@ -361,10 +361,26 @@ impl Engine {
         if vm.stack.len() < base + end + WINDOW {
             vm.stack.resize(base + end + WINDOW, Value::Nil);
         }
+        // Only the registers each exiting frame wrote back: a caller frame
+        // below its call's base, the innermost frame all of its registers.
+        // Other slots may hold stale handles from earlier runs.
+        let mut ranges = vec![];
+        for (k, x) in exits.iter().enumerate() {
+            let f = e.units[x.unit as usize].func as usize;
+            let len = if k + 1 == exits.len() {
+                vm.functions[f].num_regs
+            } else {
+                match vm.functions[f].code.get(x.pc as usize) {
+                    Some(Instr::Call { base, .. }) => *base as usize,
+                    _ => vm.functions[f].num_regs,
+                }
+            };
+            ranges.push(x.window..x.window + len);
+        }
         // Own every value first: overwriting a register may drop the last
         // reference to an object another (borrowed) slot still points to.
-        let vals: Vec<Value> = (0..end).map(|r| Engine::from_slot(&e.heap, e.slots[r])).collect();
-        for (r, v) in vals.into_iter().enumerate() {
+        let vals: Vec<(usize, Value)> = ranges.into_iter().flatten().map(|r| (r, Engine::from_slot(&e.heap, e.slots[r]))).collect();
+        for (r, v) in vals {
             vm.stack[base + r] = v;
         }
         let top = vm.frames.len() - 1;

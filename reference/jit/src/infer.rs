@@ -356,3 +356,91 @@ pub fn loops(f: &FunctionProto) -> Vec<(usize, usize)> {
         })
         .collect()
 }
+
+/// A register set (functions have at most 256 registers).
+pub type RegSet = [u64; 4];
+
+fn set_has(s: &RegSet, r: usize) -> bool {
+    s[r / 64] >> (r % 64) & 1 == 1
+}
+
+pub fn reg_live(s: &RegSet, r: usize) -> bool {
+    r < 256 && set_has(s, r)
+}
+
+/// (registers read, registers written) by one instruction, for liveness.
+/// Anything unusual reads every register, which is always safe.
+fn uses_defs(i: &Instr) -> (Option<Vec<u8>>, Vec<u8>) {
+    use Instr::*;
+    match *i {
+        Nil { dst } | Bool { dst, .. } | Int { dst, .. } | Const { dst, .. } | GetGlobal { dst, .. } | NewArray { dst, .. } | Import { dst, .. } => (Some(vec![]), vec![dst]),
+        Move { dst, src } | Neg { dst, src } | Not { dst, src } | AddI { dst, a: src, .. } => (Some(vec![src]), vec![dst]),
+        DefGlobal { src, .. } | SetGlobal { src, .. } | Return { src } | CheckBool { r: src } | CheckType { r: src, .. } | JumpIfFalse { r: src, .. } | JumpIfTrue { r: src, .. } => (Some(vec![src]), vec![]),
+        Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } | Div { dst, a, b } | Rem { dst, a, b } | Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => (Some(vec![a, b]), vec![dst]),
+        JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => (Some(vec![a, b]), vec![]),
+        Jump { .. } | Loop { .. } | ReturnNil | Raise { .. } => (Some(vec![]), vec![]),
+        ForPrep { base, .. } => (Some(vec![base, base + 1]), vec![base + 2]),
+        ForLoop { base, .. } => (Some(vec![base, base + 1]), vec![base + 2]),
+        Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => (Some((base..base + nargs).collect()), vec![base]),
+        CallMember { base, nargs, .. } => (Some((base..=base + nargs).collect()), vec![base]),
+        ArrayPush { arr, val } => (Some(vec![arr, val]), vec![]),
+        GetField { dst, obj, .. } => (Some(vec![obj]), vec![dst]),
+        SetField { obj, val, .. } => (Some(vec![obj, val]), vec![]),
+        GetIndex { dst, obj, idx } => (Some(vec![obj, idx]), vec![dst]),
+        SetIndex { obj, idx, val } => (Some(vec![obj, idx, val]), vec![]),
+        NewRecord { .. } => (None, vec![]),
+    }
+}
+
+fn successors(f: &FunctionProto, pc: usize) -> Vec<usize> {
+    use Instr::*;
+    let n = f.code.len();
+    let v = match f.code[pc] {
+        Jump { off } | Loop { off, .. } => vec![target(pc, off)],
+        Return { .. } | ReturnNil | Raise { .. } => vec![],
+        JumpIfFalse { off, .. } | JumpIfTrue { off, .. } | JumpIfNotLt { off, .. } | JumpIfNotLe { off, .. } | JumpIfNotGt { off, .. } | JumpIfNotGe { off, .. } | JumpIfNotEq { off, .. } | JumpIfNotNe { off, .. } | ForPrep { off, .. } | ForLoop { off, .. } => {
+            vec![pc + 1, target(pc, off)]
+        }
+        _ => vec![pc + 1],
+    };
+    v.into_iter().filter(|s| *s < n).collect()
+}
+
+/// Registers live on entry to every pc: what a frame leaving to the
+/// interpreter there must write back (the rest is never read again).
+pub fn live_in(f: &FunctionProto) -> Vec<RegSet> {
+    let n = f.code.len();
+    let ud: Vec<_> = f.code.iter().map(uses_defs).collect();
+    let mut live = vec![[0u64; 4]; n];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for pc in (0..n).rev() {
+            let mut s = [0u64; 4];
+            for succ in successors(f, pc) {
+                for k in 0..4 {
+                    s[k] |= live[succ][k];
+                }
+            }
+            let (uses, defs) = &ud[pc];
+            for d in defs {
+                let d = *d as usize;
+                s[d / 64] &= !(1u64 << (d % 64));
+            }
+            match uses {
+                Some(u) => {
+                    for r in u {
+                        let r = *r as usize;
+                        s[r / 64] |= 1u64 << (r % 64);
+                    }
+                }
+                None => s = [u64::MAX; 4],
+            }
+            if s != live[pc] {
+                live[pc] = s;
+                changed = true;
+            }
+        }
+    }
+    live
+}

@@ -50,6 +50,7 @@ struct Lower<'a, 'b> {
     regs: Value,
     exits: Vec<Exit>,
     edges: Vec<(Block, Vec<Ty>, Vec<Ty>, Block)>,
+    entry_pc: usize,
 }
 
 fn flags() -> MemFlagsData {
@@ -108,6 +109,10 @@ impl<'a, 'b> Lower<'a, 'b> {
     }
 
     fn exit_to(&mut self, pc: usize, reason: ExitReason, state: &[Ty], limit: usize, write: bool) -> Block {
+        // Guards of one instruction share its exit (same pc, same state).
+        if let Some(e) = self.exits.iter().rev().take(4).find(|e| e.pc == pc && e.reason == reason && e.limit == limit && e.write == write && e.state == state) {
+            return e.block;
+        }
         let block = self.b.create_block();
         self.b.set_cold_block(block);
         self.exits.push(Exit { block, pc, reason, state: state.to_vec(), limit, write });
@@ -167,11 +172,31 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef) {
         let exits = std::mem::take(&mut self.exits);
+        let live = crate::infer::live_in(self.f);
         for e in exits {
             self.b.switch_to_block(e.block);
             if e.write {
+                // Only registers the interpreter will read again (a caller
+                // frame resumes after its call: what is live there).
+                let mut want = live[e.pc];
+                if e.reason == ExitReason::Caller {
+                    if let Some(after) = live.get(e.pc + 1) {
+                        for k in 0..4 {
+                            want[k] |= after[k];
+                        }
+                    }
+                }
                 for r in 0..e.limit.min(e.state.len()) {
-                    self.store_reg(r, e.state[r], r);
+                    let stale = e.state[r] == Ty::Slot && self.entry_pc == 0 && r >= self.f.arity as usize;
+                    if crate::infer::reg_live(&want, r) && !stale {
+                        self.store_reg(r, e.state[r], r);
+                    } else {
+                        // Dead, or never written in this (natively called) frame: the
+                        // slot may hold a stale handle from an earlier run, which
+                        // must not be turned back into a value.
+                        let nil = self.b.ins().iconst(types::I64, TAG_NIL as i64);
+                        self.b.ins().store(flags(), nil, self.regs, Self::slot_off(r));
+                    }
                 }
             }
             let unit = self.b.ins().iconst(types::I64, unit as i64);
@@ -227,7 +252,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         }
         let b = FunctionBuilder::new(&mut func, &mut mem.fctx);
         let n = u.f.num_regs as usize;
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![] };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
