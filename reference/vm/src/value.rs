@@ -25,6 +25,9 @@ pub enum Value {
     Undef,
 }
 
+// `Value::copy_to` moves a value as three words.
+const _: () = assert!(std::mem::size_of::<Value>() == 24);
+
 impl Clone for Value {
     /// Scalars are copied bitwise: one range test of the tag instead of a
     /// jump through the derived per-variant match (hot in every register move).
@@ -45,6 +48,29 @@ impl Value {
     #[inline(always)]
     pub fn is_heap(&self) -> bool {
         matches!(self, Value::Str(_) | Value::Array(_) | Value::Record(_))
+    }
+
+    /// `*dst = (*src).clone()` without moving the value through a temporary:
+    /// a word-wise copy plus a reference count bump. `src` may point into
+    /// something `*dst` owns (`b = b.next`): it is read before the old `*dst`
+    /// is dropped.
+    ///
+    /// # Safety
+    /// Both must point to valid, initialised `Value`s.
+    #[inline(always)]
+    pub unsafe fn copy_to(src: *const Value, dst: *mut Value) {
+        unsafe {
+            // Raw bytes, padding included: a scalar is plain data, and a
+            // heap value's copy becomes an owner once its count is bumped.
+            let bits = std::ptr::read(src as *const std::mem::MaybeUninit<[u64; 3]>);
+            if (*src).is_heap() {
+                std::mem::forget((*src).clone());
+            }
+            if (*dst).is_heap() {
+                std::ptr::drop_in_place(dst);
+            }
+            std::ptr::write(dst as *mut std::mem::MaybeUninit<[u64; 3]>, bits);
+        }
     }
 
     /// Overwrites `*slot` with `v`; skips the drop glue when the old value is

@@ -464,6 +464,7 @@ pub fn annotation_error(check: &Check, v: &Value, what: &str) -> (Code, String) 
     }
 }
 
+#[inline(always)]
 fn int_index(v: &Value, len: usize) -> Result<usize, (Code, String)> {
     match v {
         Value::Int(i) if *i >= 0 && (*i as u64) < len as u64 => Ok(*i as usize),
@@ -633,7 +634,7 @@ impl Vm {
                 Instr::Bool { dst, v } => wr!(dst, Value::Bool(v)),
                 Instr::Int { dst, v } => wr!(dst, Value::Int(v as i64)),
                 Instr::Const { dst, k } => wr!(dst, unsafe { self.functions.get_unchecked(fi).consts.get_unchecked(k as usize).clone() }),
-                Instr::Move { dst, src } => wr!(dst, rd!(src).clone()),
+                Instr::Move { dst, src } => unsafe { Value::copy_to(regs.add(src as usize), regs.add(dst as usize)) },
                 Instr::GetGlobal { dst, g } => {
                     let v = &self.globals[g as usize];
                     if let Value::Undef = v {
@@ -870,7 +871,15 @@ impl Vm {
                     enter!(callee, base + b as usize + 1, base + b as usize);
                 }
                 Instr::Return { src } => {
-                    do_return!(rd!(src).clone());
+                    let fr = unsafe { self.frames.pop().unwrap_unchecked() };
+                    if self.frames.len() <= stop {
+                        return Ok(rd!(src).clone());
+                    }
+                    if fr.ret != DISCARD {
+                        // The callee's registers stay valid: the stack only grows.
+                        unsafe { Value::copy_to(regs.add(src as usize), self.stack.as_mut_ptr().add(fr.ret as usize)) };
+                    }
+                    reload!();
                 }
                 Instr::ReturnNil => do_return!(Value::Nil),
                 Instr::NewArray { dst, cap } => wr!(dst, Value::Array(Rc::new(Array::new(Vec::with_capacity(cap as usize))))),
@@ -899,7 +908,9 @@ impl Vm {
                             // record's fields across instructions, and native code
                             // only borrows them inside `get_field`/`set_field`, so
                             // no `borrow_mut` is live while an instruction runs.
-                            unsafe { (&(*r.fields.as_ptr()))[slot].clone() }
+                            let src: *const Value = unsafe { &(&(*r.fields.as_ptr()))[slot] };
+                            unsafe { Value::copy_to(src, regs.add(dst as usize)) };
+                            continue;
                         }
                         o => {
                             let o = o.clone();
@@ -933,16 +944,16 @@ impl Vm {
                 }
                 Instr::GetIndex { dst, obj, idx } => {
                     feedback!(obj, idx);
-                    let v = match rd!(obj) {
+                    match rd!(obj) {
                         Value::Array(a) => {
-                            let a = a.borrow();
-                            let i = tryop!(int_index(rd!(idx), a.len()));
-                            a[i].clone()
+                            // SAFETY: as for record fields (see GetField).
+                            let items = unsafe { &*a.as_ptr() };
+                            let i = tryop!(int_index(rd!(idx), items.len()));
+                            unsafe { Value::copy_to(&items[i], regs.add(dst as usize)) };
                         }
                         Value::Nil => throw!(Code::NilAccess, "indexing nil".into()),
                         v => throw!(Code::NotIndexable, format!("only arrays can be indexed, found {}", v.type_name())),
                     };
-                    wr!(dst, v);
                 }
                 Instr::SetIndex { obj, idx, val } => {
                     feedback!(obj, idx, val);

@@ -45,3 +45,11 @@ fn sqrt_fast_path_and_its_error() {
     let (code, _, _, _) = fails("let x = 4;\nprint(sqrt(x));\n");
     assert_eq!(code, "E0203");
 }
+
+#[test]
+fn a_register_overwritten_by_its_own_field_or_element_keeps_the_value() {
+    // `p = p.next` / `a = a[0]`: the source lives inside what the destination
+    // register owns; the last reference to the container goes away.
+    let out = ok("struct N { v: str, next: N }\nlet p = N { v: \"a\", next: N { v: \"b\", next: nil } };\np = p.next;\nprint(p.v);\nlet a = [[\"x\"]];\na = a[0];\nprint(a);\na = a[0];\nprint(a);\nfn first(xs) { return xs[0]; }\nprint(first([N { v: \"c\", next: nil }]).v);\n");
+    assert_eq!(out, "b\n[\"x\"]\nx\nc\n");
+}
