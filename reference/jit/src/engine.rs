@@ -36,8 +36,10 @@ struct UnitRec {
 pub struct Engine {
     mem: CodeMemory,
     units: Vec<UnitRec>,
-    /// Function-entry unit of each compiled function.
-    entry_units: HashMap<FnIdx, (FuncId, u32)>,
+    /// Function-entry unit of each compiled function: its direct entry, unit, parameter types.
+    entry_units: HashMap<FnIdx, (FuncId, u32, Vec<Ty>)>,
+    /// Functions whose speculated parameter types failed: next compile takes them untyped.
+    generic_params: std::collections::HashSet<FnIdx>,
     refused: HashMap<FnIdx, String>,
     recompiles: HashMap<FnIdx, u32>,
     slots: Vec<Slot>,
@@ -185,7 +187,7 @@ impl Engine {
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -212,9 +214,9 @@ impl Engine {
     }
 
     /// Compiles the function-entry unit of `f` and, first, of everything it calls.
-    fn compile_entry(&mut self, vm: &Vm, f: FnIdx, reason: Reason, count: u64, batch: &mut Vec<(u32, FuncId)>) -> Option<FuncId> {
-        if let Some((id, _)) = self.entry_units.get(&f) {
-            return Some(*id);
+    fn compile_entry(&mut self, vm: &Vm, f: FnIdx, reason: Reason, count: u64, batch: &mut Vec<(u32, FuncId)>) -> Option<(FuncId, Vec<Ty>)> {
+        if let Some((id, _, spec)) = self.entry_units.get(&f) {
+            return Some((*id, spec.clone()));
         }
         if self.refused.contains_key(&f) {
             return None;
@@ -224,7 +226,9 @@ impl Engine {
         let fb = vm.functions[f as usize].feedback.clone();
         let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, field_hints(vm, f, self.heap_layout), heap_checks(vm, f, self.heap_layout));
         let n = proto.num_regs as usize;
-        let entry = vec![Ty::Slot; n];
+        let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
+        let mut entry = vec![Ty::Slot; n];
+        entry[..spec.len()].copy_from_slice(&spec);
         let states = infer::infer(&proto, 0, entry.clone(), &hints);
         if let Some(why) = self.refusal(&proto, &states, &hints) {
             self.event(TierEvent::Refuse { func: vm.function_name(f), reason: why.clone() });
@@ -232,44 +236,47 @@ impl Engine {
             self.refused.insert(f, why);
             return None;
         }
-        let sig = lower::unit_signature(&mut self.mem);
-        let id = self.mem.declare(&vm.function_name(f), &sig).ok()?;
+        let dsig = lower::direct_signature(&mut self.mem, &spec);
+        let id = self.mem.declare(&vm.function_name(f), &dsig).ok()?;
+        let tsig = lower::unit_signature(&mut self.mem);
+        let tid = self.mem.declare(&format!("{}$entry", vm.function_name(f)), &tsig).ok()?;
         let unit = self.units.len() as u32;
         self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
-        self.entry_units.insert(f, (id, unit));
+        self.entry_units.insert(f, (id, unit, spec.clone()));
         // Callees first, so this body can call them directly.
         let mut callee_ids = HashMap::new();
         for (pc, i) in proto.code.iter().enumerate() {
             if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[pc]) {
                 if vm.functions[*g as usize].proto.arity == *nargs {
-                    let sub = if *g == f { Some(id) } else { self.compile_entry(vm, *g, Reason::Callee, 0, batch) };
+                    let sub = if *g == f { Some((id, spec.clone())) } else { self.compile_entry(vm, *g, Reason::Callee, 0, batch) };
                     if let Some(sub) = sub {
                         callee_ids.insert(*g, sub);
                     }
                 }
             }
         }
-        let t1 = Instant::now();
-        self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids);
+        self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids, lower::Mode::Direct(spec.clone()));
+        let exit = self.mem.helper("tern_jit_exit");
+        lower::lower_trampoline(&mut self.mem, unit, id, &spec, exit);
+        self.mem.define(tid).ok()?;
         let time_us = (t0.elapsed().as_micros()) as u64;
-        let _ = t1;
-        batch.push((unit, id));
+        batch.push((unit, tid));
         self.stats.compiled += 1;
         self.event(TierEvent::Compile { func: vm.function_name(f), reason, count, ops: proto.code.len(), time_us });
-        Some(id)
+        Some((id, spec))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn build(&mut self, _vm: &Vm, proto: &FunctionProto, unit: u32, id: FuncId, entry_pc: usize, entry: Vec<Ty>, states: Vec<Option<Vec<Ty>>>, hints: &dyn Hints, callee_ids: HashMap<FnIdx, FuncId>) {
-        struct Map(HashMap<FnIdx, FuncId>);
+    fn build(&mut self, _vm: &Vm, proto: &FunctionProto, unit: u32, id: FuncId, entry_pc: usize, entry: Vec<Ty>, states: Vec<Option<Vec<Ty>>>, hints: &dyn Hints, callee_ids: HashMap<FnIdx, (FuncId, Vec<Ty>)>, mode: lower::Mode) {
+        struct Map(HashMap<FnIdx, (FuncId, Vec<Ty>)>);
         impl Callees for Map {
-            fn unit_for(&mut self, f: u32, _nargs: u8) -> Option<FuncId> {
-                self.0.get(&f).copied()
+            fn unit_for(&mut self, f: u32, _nargs: u8) -> Option<(FuncId, Vec<Ty>)> {
+                self.0.get(&f).cloned()
             }
         }
         let exit = self.mem.helper("tern_jit_exit");
         let fmod = self.mem.helper("tern_jit_fmod");
-        let u = lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states };
+        let u = lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states, mode: mode.clone() };
         let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, fmod).and_then(|_| self.mem.define(id));
         if let Err(why) = ok {
             if std::env::var_os("TERN_JIT_DEBUG").is_some() {
@@ -281,10 +288,11 @@ impl Engine {
             let n = proto.num_regs as usize;
             let states = vec![None; proto.code.len()];
             let mut st = states;
-            st[entry_pc] = Some(vec![Ty::Slot; n]);
+            st[entry_pc] = Some(entry.clone());
             let mut only_exit = proto.clone();
             only_exit.code[entry_pc] = Instr::Raise { e: 0 };
-            let u = lower::Unit { f: &only_exit, id: unit, entry_pc, entry: vec![Ty::Slot; n], states: st };
+            let _ = n;
+            let u = lower::Unit { f: &only_exit, id: unit, entry_pc, entry: entry.clone(), states: st, mode };
             lower::lower(&mut self.mem, &u, &(), &mut Map(HashMap::new()), exit, fmod).expect("exit-only unit lowers");
             self.mem.define(id).expect("exit-only unit compiles");
         }
@@ -400,6 +408,9 @@ impl Engine {
         e.stats.deopts += 1;
         e.event(TierEvent::Deopt { func: vm.function_name(f), pc: inner.pc, reason: inner.reason.as_str().into() });
         // A unit that keeps failing its guards is replaced (fresher feedback) or dropped.
+        if inner.reason == ExitReason::Entry && e.entry_units.get(&f).map(|(_, un, _)| *un) == Some(inner.unit) {
+            e.generic_params.insert(f);
+        }
         let counted = !matches!(inner.reason, ExitReason::Caller | ExitReason::Stack | ExitReason::Error);
         if counted {
             let u = &mut e.units[inner.unit as usize];
@@ -409,7 +420,7 @@ impl Engine {
                 let r = e.recompiles.entry(f).or_insert(0);
                 *r += 1;
                 let give_up = *r > MAX_RECOMPILES;
-                let is_entry = e.entry_units.get(&f).map(|(_, un)| *un) == Some(inner.unit);
+                let is_entry = e.entry_units.get(&f).map(|(_, un, _)| *un) == Some(inner.unit);
                 if is_entry {
                     e.entry_units.remove(&f);
                     vm.functions[f as usize].native = None;
@@ -491,7 +502,7 @@ impl Tier for JitTier {
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
         e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
-        e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids);
+        e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids, lower::Mode::Generic);
         batch.push((unit, id));
         let ok = e.finalize(&batch);
         let count = vm.functions[f as usize].loops.iter().copied().max().unwrap_or(0) as u64;

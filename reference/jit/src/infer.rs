@@ -444,3 +444,37 @@ pub fn live_in(f: &FunctionProto) -> Vec<RegSet> {
     }
     live
 }
+
+/// Speculated parameter types of a function entered at pc 0: the scalar
+/// type each parameter is first guarded to (its annotation check included);
+/// Dyn when it is used untyped or guarded to different types. Callers pass
+/// specialised parameters in machine registers, so the body never re-checks them.
+pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
+    let arity = f.arity as usize;
+    let n = f.num_regs as usize;
+    let states = infer(f, 0, vec![Ty::Slot; n], hints);
+    let mut spec: Vec<Option<Ty>> = vec![None; arity];
+    let mut conflict = vec![false; arity];
+    for (pc, st) in states.iter().enumerate() {
+        let Some(st) = st else { continue };
+        if matches!(f.code[pc], Instr::Call { .. }) {
+            continue;
+        }
+        if let Plan::Typed(t) = plan(f, pc, st, hints) {
+            if !matches!(t, Ty::Int | Ty::Float | Ty::Bool) {
+                continue;
+            }
+            for r in reads(&f.code[pc]) {
+                let r = r as usize;
+                if r < arity && st[r] == Ty::Slot {
+                    match spec[r] {
+                        None => spec[r] = Some(t),
+                        Some(o) if o != t => conflict[r] = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    (0..arity).map(|r| if conflict[r] { Ty::Dyn } else { spec[r].unwrap_or(Ty::Dyn) }).collect()
+}

@@ -24,10 +24,46 @@ pub fn unit_signature(mem: &mut CodeMemory) -> Signature {
     sig
 }
 
+/// Parameters of a direct (native-to-native) entry: Int/Bool as one i64,
+/// Float as one f64, anything else (Dyn) as tag + bits.
+pub fn direct_signature(mem: &mut CodeMemory, params: &[Ty]) -> Signature {
+    let ptr = mem.pointer_type();
+    let mut sig = mem.module().make_signature();
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I64)); // calls still allowed (depth limit)
+    for p in params {
+        match p {
+            Ty::Int | Ty::Bool => sig.params.push(AbiParam::new(types::I64)),
+            Ty::Float => sig.params.push(AbiParam::new(types::F64)),
+            _ => {
+                sig.params.push(AbiParam::new(types::I64));
+                sig.params.push(AbiParam::new(types::I64));
+            }
+        }
+    }
+    // (tag, bits) of the result, or (EXITED_TAG, 0)
+    sig.returns.push(AbiParam::new(types::I64));
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// The result tag of a direct call whose frames left to the interpreter.
+pub const EXITED_TAG: i64 = -1;
+
+/// How a unit is entered.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    /// `unit_signature`: from the interpreter (OSR), registers in the slot window.
+    Generic,
+    /// `direct_signature(params)`: a function called natively, parameters in machine registers.
+    Direct(Vec<Ty>),
+}
+
 /// What the lowering needs to know about other functions of the module.
 pub trait Callees {
-    /// The compiled unit to call for function `f` with `nargs` arguments, if any.
-    fn unit_for(&mut self, f: u32, nargs: u8) -> Option<FuncId>;
+    /// The direct entry to call for function `f` with `nargs` arguments, and its parameter types.
+    fn unit_for(&mut self, f: u32, nargs: u8) -> Option<(FuncId, Vec<Ty>)>;
 }
 
 struct Exit {
@@ -51,6 +87,9 @@ struct Lower<'a, 'b> {
     exits: Vec<Exit>,
     edges: Vec<(Block, Vec<Ty>, Vec<Ty>, Block)>,
     entry_pc: usize,
+    /// Native calls still allowed below this frame.
+    depth: Variable,
+    direct: bool,
 }
 
 fn flags() -> MemFlagsData {
@@ -203,7 +242,36 @@ impl<'a, 'b> Lower<'a, 'b> {
             let pc = self.b.ins().iconst(types::I64, e.pc as i64);
             let reason = self.b.ins().iconst(types::I64, e.reason as i64);
             self.b.ins().call(exit_fn, &[self.ctx, unit, pc, reason, self.regs]);
+            self.return_exited();
+        }
+    }
+}
+
+impl Lower<'_, '_> {
+    fn return_exited(&mut self) {
+        if self.direct {
+            let t = self.b.ins().iconst(types::I64, EXITED_TAG);
+            let z = self.b.ins().iconst(types::I64, 0);
+            self.b.ins().return_(&[t, z]);
+        } else {
             let st = self.b.ins().iconst(types::I64, STATUS_EXITED);
+            self.b.ins().return_(&[st]);
+        }
+    }
+
+    /// Returns register r (state t) to the caller.
+    fn return_value(&mut self, r: usize, t: Ty) {
+        if self.direct {
+            let (tag, bits) = if t == Ty::Slot {
+                self.load_slot(r);
+                (self.b.use_var(self.vt[r]), self.b.use_var(self.vi[r]))
+            } else {
+                (self.tag(r, t), self.bits(r, t))
+            };
+            self.b.ins().return_(&[tag, bits]);
+        } else {
+            self.store_reg(r, t, 0);
+            let st = self.b.ins().iconst(types::I64, STATUS_RETURNED);
             self.b.ins().return_(&[st]);
         }
     }
@@ -225,11 +293,15 @@ pub struct Unit<'x> {
     /// Register types at entry: concrete ones are loaded and checked.
     pub entry: Vec<Ty>,
     pub states: Vec<Option<Vec<Ty>>>,
+    pub mode: Mode,
 }
 
 /// Builds the unit's IR into `mem.ctx` (the caller defines it).
 pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dyn Callees, exit_helper: FuncId, fmod_helper: FuncId) -> Result<(), String> {
-    let sig = unit_signature(mem);
+    let sig = match &u.mode {
+        Mode::Generic => unit_signature(mem),
+        Mode::Direct(p) => direct_signature(mem, p),
+    };
     mem.ctx.func.signature = sig;
     let target_cfg = mem.module().target_config();
     // Resolve callees first: it may compile them, which needs `mem`.
@@ -246,13 +318,15 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let exit_ref = module.declare_func_in_func(exit_helper, &mut func);
         let fmod_ref = module.declare_func_in_func(fmod_helper, &mut func);
         for (pc, id) in &callee_ids {
-            if let Some(id) = id {
-                refs.insert(*pc, module.declare_func_in_func(*id, &mut func));
+            if let Some((id, spec)) = id {
+                refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone()));
             }
         }
         let b = FunctionBuilder::new(&mut func, &mut mem.fctx);
         let n = u.f.num_regs as usize;
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc };
+        let mut b = b;
+        let depth = b.declare_var(types::I64);
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, depth, direct: matches!(u.mode, Mode::Direct(_)) };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -266,12 +340,35 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         l.b.switch_to_block(entry);
         l.ctx = l.b.block_params(entry)[0];
         l.regs = l.b.block_params(entry)[1];
+        match &u.mode {
+            Mode::Generic => {
+                let d = l.b.ins().load(types::I64, flags(), l.ctx, CTX_DEPTH_LEFT);
+                l.b.def_var(l.depth, d);
+            }
+            Mode::Direct(params) => {
+                let ps = l.b.block_params(entry).to_vec();
+                l.b.def_var(l.depth, ps[2]);
+                let mut k = 3;
+                for (r, t) in params.iter().enumerate() {
+                    match t {
+                        Ty::Int | Ty::Bool => l.b.def_var(l.vi[r], ps[k]),
+                        Ty::Float => l.b.def_var(l.vf[r], ps[k]),
+                        _ => {
+                            l.b.def_var(l.vt[r], ps[k]);
+                            k += 1;
+                            l.b.def_var(l.vi[r], ps[k]);
+                        }
+                    }
+                    k += 1;
+                }
+            }
+        }
         let blocks: Vec<Option<Block>> = u.states.iter().map(|s| s.as_ref().map(|_| l.b.create_block())).collect();
         // Entry guards: nothing has run yet, so failing ones write nothing back.
         let slot_state = vec![Ty::Slot; n];
         for r in 0..n {
             let t = u.entry[r];
-            if t == Ty::Slot {
+            if t == Ty::Slot || l.direct {
                 continue;
             }
             l.load_slot(r);
@@ -294,7 +391,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         for pc in 0..u.f.code.len() {
             let Some(before) = u.states[pc].clone() else { continue };
             l.b.switch_to_block(blocks[pc].unwrap());
-            lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).copied(), fmod_ref)?;
+            lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), fmod_ref)?;
             l.flush_edges();
         }
         l.emit_exits(u.id, exit_ref);
@@ -307,7 +404,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
 
 
 #[allow(clippy::too_many_arguments)]
-fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<cranelift_codegen::ir::FuncRef>, fmod: cranelift_codegen::ir::FuncRef) -> Result<(), String> {
+fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<(cranelift_codegen::ir::FuncRef, Vec<Ty>)>, fmod: cranelift_codegen::ir::FuncRef) -> Result<(), String> {
     use Instr::*;
     let f = l.f;
     let instr = f.code[pc];
@@ -663,31 +760,61 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.jump(&out, &st(t), goto(t));
         }
         Call { base, nargs, .. } => {
-            let Some(callee) = callee else {
+            let Some((callee, spec)) = callee else {
                 let exit = l.exit_to(pc, ExitReason::Unsupported, before, before.len(), true);
                 l.b.ins().jump(exit, &[]);
                 return Ok(());
             };
-            for r in base..base + nargs {
-                let t = s[r as usize];
-                l.store_reg(r as usize, t, r as usize);
+            // Arguments must have the callee's parameter types (else the interpreter calls).
+            for (k, r) in (base..base + nargs).enumerate() {
+                let (r, want) = (r as usize, spec[k]);
+                if !matches!(want, Ty::Int | Ty::Float | Ty::Bool) || s[r] == want {
+                    continue;
+                }
+                if s[r] != Ty::Dyn {
+                    let exit = l.exit_to(pc, ExitReason::GuardType, before, before.len(), true);
+                    l.b.ins().jump(exit, &[]);
+                    return Ok(());
+                }
+                let tag = l.b.use_var(l.vt[r]);
+                let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(want) as i64);
+                l.guard(ok, pc, guard_reason(want), before);
+                if want == Ty::Float {
+                    let bits = l.b.use_var(l.vi[r]);
+                    let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
+                    l.b.def_var(l.vf[r], fv);
+                }
             }
-            let depth = l.b.ins().load(types::I64, flags(), l.ctx, CTX_DEPTH_LEFT);
+            let depth = l.b.use_var(l.depth);
             let room = l.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, depth, 0);
             l.guard(room, pc, ExitReason::Stack, before);
             let less = l.b.ins().iadd_imm_s(depth, -1);
-            l.b.ins().store(flags(), less, l.ctx, CTX_DEPTH_LEFT);
             let window = l.b.ins().iadd_imm_s(l.regs, base as i64 * SLOT);
-            let call = l.b.ins().call(callee, &[l.ctx, window]);
-            let status = l.b.inst_results(call)[0];
-            l.b.ins().store(flags(), depth, l.ctx, CTX_DEPTH_LEFT);
-            let ok = l.b.ins().icmp_imm_s(IntCC::Equal, status, STATUS_RETURNED);
+            let mut args = vec![l.ctx, window, less];
+            for (k, r) in (base..base + nargs).enumerate() {
+                let r = r as usize;
+                match spec[k] {
+                    Ty::Int | Ty::Bool => args.push(l.b.use_var(l.vi[r])),
+                    Ty::Float => args.push(l.b.use_var(l.vf[r])),
+                    _ => {
+                        let t = s[r];
+                        let tag = l.tag(r, t);
+                        let bits = l.bits(r, t);
+                        args.push(tag);
+                        args.push(bits);
+                    }
+                }
+            }
+            let call = l.b.ins().call(callee, &args);
+            let res = l.b.inst_results(call).to_vec();
+            let ok = l.b.ins().icmp_imm_s(IntCC::NotEqual, res[0], EXITED_TAG);
             // The callee left to the interpreter: so does this frame, below it.
             let exit = l.exit_to(pc, ExitReason::Caller, before, base as usize, true);
             let cont = l.b.create_block();
             l.b.ins().brif(ok, cont, &[], exit, &[]);
             l.b.switch_to_block(cont);
-            l.load_slot(base as usize);
+            l.b.def_var(l.vt[base as usize], res[0]);
+            l.b.def_var(l.vi[base as usize], res[1]);
             fallthrough!(l)
         }
         CallBuiltin { base, b, .. } => {
@@ -705,18 +832,8 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.b.def_var(l.vf[base as usize], r);
             fallthrough!(l)
         }
-        Return { src } => {
-            l.store_reg(src as usize, s[src as usize], 0);
-            let st = l.b.ins().iconst(types::I64, STATUS_RETURNED);
-            l.b.ins().return_(&[st]);
-        }
-        ReturnNil => {
-            let z = l.b.ins().iconst(types::I64, 0);
-            l.b.ins().store(flags(), z, l.regs, 0);
-            l.b.ins().store(flags(), z, l.regs, 8);
-            let st = l.b.ins().iconst(types::I64, STATUS_RETURNED);
-            l.b.ins().return_(&[st]);
-        }
+        Return { src } => l.return_value(src as usize, s[src as usize]),
+        ReturnNil => l.return_value(0, Ty::Nil),
         other => return Err(format!("planned but not lowered: {}", other.mnemonic())),
     }
     Ok(())
@@ -825,4 +942,70 @@ fn compare(l: &mut Lower, instr: &Instr, t: Ty, a: u8, b: u8) -> Value {
             l.b.ins().icmp(ic, x, y)
         }
     }
+}
+
+/// The interpreter's way into a direct unit: loads and checks the
+/// parameters from the slot window, calls, stores the result in `regs[0]`.
+pub fn lower_trampoline(mem: &mut CodeMemory, unit: u32, direct: FuncId, params: &[Ty], exit_helper: FuncId) {
+    let sig = unit_signature(mem);
+    mem.ctx.func.signature = sig;
+    let target_cfg = mem.module().target_config();
+    let mut func = std::mem::replace(&mut mem.ctx.func, cranelift_codegen::ir::Function::new());
+    {
+        let module = mem.module();
+        let exit_ref = module.declare_func_in_func(exit_helper, &mut func);
+        let direct_ref = module.declare_func_in_func(direct, &mut func);
+        let mut b = FunctionBuilder::new(&mut func, &mut mem.fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let (ctx, regs) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let fail = b.create_block();
+        b.set_cold_block(fail);
+        let depth = b.ins().load(types::I64, flags(), ctx, CTX_DEPTH_LEFT);
+        let mut args = vec![ctx, regs, depth];
+        for (r, t) in params.iter().enumerate() {
+            let off = (r as i64 * SLOT) as i32;
+            let tag = b.ins().load(types::I64, flags(), regs, off);
+            let bits = b.ins().load(types::I64, flags(), regs, off + 8);
+            match t {
+                Ty::Int | Ty::Bool | Ty::Float => {
+                    let ok = b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(*t) as i64);
+                    let cont = b.create_block();
+                    b.ins().brif(ok, cont, &[], fail, &[]);
+                    b.switch_to_block(cont);
+                    args.push(if *t == Ty::Float { b.ins().bitcast(types::F64, MemFlagsData::new(), bits) } else { bits });
+                }
+                _ => {
+                    args.push(tag);
+                    args.push(bits);
+                }
+            }
+        }
+        let call = b.ins().call(direct_ref, &args);
+        let res = b.inst_results(call).to_vec();
+        let exited = b.ins().icmp_imm_s(IntCC::Equal, res[0], EXITED_TAG);
+        let done = b.create_block();
+        let back = b.create_block();
+        b.ins().brif(exited, back, &[], done, &[]);
+        b.switch_to_block(done);
+        b.ins().store(flags(), res[0], regs, 0);
+        b.ins().store(flags(), res[1], regs, 8);
+        let st = b.ins().iconst(types::I64, STATUS_RETURNED);
+        b.ins().return_(&[st]);
+        b.switch_to_block(back);
+        let st = b.ins().iconst(types::I64, STATUS_EXITED);
+        b.ins().return_(&[st]);
+        // Nothing ran yet: the interpreter runs the call from the start.
+        b.switch_to_block(fail);
+        let u = b.ins().iconst(types::I64, unit as i64);
+        let z = b.ins().iconst(types::I64, 0);
+        let reason = b.ins().iconst(types::I64, ExitReason::Entry as i64);
+        b.ins().call(exit_ref, &[ctx, u, z, reason, regs]);
+        let st = b.ins().iconst(types::I64, STATUS_EXITED);
+        b.ins().return_(&[st]);
+        b.seal_all_blocks();
+        b.finalize(target_cfg);
+    }
+    mem.ctx.func = func;
 }

@@ -1,0 +1,39 @@
+//! Native-to-native calls with parameters and results in machine registers.
+mod common;
+use common::*;
+
+fn run_default(src: &str) -> (Run, Vec<String>, Run) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let (run, events) = jit(&path, tern_jit::DEFAULT_THRESHOLD, tern_jit::DEFAULT_LOOP_THRESHOLD);
+    (run, events, interp(&path))
+}
+
+#[test]
+fn typed_parameters_of_every_kind_pass_through_native_calls() {
+    let src = "struct B { v: float }\nfn pick(c: bool, i: int, x: float, b: B, s) { if c { return float(i) + x + b.v; } return s; }\nfn go(n) { let t = 0.0; let b = B { v: 0.25 }; for k in 0..n { t = t + pick(k % 2 == 0, k, 0.5, b, 1.0); } return t; }\nprint(go(5000));\nprint(pick(false, 1, 1.0, nil, \"str\"));\n";
+    agree(src);
+    let (run, events, want) = run_default(src);
+    assert_eq!(run, want);
+    assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=pick ")), "{events:#?}");
+}
+
+#[test]
+fn speculated_parameter_type_failing_recompiles_untyped_and_stays_right() {
+    let src = "fn half(x) { return x / 2.0; }\nfn twice(x) { return x + x; }\nlet t = 0.0;\nfor i in 0..3000 { t = t + half(float(i)); }\nprint(t);\nlet s = 0;\nfor i in 0..3000 { s = s + twice(i); }\nlet u = \"\";\nfor i in 0..3000 { if i % 100 == 0 { u = twice(\"ab\"); } }\nprint(s);\nprint(u);\nprint(half(3));\n";
+    let events = agree(src);
+    let (run, events2, want) = run_default(src);
+    assert_eq!(run, want);
+    assert!(events.iter().chain(&events2).any(|e| e.contains("event=deopt fn=twice") || e.contains("event=deopt fn=<main>")), "{events2:#?}");
+}
+
+#[test]
+fn deep_native_recursion_raises_the_interpreters_stack_error() {
+    agree("fn down(n: int) -> int { if n == 0 { return 0; } return down(n - 1) + 1; }\nfor i in 0..2000 { down(20); }\nprint(down(9000));\nprint(down(20000));\n");
+    agree("fn f(x: float) -> float { return f(x + 1.0); }\nprint(f(0.0));\n");
+}
+
+#[test]
+fn errors_inside_a_natively_called_callee_keep_the_whole_trace() {
+    agree("fn inner(a: [int], i: int) -> int { return a[i]; }\nfn outer(a: [int], i: int) -> int { return inner(a, i) + 1; }\nlet a = [1, 2, 3];\nfor k in 0..3000 { outer(a, k % 3); }\nprint(outer(a, 3));\n");
+}
