@@ -277,7 +277,16 @@ impl Engine {
         let exit = self.mem.helper("tern_jit_exit");
         let fmod = self.mem.helper("tern_jit_fmod");
         let u = lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states, mode: mode.clone() };
-        let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, fmod).and_then(|_| self.mem.define(id));
+        let tl = Instant::now();
+        let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, fmod);
+        if std::env::var_os("TERN_JIT_IR").is_some() {
+            eprintln!("{}", self.mem.ctx.func.display());
+        }
+        let td = Instant::now();
+        let ok = ok.and_then(|_| self.mem.define(id));
+        if std::env::var_os("TERN_JIT_DEBUG").is_some() {
+            eprintln!("tern-jit: {} lower {}us define {}us", proto.name, (td - tl).as_micros(), td.elapsed().as_micros());
+        }
         if let Err(why) = ok {
             if std::env::var_os("TERN_JIT_DEBUG").is_some() {
                 eprintln!("tern-jit: compile error in {}: {why}", proto.name);
@@ -488,6 +497,13 @@ impl Tier for JitTier {
             return None;
         }
         let mut batch = vec![];
+        // A function called again and again whose loop got hot: its later
+        // calls should not each start interpreted and OSR again at another
+        // loop, so its entry is compiled along with the loop.
+        let calls = vm.functions[f as usize].calls;
+        if calls >= 2 && vm.functions[f as usize].native.is_none() {
+            e.compile_entry(vm, f, Reason::Calls, calls as u64, &mut batch);
+        }
         let mut callee_ids = HashMap::new();
         for (at, i) in proto.code.iter().enumerate() {
             if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[at]) {
