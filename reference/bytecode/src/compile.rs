@@ -133,8 +133,11 @@ pub fn compile_module(path: &str, source: &str, ast: &Module, phase: Phase) -> R
         fc.emit(Instr::ReturnNil, end);
         functions.push(fc.finish());
     }
+    // Return annotation per function index (0 is the top level), for `elide`.
+    let mut returns: Vec<Option<u16>> = vec![None];
     for f in fn_decls {
         let ret = f.ret.as_ref().map(|t| ctx.intern_type(t));
+        returns.push(ret);
         let mut fc = FnC::new(&mut ctx, &f.name.name, phase, false, ret);
         if f.params.len() > MAX_REGS as usize {
             return Err(fc.limit(f.name.span, "too many parameters"));
@@ -157,6 +160,9 @@ pub fn compile_module(path: &str, source: &str, ast: &Module, phase: Phase) -> R
         let end = Span::new(ast.file, f.body.span.end as usize - 1, f.body.span.end as usize);
         fc.return_value(None, end)?;
         functions.push(fc.finish());
+    }
+    for f in &mut functions {
+        crate::elide::elide_checks(f, &ctx.types, &returns);
     }
     Ok(Program {
         path: path.to_string(),

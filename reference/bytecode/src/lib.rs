@@ -8,6 +8,7 @@
 
 pub mod compile;
 mod disasm;
+mod elide;
 pub mod instr;
 pub mod program;
 pub mod tbc;

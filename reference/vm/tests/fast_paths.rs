@@ -53,3 +53,17 @@ fn a_register_overwritten_by_its_own_field_or_element_keeps_the_value() {
     let out = ok("struct N { v: str, next: N }\nlet p = N { v: \"a\", next: N { v: \"b\", next: nil } };\np = p.next;\nprint(p.v);\nlet a = [[\"x\"]];\na = a[0];\nprint(a);\na = a[0];\nprint(a);\nfn first(xs) { return xs[0]; }\nprint(first([N { v: \"c\", next: nil }]).v);\n");
     assert_eq!(out, "b\n[\"x\"]\nx\nc\n");
 }
+
+#[test]
+fn elided_checks_behave_like_the_checks() {
+    assert_eq!(ok("fn fib(n: int) -> int { if n < 2 { return n; } return fib(n - 1) + fib(n - 2); }\nprint(fib(15));\n"), "610\n");
+    let (code, line, _, _) = fails("fn g() -> int { return 1; }\nfn f() -> float { return g(); }\nf();\n");
+    assert_eq!((code.as_str(), line), ("E0202", 2));
+    let src = "fn f(c: bool) -> int { let x = 1; if c { x = \"s\"; } return x; }\nprint(f(false));\nprint(f(true));\n";
+    let (code, line, _, r) = fails(src);
+    assert_eq!((code.as_str(), line, r.out.as_str()), ("E0202", 1, "1\n"));
+    let (code, _, _, _) = fails("fn f() -> int { }\nf();\n");
+    assert_eq!(code, "E0202");
+    let (code, _, _, _) = fails("fn f(a: int) -> int { a = 1; let b: str = a; return a; }\nf(1);\n");
+    assert_eq!(code, "E0202");
+}
