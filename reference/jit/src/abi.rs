@@ -114,6 +114,10 @@ pub struct NativeCtx {
     pub globals: *mut tern_vm::Value,
     /// Base of the slot stack, to record windows as offsets.
     pub slots_base: *mut Slot,
+    /// The interpreter and the engine's handle table, for helper calls
+    /// (set on every entry; native code never reads them).
+    pub vm: *mut tern_vm::Vm,
+    pub heap: *const Vec<tern_vm::Value>,
     pub exits: Vec<ExitFrame>,
 }
 
@@ -163,4 +167,43 @@ pub extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason:
     let ctx = unsafe { &mut *ctx };
     let window = (regs as usize - ctx.slots_base as usize) / std::mem::size_of::<Slot>();
     ctx.exits.push(ExitFrame { unit: unit as u32, pc: pc as u32, reason: ExitReason::from_u64(reason), window });
+}
+
+/// Builtins native code calls through [`tern_jit_builtin`] (results are never heap values).
+pub fn helper_builtin(b: tern_bytecode::Builtin) -> bool {
+    use tern_bytecode::Builtin::*;
+    matches!(b, Print | Int | Push | Len)
+}
+
+/// Runs builtin `b` on the `nargs` slots at `args`, result in `args[0]`.
+/// Returns 0, or 1 when it would raise (nothing happened yet: the
+/// interpreter re-runs the call and reports the error).
+pub extern "C" fn tern_jit_builtin(ctx: *mut NativeCtx, b: u64, nargs: u64, args: *mut Slot) -> u64 {
+    use tern_vm::Value;
+    // SAFETY: native code passes its ctx (whose vm/heap the engine set on entry) and its own window.
+    let ctx = unsafe { &mut *ctx };
+    let (vm, heap) = unsafe { (&mut *ctx.vm, &*ctx.heap) };
+    let Some(which) = tern_bytecode::Builtin::from_u8(b as u8).filter(|b| helper_builtin(*b)) else { return 1 };
+    let slots = unsafe { std::slice::from_raw_parts_mut(args, nargs as usize) };
+    let vals: Vec<Value> = slots
+        .iter()
+        .map(|s| match s.tag {
+            TAG_NIL => Value::Nil,
+            TAG_BOOL => Value::Bool(s.bits != 0),
+            TAG_INT => Value::Int(s.bits as i64),
+            TAG_FLOAT => Value::Float(f64::from_bits(s.bits)),
+            TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
+            // SAFETY: a borrowed handle of this native run.
+            _ => unsafe { crate::heap::own_slot(*s) },
+        })
+        .collect();
+    // A push of a value that needs to be dropped later is fine; one that would drop now is not possible.
+    match tern_vm::builtins::call_builtin(which, &vals, &mut vm.out, std::time::Instant::now()) {
+        Ok(Value::Nil) => slots[0] = Slot::nil(),
+        Ok(Value::Int(i)) => slots[0] = Slot::int(i),
+        Ok(Value::Float(f)) => slots[0] = Slot::float(f),
+        Ok(Value::Bool(v)) => slots[0] = Slot::boolean(v),
+        _ => return 1,
+    }
+    0
 }

@@ -164,7 +164,13 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>) -> Vec<Option<FieldHi
                 tern_vm::Check::Array | tern_vm::Check::Struct { .. } => Some(TAG_NIL),
                 _ => None,
             };
-            Some(FieldHint { shape_word: (shape as i64 - lay.rc_value) as u64, slot, store_tag })
+            let load_ty = match store_tag {
+                Some(TAG_INT) => Some(Ty::Int),
+                Some(TAG_FLOAT) => Some(Ty::Float),
+                Some(TAG_BOOL) => Some(Ty::Bool),
+                _ => None,
+            };
+            Some(FieldHint { shape_word: (shape as i64 - lay.rc_value) as u64, slot, store_tag, load_ty })
         })
         .collect()
 }
@@ -181,11 +187,12 @@ impl Engine {
     pub fn new() -> Result<Engine, String> {
         let helpers = [
             Helper { name: "tern_jit_exit", ptr: tern_jit_exit as *const u8, params: &[types::I64, types::I64, types::I64, types::I64, types::I64], returns: &[] },
+            Helper { name: "tern_jit_builtin", ptr: tern_jit_builtin as *const u8, params: &[types::I64, types::I64, types::I64, types::I64], returns: &[types::I64] },
             Helper { name: "tern_jit_fmod", ptr: tern_jit_fmod as *const u8, params: &[types::F64, types::F64], returns: &[types::F64] },
         ];
         let mem = CodeMemory::new(&helpers).map_err(|e| e.0)?;
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
-        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
+        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
         Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe() })
     }
@@ -197,11 +204,16 @@ impl Engine {
     }
 
     /// Why `f` entered at `entry` cannot be compiled, if it cannot.
-    fn refusal(&self, f: &FunctionProto, states: &[Option<Vec<Ty>>], hints: &dyn Hints) -> Option<String> {
+    /// `osr`: the loop header entered; only unsupported instructions in the
+    /// loops around it matter (later loops exit, and get their own OSR).
+    fn refusal(&self, f: &FunctionProto, states: &[Option<Vec<Ty>>], hints: &dyn Hints, osr: Option<usize>) -> Option<String> {
         if !self.mem.budget_left() {
             return Some("code-budget".into());
         }
-        let loops = infer::loops(f);
+        let mut loops = infer::loops(f);
+        if let Some(h) = osr {
+            loops.retain(|(head, back)| *head <= h && h <= *back);
+        }
         for (pc, s) in states.iter().enumerate() {
             let Some(s) = s else { continue };
             if let Plan::Exit(infer::ExitKind::Unsupported) = infer::plan(f, pc, s, hints) {
@@ -230,7 +242,7 @@ impl Engine {
         let mut entry = vec![Ty::Slot; n];
         entry[..spec.len()].copy_from_slice(&spec);
         let states = infer::infer(&proto, 0, entry.clone(), &hints);
-        if let Some(why) = self.refusal(&proto, &states, &hints) {
+        if let Some(why) = self.refusal(&proto, &states, &hints, None) {
             self.event(TierEvent::Refuse { func: vm.function_name(f), reason: why.clone() });
             self.stats.refused += 1;
             self.refused.insert(f, why);
@@ -276,9 +288,10 @@ impl Engine {
         }
         let exit = self.mem.helper("tern_jit_exit");
         let fmod = self.mem.helper("tern_jit_fmod");
+        let builtin = self.mem.helper("tern_jit_builtin");
         let u = lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states, mode: mode.clone() };
         let tl = Instant::now();
-        let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, fmod);
+        let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, (fmod, builtin));
         if std::env::var_os("TERN_JIT_IR").is_some() {
             eprintln!("{}", self.mem.ctx.func.display());
         }
@@ -302,7 +315,7 @@ impl Engine {
             only_exit.code[entry_pc] = Instr::Raise { e: 0 };
             let _ = n;
             let u = lower::Unit { f: &only_exit, id: unit, entry_pc, entry: entry.clone(), states: st, mode };
-            lower::lower(&mut self.mem, &u, &(), &mut Map(HashMap::new()), exit, fmod).expect("exit-only unit lowers");
+            lower::lower(&mut self.mem, &u, &(), &mut Map(HashMap::new()), exit, (fmod, builtin)).expect("exit-only unit lowers");
             self.mem.define(id).expect("exit-only unit compiles");
         }
     }
@@ -364,9 +377,11 @@ impl Engine {
         }
         e.ctx.depth_left = MAX_DEPTH as i64 - vm.frames.len() as i64;
         e.ctx.globals = vm.globals.as_mut_ptr();
+        e.ctx.heap = &e.heap;
         e.ctx.exits.clear();
         let code: extern "C" fn(*mut NativeCtx, *mut Slot) -> i64 = unsafe { std::mem::transmute(e.units[unit as usize].ptr) };
         let t0 = Instant::now();
+        e.ctx.vm = vm as *mut Vm;
         let status = code(&mut *e.ctx, e.slots.as_mut_ptr());
         e.stats.native += t0.elapsed();
         if status == STATUS_RETURNED {
@@ -491,7 +506,7 @@ impl Tier for JitTier {
         let pc = header_pc as usize;
         let states = infer::infer(&proto, pc, entry.clone(), &hints);
         let name = vm.function_name(f);
-        if let Some(why) = e.refusal(&proto, &states, &hints) {
+        if let Some(why) = e.refusal(&proto, &states, &hints, Some(pc)) {
             e.stats.refused += 1;
             e.event(TierEvent::Refuse { func: name, reason: why });
             return None;

@@ -78,6 +78,10 @@ pub struct FieldHint {
     /// The one scalar tag the field's annotation accepts natively (nil for
     /// array/struct fields); None: every store is left to the interpreter.
     pub store_tag: Option<u64>,
+    /// The field's annotation is a scalar type: every record of the shape
+    /// holds such a value there (the interpreter checks each store), so a
+    /// load needs no tag check.
+    pub load_ty: Option<Ty>,
 }
 
 impl Hints for () {
@@ -186,6 +190,9 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
                     _ => Plan::Exit(ExitKind::Error),
                 }
             }
+            // Not an array (a string, say): the runtime helper.
+            (Some(Builtin::Len), 1) if hints.heap().is_some() && matches!(hints.at(pc), Some(Ty::Dyn)) && t(base) == Ty::Slot => Plan::Typed(Ty::Slot),
+            (Some(b), _) if crate::abi::helper_builtin(b) && b != Builtin::Len => Plan::Typed(Ty::Slot),
             (Some(Builtin::Len), 1) if hints.heap().is_some() => {
                 if t(base).concrete() {
                     Plan::Exit(ExitKind::Error)
@@ -277,7 +284,7 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
     };
     // Guards refine the operands they checked.
     for r in reads(&f.code[pc]) {
-        if matches!(p, Plan::Typed(_)) && !matches!(f.code[pc], Call { .. }) && s[r as usize] == Ty::Dyn {
+        if matches!(p, Plan::Typed(t) if t != Ty::Slot) && !matches!(f.code[pc], Call { .. }) && s[r as usize] == Ty::Dyn {
             s[r as usize] = typed;
         }
     }
@@ -313,8 +320,17 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
         Call { base, .. } => {
             set(&mut s, base, Ty::Dyn);
         }
-        CallBuiltin { base, b, .. } => set(&mut s, base, if Builtin::from_u8(b) == Some(Builtin::Len) { Ty::Int } else { Ty::Float }),
-        GetField { dst, .. } | GetIndex { dst, .. } => set(&mut s, dst, Ty::Dyn),
+        CallBuiltin { base, b, .. } => set(
+            &mut s,
+            base,
+            match Builtin::from_u8(b) {
+                _ if p == Plan::Typed(Ty::Slot) => Ty::Dyn,
+                Some(Builtin::Len) => Ty::Int,
+                _ => Ty::Float,
+            },
+        ),
+        GetField { dst, site, .. } => set(&mut s, dst, hints.field(site).and_then(|h| h.load_ty).unwrap_or(Ty::Dyn)),
+        GetIndex { dst, .. } => set(&mut s, dst, Ty::Dyn),
         Return { .. } | ReturnNil => return vec![],
         _ => {}
     }

@@ -297,7 +297,7 @@ pub struct Unit<'x> {
 }
 
 /// Builds the unit's IR into `mem.ctx` (the caller defines it).
-pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dyn Callees, exit_helper: FuncId, fmod_helper: FuncId) -> Result<(), String> {
+pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dyn Callees, exit_helper: FuncId, (fmod_helper, builtin_helper): (FuncId, FuncId)) -> Result<(), String> {
     let sig = match &u.mode {
         Mode::Generic => unit_signature(mem),
         Mode::Direct(p) => direct_signature(mem, p),
@@ -317,6 +317,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let module = mem.module();
         let exit_ref = module.declare_func_in_func(exit_helper, &mut func);
         let fmod_ref = module.declare_func_in_func(fmod_helper, &mut func);
+        let builtin_ref = module.declare_func_in_func(builtin_helper, &mut func);
         for (pc, id) in &callee_ids {
             if let Some((id, spec)) = id {
                 refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone()));
@@ -391,7 +392,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         for pc in 0..u.f.code.len() {
             let Some(before) = u.states[pc].clone() else { continue };
             l.b.switch_to_block(blocks[pc].unwrap());
-            lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), fmod_ref)?;
+            lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), (fmod_ref, builtin_ref))?;
             l.flush_edges();
         }
         l.emit_exits(u.id, exit_ref);
@@ -404,7 +405,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
 
 
 #[allow(clippy::too_many_arguments)]
-fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<(cranelift_codegen::ir::FuncRef, Vec<Ty>)>, fmod: cranelift_codegen::ir::FuncRef) -> Result<(), String> {
+fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<(cranelift_codegen::ir::FuncRef, Vec<Ty>)>, (fmod, builtin_fn): (cranelift_codegen::ir::FuncRef, cranelift_codegen::ir::FuncRef)) -> Result<(), String> {
     use Instr::*;
     let f = l.f;
     let instr = f.code[pc];
@@ -425,7 +426,8 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
     }
     let typed = if let Plan::Typed(t) = p { t } else { Ty::Dyn };
     if let Plan::Typed(t) = p {
-        if !matches!(instr, Call { .. }) {
+        // Typed(Slot): a helper call, which checks its arguments itself.
+        if !matches!(instr, Call { .. }) && t != Ty::Slot {
             let mut seen = vec![];
             for r in reads(&instr) {
                 let r = r as usize;
@@ -662,11 +664,39 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.guard(same, pc, ExitReason::GuardType, before);
             let data = l.b.ins().load(types::I64, flags(), rec, lay.record_vec + lay.vec_ptr);
             let addr = l.b.ins().iadd_imm_s(data, h.slot as i64 * VALUE_SIZE);
-            if matches!(instr, GetField { .. }) {
-                load_value(l, addr, dst as usize, pc, before);
-            } else {
-                store_value(l, addr, dst as usize, &s, Some(h.store_tag), pc, before);
+            match (instr, h.load_ty) {
+                (GetField { .. }, Some(Ty::Float)) => {
+                    let v = l.b.ins().load(types::F64, flags(), addr, VALUE_BITS_OFF);
+                    l.b.def_var(l.vf[dst as usize], v);
+                }
+                (GetField { .. }, Some(Ty::Int)) => {
+                    let v = l.b.ins().load(types::I64, flags(), addr, VALUE_BITS_OFF);
+                    l.b.def_var(l.vi[dst as usize], v);
+                }
+                (GetField { .. }, Some(Ty::Bool)) => {
+                    let v = l.b.ins().uload8(types::I64, flags(), addr, VALUE_BOOL_OFF);
+                    l.b.def_var(l.vi[dst as usize], v);
+                }
+                (GetField { .. }, _) => load_value(l, addr, dst as usize, pc, before),
+                _ => store_value(l, addr, dst as usize, &s, Some(h.store_tag), pc, before),
             }
+            fallthrough!(l)
+        }
+        CallBuiltin { base, nargs, b } if typed == Ty::Slot => {
+            // A helper call (print, int, push, len of a string): arguments go
+            // through the slot window, the scalar result comes back in r[base].
+            for r in base..base + nargs {
+                let r = r as usize;
+                l.store_reg(r, s[r], r);
+            }
+            let window = l.b.ins().iadd_imm_s(l.regs, base as i64 * SLOT);
+            let bn = l.b.ins().iconst(types::I64, b as i64);
+            let n = l.b.ins().iconst(types::I64, nargs as i64);
+            let call = l.b.ins().call(builtin_fn, &[l.ctx, bn, n, window]);
+            let failed = l.b.inst_results(call)[0];
+            let ok = l.b.ins().icmp_imm_s(IntCC::Equal, failed, 0);
+            l.guard(ok, pc, ExitReason::Error, before);
+            l.load_slot(base as usize);
             fallthrough!(l)
         }
         CallBuiltin { base, b, .. } if Builtin::from_u8(b) == Some(Builtin::Len) => {
