@@ -448,7 +448,8 @@ impl Vm {
 
     /// Runs frames until the frame at depth `stop` returns; gives its value.
     pub fn dispatch(&mut self, stop: usize) -> Result<Value, Box<Diagnostic>> {
-        if self.instrument {
+        // A tier needs the call/back-edge counters, kept only when instrumented.
+        if self.instrument || self.tier.is_some() {
             self.run::<true>(stop)
         } else {
             self.run::<false>(stop)
@@ -545,9 +546,12 @@ impl Vm {
         }
         macro_rules! back_edge {
             ($id:expr) => {{
-                let c = &mut self.functions[fi].loops[$id as usize];
-                *c = c.wrapping_add(1);
-                if *c == self.hot_loop_threshold {
+                // Counters matter only to a tier (which runs instrumented).
+                if INSTR && {
+                    let c = &mut self.functions[fi].loops[$id as usize];
+                    *c = c.wrapping_add(1);
+                    *c == self.hot_loop_threshold
+                } {
                     sync!();
                     if let Some(native) = self.hot_loop(fi as FnIdx, pc as u32) {
                         match native(self, base) {
@@ -579,8 +583,10 @@ impl Vm {
                 }
                 sync!();
                 let f = unsafe { self.functions.get_unchecked_mut(callee) };
-                f.calls = f.calls.wrapping_add(1);
-                if f.calls == self.hot_call_threshold {
+                if INSTR && {
+                    f.calls = f.calls.wrapping_add(1);
+                    f.calls == self.hot_call_threshold
+                } {
                     self.hot_call(callee as FnIdx);
                 }
                 let f = unsafe { self.functions.get_unchecked(callee) };
