@@ -494,3 +494,61 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
     }
     (0..arity).map(|r| if conflict[r] { Ty::Dyn } else { spec[r].unwrap_or(Ty::Dyn) }).collect()
 }
+
+/// A register's value known at compile time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Known {
+    Int(i64),
+    Float(f64),
+}
+
+/// Registers set once, by a constant load in the straight-line prologue
+/// (before any branch; the bytecode compiler hoists loop-invariant literals
+/// there) and never written again: they hold that constant wherever the
+/// function is. Parameters are never constant.
+pub fn prologue_consts(f: &FunctionProto) -> Vec<Option<Known>> {
+    use Instr::*;
+    let n = f.num_regs as usize;
+    let mut known: Vec<Option<Known>> = vec![None; n];
+    let mut defs = vec![0u32; n];
+    let mut straight = true;
+    for i in &f.code {
+        let (uses, ds) = uses_defs(i);
+        if uses.is_none() {
+            return vec![None; n];
+        }
+        for d in &ds {
+            defs[*d as usize] += 1;
+        }
+        // ForLoop / ForPrep also write their counters implicitly.
+        if let ForLoop { base, .. } | ForPrep { base, .. } = *i {
+            defs[base as usize] += 1;
+        }
+        let v = match *i {
+            Int { v, .. } => Some(Known::Int(v as i64)),
+            Const { k, .. } => match f.consts.get(k as usize) {
+                Some(tern_bytecode::Const::Int(v)) => Some(Known::Int(*v)),
+                Some(tern_bytecode::Const::Float(v)) => Some(Known::Float(*v)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (true, Some(v), Int { dst, .. } | Const { dst, .. }) = (straight, v, *i) {
+            if known[dst as usize].is_none() && defs[dst as usize] == 1 {
+                known[dst as usize] = Some(v);
+            }
+        }
+        if !successors_are_next(i) {
+            straight = false;
+        }
+    }
+    (0..n).map(|r| if r >= f.arity as usize && defs[r] == 1 { known[r] } else { None }).collect()
+}
+
+fn successors_are_next(i: &Instr) -> bool {
+    use Instr::*;
+    !matches!(
+        i,
+        Jump { .. } | Loop { .. } | Return { .. } | ReturnNil | Raise { .. } | JumpIfFalse { .. } | JumpIfTrue { .. } | JumpIfNotLt { .. } | JumpIfNotLe { .. } | JumpIfNotGt { .. } | JumpIfNotGe { .. } | JumpIfNotEq { .. } | JumpIfNotNe { .. } | ForPrep { .. } | ForLoop { .. }
+    )
+}

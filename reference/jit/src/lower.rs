@@ -87,6 +87,8 @@ struct Lower<'a, 'b> {
     exits: Vec<Exit>,
     edges: Vec<(Block, Vec<Ty>, Vec<Ty>, Block)>,
     entry_pc: usize,
+    /// Registers holding a prologue constant everywhere (see `infer::prologue_consts`).
+    known: Vec<Option<crate::infer::Known>>,
     /// Native calls still allowed below this frame.
     depth: Variable,
     direct: bool,
@@ -327,7 +329,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, depth, direct: matches!(u.mode, Mode::Direct(_)) };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)) };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -367,10 +369,25 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let blocks: Vec<Option<Block>> = u.states.iter().map(|s| s.as_ref().map(|_| l.b.create_block())).collect();
         // Entry guards: nothing has run yet, so failing ones write nothing back.
         let slot_state = vec![Ty::Slot; n];
+        let known = l.known.clone();
         for r in 0..n {
             let t = u.entry[r];
             if t == Ty::Slot || l.direct {
                 continue;
+            }
+            // Set once by the prologue, which already ran: the constant itself.
+            match (t, known[r]) {
+                (Ty::Int, Some(crate::infer::Known::Int(v))) => {
+                    let c = l.b.ins().iconst(types::I64, v);
+                    l.b.def_var(l.vi[r], c);
+                    continue;
+                }
+                (Ty::Float, Some(crate::infer::Known::Float(v))) => {
+                    let c = l.b.ins().f64const(v);
+                    l.b.def_var(l.vf[r], c);
+                    continue;
+                }
+                _ => {}
             }
             l.load_slot(r);
             let tag = l.b.use_var(l.vt[r]);
@@ -513,6 +530,16 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                     Add { .. } => l.b.ins().iadd(x, y),
                     Sub { .. } => l.b.ins().isub(x, y),
                     Mul { .. } => l.b.ins().imul(x, y),
+                    _ if matches!(l.known[b as usize], Some(crate::infer::Known::Int(v)) if v != 0 && v != -1) => {
+                        // A constant divisor: no guards, and cranelift divides by multiplying.
+                        let Some(crate::infer::Known::Int(v)) = l.known[b as usize] else { unreachable!() };
+                        let c = l.b.ins().iconst(types::I64, v);
+                        if matches!(instr, Div { .. }) {
+                            l.b.ins().sdiv(x, c)
+                        } else {
+                            l.b.ins().srem(x, c)
+                        }
+                    }
                     _ => {
                         let nonzero = l.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0);
                         l.guard(nonzero, pc, ExitReason::Error, before);

@@ -48,3 +48,10 @@ fn a_syntax_error_in_an_imported_module_stops_before_anything_runs() {
     assert_eq!(run.out, "");
     assert!(run.err.contains("parse syntax"), "{}", run.err);
 }
+
+#[test]
+fn constant_divisors_from_the_prologue_agree_with_the_interpreter() {
+    let src = "fn f(n) { let s = 0; for i in 0 - n..n { s = s + i % 7 + i / 3 + i % -5 + i / -9; } return s; }\nprint(f(4000));\nlet t = 0;\nlet u = 0.0;\nfor i in 0 - 4000..4000 { t = t + i % 7 - i / 3; u = u + 2.5; }\nprint(t);\nprint(u);\nprint(f(3) + (0 - 9223372036854775807 - 1) / 7);\n";
+    let events = agree(src);
+    assert!(events.iter().any(|e| e.contains("event=compile")), "{events:#?}");
+}
