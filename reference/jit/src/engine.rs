@@ -51,13 +51,19 @@ pub struct Engine {
     globals_ok: bool,
     /// Offsets for native record/array access, if the probe succeeded.
     heap_layout: Option<HeapLayout>,
+    /// Shape words seen at field sites; `Ty::Rec(id)` indexes this.
+    shapes: Vec<u64>,
 }
 
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
 /// checks, and the types the globals hold now (None: globals stay interpreted).
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>);
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>);
 
 impl Hints for Feedback<'_> {
+    fn shape_word(&self, id: u16) -> Option<u64> {
+        self.6.get(id as usize).copied()
+    }
+
     fn check_heap(&self, ty: u16) -> Option<HeapCheck> {
         self.5.get(ty as usize).copied().flatten()
     }
@@ -146,7 +152,7 @@ fn heap_checks(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>) -> Vec<Option<HeapChe
 }
 
 /// What each field site of `f` saw, from the interpreter's inline caches.
-fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>) -> Vec<Option<FieldHint>> {
+fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>) -> Vec<Option<FieldHint>> {
     let Some(lay) = lay else { return vec![] };
     vm.functions[f as usize]
         .field_cache
@@ -170,7 +176,15 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>) -> Vec<Option<FieldHi
                 Some(TAG_BOOL) => Some(Ty::Bool),
                 _ => None,
             };
-            Some(FieldHint { shape_word: (shape as i64 - lay.rc_value) as u64, slot, store_tag, load_ty })
+            let shape_word = (shape as i64 - lay.rc_value) as u64;
+            let shape_id = match shapes.iter().position(|w| *w == shape_word) {
+                Some(i) => i,
+                None => {
+                    shapes.push(shape_word);
+                    shapes.len() - 1
+                }
+            };
+            Some(FieldHint { shape_word, shape_id: shape_id as u16, slot, store_tag, load_ty })
         })
         .collect()
 }
@@ -194,7 +208,7 @@ impl Engine {
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![] })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -236,7 +250,8 @@ impl Engine {
         let t0 = Instant::now();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, field_hints(vm, f, self.heap_layout), heap_checks(vm, f, self.heap_layout));
+        let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
+        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone());
         let n = proto.num_regs as usize;
         let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
         let mut entry = vec![Ty::Slot; n];
@@ -492,7 +507,8 @@ impl Tier for JitTier {
         let mut e = self.0.borrow_mut();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, field_hints(vm, f, e.heap_layout), heap_checks(vm, f, e.heap_layout));
+        let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
+        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone());
         let n = proto.num_regs as usize;
         // Specialise to the registers' current types; anything else stays in its slot.
         let entry: Vec<Ty> = (0..n)
@@ -500,6 +516,7 @@ impl Tier for JitTier {
                 Value::Int(_) => Ty::Int,
                 Value::Float(_) => Ty::Float,
                 Value::Bool(_) => Ty::Bool,
+                Value::Array(_) if e.heap_layout.is_some() => Ty::Arr,
                 _ => Ty::Slot,
             })
             .collect();

@@ -13,6 +13,10 @@ pub enum Ty {
     Bool,
     Int,
     Float,
+    /// A borrowed array handle (its box pointer in the bits).
+    Arr,
+    /// A borrowed record of the shape with this id (`Hints::shape_word`).
+    Rec(u16),
     /// Loaded, type known only at run time (tag + bits).
     Dyn,
 }
@@ -30,6 +34,9 @@ impl Ty {
     }
     fn numeric(self) -> bool {
         matches!(self, Ty::Int | Ty::Float)
+    }
+    pub fn heap(self) -> bool {
+        matches!(self, Ty::Arr | Ty::Rec(_))
     }
 }
 
@@ -61,6 +68,10 @@ pub trait Hints {
     fn field(&self, _site: u16) -> Option<FieldHint> {
         None
     }
+    /// The shape word of shape id `id` (see `Ty::Rec`).
+    fn shape_word(&self, _id: u16) -> Option<u64> {
+        None
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +85,8 @@ pub enum HeapCheck {
 pub struct FieldHint {
     /// The shape's `Rc` box pointer, as a record holds it.
     pub shape_word: u64,
+    /// The same shape as a small id, for `Ty::Rec`.
+    pub shape_id: u16,
     pub slot: u32,
     /// The one scalar tag the field's annotation accepts natively (nil for
     /// array/struct fields); None: every store is left to the interpreter.
@@ -124,6 +137,10 @@ fn numeric_plan(a: Ty, b: Ty, hint: Option<Ty>) -> Option<Ty> {
 }
 
 fn equality_plan(a: Ty, b: Ty, hint: Option<Ty>) -> Option<Ty> {
+    // Identity comparisons of arrays/records stay with the interpreter.
+    if a.heap() || b.heap() {
+        return None;
+    }
     match (a.concrete(), b.concrete()) {
         (true, true) => (a == b).then_some(a),
         (true, false) => Some(a),
@@ -164,6 +181,8 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             plan_of(numeric_plan(t(a), t(b), h), heapy)
         }
         AddI { a, .. } => plan_of(numeric_plan(t(a), Ty::Int, h), heapy),
+        // Identity comparisons of known arrays/records: the interpreter (not a refusal).
+        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } if t(a).heap() || t(b).heap() => Plan::Exit(ExitKind::Error),
         Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => plan_of(equality_plan(t(a), t(b), h), heapy),
         Neg { src, .. } => {
             let s = t(src);
@@ -194,7 +213,7 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             (Some(Builtin::Len), 1) if hints.heap().is_some() && matches!(hints.at(pc), Some(Ty::Dyn)) && t(base) == Ty::Slot => Plan::Typed(Ty::Slot),
             (Some(b), _) if crate::abi::helper_builtin(b) && b != Builtin::Len => Plan::Typed(Ty::Slot),
             (Some(Builtin::Len), 1) if hints.heap().is_some() => {
-                if t(base).concrete() {
+                if t(base).concrete() && t(base) != Ty::Arr {
                     Plan::Exit(ExitKind::Error)
                 } else {
                     Plan::Plain
@@ -208,6 +227,8 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
                 plan_of((!s.concrete() || s == want).then_some(want), false)
             }
             None => match hints.check_heap(ty) {
+                Some(HeapCheck::Array) if t(r) == Ty::Arr => Plan::Plain,
+                Some(HeapCheck::Struct(w)) if matches!(t(r), Ty::Rec(k) if hints.shape_word(k) == Some(w)) => Plan::Plain,
                 // Scalars other than nil fail an array/struct check: the interpreter raises.
                 Some(_) if t(r).concrete() && t(r) != Ty::Nil => Plan::Exit(ExitKind::Error),
                 Some(_) => Plan::Plain,
@@ -221,19 +242,21 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             _ => Plan::Exit(ExitKind::Unsupported),
         },
         SetGlobal { src, .. } | DefGlobal { src, .. } if hints.native_globals() => match t(src) {
-            Ty::Nil | Ty::Bool | Ty::Int | Ty::Float | Ty::Dyn | Ty::Slot => Plan::Plain,
+            // Storing a heap value takes a reference: the interpreter does it.
+            Ty::Arr | Ty::Rec(_) => Plan::Exit(ExitKind::Unsupported),
+            _ => Plan::Plain,
         },
         GetField { obj, site, .. } | SetField { obj, site, .. } if hints.heap().is_some() => {
             if hints.field(site).is_none() {
                 Plan::Exit(ExitKind::Unsupported)
-            } else if t(obj).concrete() {
+            } else if t(obj).concrete() && !matches!(t(obj), Ty::Rec(_)) {
                 Plan::Exit(ExitKind::Error)
             } else {
                 Plan::Plain
             }
         }
         GetIndex { obj, idx, .. } | SetIndex { obj, idx, .. } if hints.heap().is_some() => {
-            if t(obj).concrete() || (t(idx).concrete() && t(idx) != Ty::Int) {
+            if (t(obj).concrete() && t(obj) != Ty::Arr) || (t(idx).concrete() && t(idx) != Ty::Int) {
                 Plan::Exit(ExitKind::Error)
             } else {
                 Plan::Plain
@@ -325,12 +348,27 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
             base,
             match Builtin::from_u8(b) {
                 _ if p == Plan::Typed(Ty::Slot) => Ty::Dyn,
-                Some(Builtin::Len) => Ty::Int,
+                Some(Builtin::Len) => Ty::Int, // (r[base] was the array, now the length)
                 _ => Ty::Float,
             },
         ),
-        GetField { dst, site, .. } => set(&mut s, dst, hints.field(site).and_then(|h| h.load_ty).unwrap_or(Ty::Dyn)),
-        GetIndex { dst, .. } => set(&mut s, dst, Ty::Dyn),
+        // The object was guarded (array / record of that shape): later accesses need no guard.
+        GetField { dst, obj, site } => {
+            if let Some(h) = hints.field(site) {
+                set(&mut s, obj, Ty::Rec(h.shape_id));
+            }
+            set(&mut s, dst, hints.field(site).and_then(|h| h.load_ty).unwrap_or(Ty::Dyn))
+        }
+        SetField { obj, site, .. } => {
+            if let Some(h) = hints.field(site) {
+                set(&mut s, obj, Ty::Rec(h.shape_id));
+            }
+        }
+        GetIndex { dst, obj, .. } => {
+            set(&mut s, obj, Ty::Arr);
+            set(&mut s, dst, Ty::Dyn)
+        }
+        SetIndex { obj, .. } => set(&mut s, obj, Ty::Arr),
         Return { .. } | ReturnNil => return vec![],
         _ => {}
     }

@@ -104,6 +104,8 @@ fn tag_of(t: Ty) -> u64 {
         Ty::Bool => TAG_BOOL,
         Ty::Int => TAG_INT,
         Ty::Float => TAG_FLOAT,
+        Ty::Arr => TAG_ARRAY,
+        Ty::Rec(_) => TAG_RECORD,
         Ty::Slot | Ty::Dyn => unreachable!("no static tag"),
     }
 }
@@ -685,10 +687,13 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         GetField { dst, obj, site } | SetField { obj, val: dst, site } => {
             let lay = hints.heap().ok_or("heap op without a layout")?;
             let h = hints.field(site).ok_or("field op without a hint")?;
+            let known_shape = s[obj as usize] == Ty::Rec(h.shape_id);
             let rec = heap_ptr(l, obj as usize, &s, TAG_RECORD, pc, before);
-            let shape = l.b.ins().load(types::I64, flags(), rec, lay.record_shape);
-            let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, h.shape_word as i64);
-            l.guard(same, pc, ExitReason::GuardType, before);
+            if !known_shape {
+                let shape = l.b.ins().load(types::I64, flags(), rec, lay.record_shape);
+                let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, h.shape_word as i64);
+                l.guard(same, pc, ExitReason::GuardType, before);
+            }
             let data = l.b.ins().load(types::I64, flags(), rec, lay.record_vec + lay.vec_ptr);
             let addr = l.b.ins().iadd_imm_s(data, h.slot as i64 * VALUE_SIZE);
             match (instr, h.load_ty) {
@@ -735,7 +740,8 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             fallthrough!(l)
         }
         CheckType { r, ty, .. } if typed == Ty::Dyn => {
-            // An array/struct check (scalar checks are planned as typed guards).
+            // An array/struct check (scalar checks are planned as typed guards;
+            // a known array / record of the right shape passes as is).
             let r = r as usize;
             if s[r] == Ty::Dyn {
                 let tag = l.b.use_var(l.vt[r]);
@@ -899,6 +905,10 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
 /// The box pointer of register r after guarding that it holds a borrowed
 /// handle with tag `want` (anything else: the interpreter runs the instruction).
 fn heap_ptr(l: &mut Lower, r: usize, s: &[Ty], want: u64, pc: usize, before: &[Ty]) -> Value {
+    if s[r].heap() {
+        debug_assert_eq!(tag_of(s[r]), want, "other concrete objects are planned as exits");
+        return l.b.use_var(l.vi[r]);
+    }
     debug_assert_eq!(s[r], Ty::Dyn, "concrete objects are planned as exits");
     let tag = l.b.use_var(l.vt[r]);
     let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, want as i64);
@@ -937,6 +947,14 @@ fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) 
 /// tag a field annotation accepts (Some(None): none natively).
 fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, pc: usize, before: &[Ty]) {
     let t = s[r];
+    if t.heap() {
+        // Storing a heap value takes a reference: the interpreter does it.
+        let exit = l.exit_to(pc, ExitReason::GuardType, before, before.len(), true);
+        let cont = l.b.create_block();
+        let no = l.b.ins().iconst(types::I8, 0);
+        l.b.ins().brif(no, cont, &[], exit, &[]);
+        l.b.switch_to_block(cont);
+    }
     let tag = l.tag(r, t);
     match want {
         Some(Some(w)) => {

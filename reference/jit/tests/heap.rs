@@ -59,3 +59,19 @@ fn heap_values_stored_over_are_left_to_the_interpreter() {
     let src = format!("{BODIES}let t = 0.0;\nfor i in 0..3000 {{ let p = ps[i % 3]; if i == 2000 {{ ps[i % 3] = mk(9); }} t = t + p.x; p.next = nil; }}\nprint(t);\nprint(ps[2].x);\nlet names = [\"a\", \"b\"];\nfor i in 0..3000 {{ names[i % 2] = \"c\"; }}\nprint(names);\n");
     agree(&src);
 }
+
+#[test]
+fn known_records_and_arrays_stored_compared_and_reshaped_stay_right() {
+    // A record guarded once (later accesses unguarded), stored into a field and an element
+    // (reference taken by the interpreter), compared by identity, and a register re-bound to
+    // a record of another struct.
+    let src = format!("{BODIES}struct Q {{ x: float }}\nlet q = Q {{ x: 9.0 }};\nlet out = [nil, nil, nil];\nlet same = 0;\nlet t = 0.0;\nfor i in 0..4000 {{ let p = ps[i % 3]; t = t + p.x + p.v; p.next = ps[(i + 1) % 3]; out[i % 3] = p; if p == ps[0] {{ same = same + 1; }} if p.next == nil {{ t = t + 1.0; }} if i == 3500 {{ let r = q; t = t + r.x; }} }}\nprint(t);\nprint(same);\nprint(out[1].n);\nprint(ps[0].next.n);\n");
+    agree(&src);
+    let (run, _, want) = run_default(&src);
+    assert_eq!(run, want);
+}
+
+#[test]
+fn osr_entry_with_an_array_register_agrees() {
+    agree("fn sum(n) { let a = []; for i in 0..n { push(a, i); } let s = 0; for k in 0..3 { for i in 0..len(a) { s = s + a[i]; } } return s; }\nprint(sum(3000));\n");
+}
