@@ -47,6 +47,9 @@ impl CodeMemory {
         // Colocated libcalls may not reach helpers far away in the address space.
         flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
         flags.set("is_pic", "false").map_err(|e| err(&e))?;
+        if let Ok(ra) = std::env::var("TERN_JIT_REGALLOC") {
+            flags.set("regalloc_algorithm", &ra).map_err(|e| err(&e))?;
+        }
         // The IR verifier costs about as much as the compile itself; debug builds keep it.
         flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(|e| err(&e))?;
         let isa = cranelift_native::builder()
