@@ -39,23 +39,57 @@
 //! JIT whose traces are far cheaper to compile).
 //!
 //! # What runs natively
-//! Registers holding nil/bool/int/float, `move`, constants (int, float),
-//! `+ - * / %` (int and float; int `/ %` guard against 0 and wrap MIN/-1),
-//! `addi`, comparisons, `!`, unary `-`, jumps and fused compare-branches,
-//! `while` and `for` loops, direct calls (native-to-native, callees compiled
-//! with their caller), `sqrt`, `float`. Everything else (globals, strings,
-//! arrays, records, other builtins, imports) makes the native code leave to
-//! the interpreter at that instruction; a function or loop with such an
-//! instruction *inside a loop* is refused (stays interpreted).
+//! * Scalars (nil/bool/int/float) in cranelift variables; `move`, constants,
+//!   `+ - * / %` (int and float; int `/ %` guard against 0 and wrap
+//!   MIN/-1; a divisor that is a prologue constant needs no guard and
+//!   cranelift divides by multiplying), `addi`, comparisons, `!`, unary `-`,
+//!   jumps and fused compare-branches, `while` and `for` loops, `sqrt`, `float`.
+//! * Module globals (`getglobal`/`setglobal`/`defglobal`): read and written in
+//!   place in the VM's global table (`tern_vm::Value` is `repr(u8)`), guarded
+//!   to the type the global held at compile time. An undefined global (E0104)
+//!   or a heap value in the way leaves to the interpreter. So top-level loops
+//!   of the entry file are OSR-compiled like any other.
+//! * Records and arrays ([`heap`]): native code carries them as *borrowed*
+//!   handles (the `Rc` box pointer, no reference counting), which is sound
+//!   because nothing is freed while native code runs: native stores only
+//!   overwrite scalars. Field get/set is guarded by the record's shape (the
+//!   interpreter's inline cache says which) and reads a scalar-annotated field
+//!   without a tag check; index get/set is bounds-checked (out of range, a
+//!   negative index, nil: the interpreter re-runs the instruction and raises
+//!   its own error); `len`; array/struct annotation checks. Once guarded, a
+//!   register keeps its array/record(shape) type, so later accesses skip the
+//!   guards.
+//! * `print`, `int`, `push` and `len` of a string call one runtime helper
+//!   (`abi::tern_jit_builtin`) instead of refusing the loop.
+//! * Calls between compiled functions pass parameters and results in
+//!   machine registers: each function gets a direct entry whose signature is
+//!   specialised from type feedback ([`infer::param_spec`]: i64 for int/bool,
+//!   f64 for float, tag+bits otherwise), so the body never re-checks its
+//!   parameters; the interpreter enters through a small trampoline that checks
+//!   them once. The call-depth limit (E1001) is an SSA counter passed along.
+//!
+//! Everything else (strings, `str`/`fixed`/`clock`, new arrays/records,
+//! module calls, imports, identity comparisons of arrays/records, storing a
+//! heap value) leaves to the interpreter at that instruction. A function with
+//! such an instruction inside a loop is refused (stays interpreted); an OSR
+//! unit is refused only if one sits in the loops around its header.
 //!
 //! # Deoptimisation
 //! Native code keeps registers in cranelift variables, typed by forward
 //! inference from the interpreter's type feedback. A failing guard, a
-//! possible runtime error (division by zero, a type mismatch, the call depth
-//! limit) or an unsupported instruction writes the live registers back and
+//! possible runtime error (division by zero, a type mismatch, an index out of
+//! range, the call depth limit) or an unsupported instruction writes the
+//! registers the interpreter will still read (bytecode liveness) back and
 //! returns to the interpreter at that pc — with every native caller frame
 //! rebuilt as an interpreter frame — so errors are raised by the interpreter
 //! itself, with its exact diagnostic and stack trace. See [`abi`].
+//!
+//! # Tuning knobs (environment, for measuring)
+//! `TERN_JIT_OPT=none|speed` (cranelift opt_level, default speed: code is
+//! 1.5-2.5x faster for ~30% more compile time), `TERN_JIT_REGALLOC=
+//! backtracking|single_pass` (default backtracking: single_pass compiles
+//! ~20% faster but nbody's code ran 4x slower), `TERN_JIT_DEBUG=1` (lowering
+//! vs cranelift time, compile errors), `TERN_JIT_IR=1` (print the IR).
 //!
 //! Trace grammar: [`trace`]. Code memory: [`codemem`].
 
