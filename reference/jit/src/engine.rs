@@ -53,6 +53,8 @@ pub struct Engine {
     heap_layout: Option<HeapLayout>,
     /// Shape words seen at field sites; `Ty::Rec(id)` indexes this.
     shapes: Vec<u64>,
+    /// Functions whose call counter was advanced after a hot loop: their real count then.
+    early_calls: HashMap<FnIdx, u32>,
 }
 
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
@@ -208,7 +210,7 @@ impl Engine {
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![] })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -485,9 +487,12 @@ impl Tier for JitTier {
     fn on_hot_call(&mut self, vm: &mut Vm, f: FnIdx) {
         let t0 = Instant::now();
         let mut batch = vec![];
-        let count = vm.functions[f as usize].calls as u64;
+        let mut count = vm.functions[f as usize].calls as u64;
         let ok = {
             let mut e = self.0.borrow_mut();
+            if let Some(real) = e.early_calls.remove(&f) {
+                count = real as u64 + 1;
+            }
             e.compile_entry(vm, f, Reason::Calls, count, &mut batch);
             let ok = e.finalize(&batch);
             e.stats.compiling += t0.elapsed();
@@ -532,10 +537,6 @@ impl Tier for JitTier {
         // A function called again and again whose loop got hot: its later
         // calls should not each start interpreted and OSR again at another
         // loop, so its entry is compiled along with the loop.
-        let calls = vm.functions[f as usize].calls;
-        if calls >= 2 && vm.functions[f as usize].native.is_none() {
-            e.compile_entry(vm, f, Reason::Calls, calls as u64, &mut batch);
-        }
         let mut callee_ids = HashMap::new();
         for (at, i) in proto.code.iter().enumerate() {
             if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[at]) {
@@ -546,25 +547,36 @@ impl Tier for JitTier {
                 }
             }
         }
+        let t_unit = Instant::now();
         let sig = lower::unit_signature(&mut e.mem);
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
         e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
         e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids, lower::Mode::Generic);
         batch.push((unit, id));
-        let ok = e.finalize(&batch);
         let count = vm.functions[f as usize].loops.iter().copied().max().unwrap_or(0) as u64;
-        let time_us = t0.elapsed().as_micros() as u64;
-        e.stats.compiling += t0.elapsed();
+        let time_us = t_unit.elapsed().as_micros() as u64;
         e.stats.compiled += 1;
         e.event(TierEvent::Compile { func: name.clone(), reason: Reason::Loop { pc: header_pc }, count, ops: proto.code.len(), time_us });
+        // A function called again and again whose loop got hot: its later
+        // calls should not each start interpreted and OSR again at another
+        // loop, so its entry is compiled too (on its next call if this is its first).
+        let calls = vm.functions[f as usize].calls;
+        if calls >= 2 && vm.functions[f as usize].native.is_none() {
+            e.compile_entry(vm, f, Reason::Calls, calls as u64, &mut batch);
+        } else if calls < vm.hot_call_threshold {
+            e.early_calls.insert(f, calls);
+            vm.functions[f as usize].calls = vm.hot_call_threshold - 1;
+        }
+        let ok = e.finalize(&batch);
+        e.stats.compiling += t0.elapsed();
         if !ok {
             return None;
         }
         e.stats.osr_entries += 1;
         e.event(TierEvent::Osr { func: name, pc: header_pc, loop_count: count });
         drop(e);
-        for (u, _) in &batch[..batch.len() - 1] {
+        for (u, _) in batch.iter().filter(|(u, _)| *u != unit) {
             let func = self.0.borrow().units[*u as usize].func;
             vm.functions[func as usize].native = Some(Engine::native_for(&self.0, *u));
         }
