@@ -37,7 +37,7 @@ pub struct Engine {
     mem: CodeMemory,
     units: Vec<UnitRec>,
     /// Function-entry unit of each compiled function: its direct entry, unit, parameter types.
-    entry_units: HashMap<FnIdx, (FuncId, u32, Vec<Ty>)>,
+    entry_units: HashMap<FnIdx, (FuncId, u32, Vec<Ty>, Ty)>,
     /// Functions whose speculated parameter types failed: next compile takes them untyped.
     generic_params: std::collections::HashSet<FnIdx>,
     refused: HashMap<FnIdx, String>,
@@ -59,9 +59,13 @@ pub struct Engine {
 
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
 /// checks, and the types the globals hold now (None: globals stay interpreted).
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>);
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>);
 
 impl Hints for Feedback<'_> {
+    fn call_result(&self, f: u32) -> Option<Ty> {
+        self.7.get(&f).copied().filter(|t| *t != Ty::Dyn)
+    }
+
     fn shape_word(&self, id: u16) -> Option<u64> {
         self.6.get(id as usize).copied()
     }
@@ -241,10 +245,15 @@ impl Engine {
         None
     }
 
+    /// Result types of the compiled entries (what their direct calls return).
+    fn ret_types(&self) -> HashMap<FnIdx, Ty> {
+        self.entry_units.iter().map(|(f, (_, _, _, r))| (*f, *r)).collect()
+    }
+
     /// Compiles the function-entry unit of `f` and, first, of everything it calls.
-    fn compile_entry(&mut self, vm: &Vm, f: FnIdx, reason: Reason, count: u64, batch: &mut Vec<(u32, FuncId)>) -> Option<(FuncId, Vec<Ty>)> {
-        if let Some((id, _, spec)) = self.entry_units.get(&f) {
-            return Some((*id, spec.clone()));
+    fn compile_entry(&mut self, vm: &Vm, f: FnIdx, reason: Reason, count: u64, batch: &mut Vec<(u32, FuncId)>) -> Option<(FuncId, Vec<Ty>, Ty)> {
+        if let Some((id, _, spec, ret)) = self.entry_units.get(&f) {
+            return Some((*id, spec.clone(), *ret));
         }
         if self.refused.contains_key(&f) {
             return None;
@@ -253,7 +262,7 @@ impl Engine {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
-        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone());
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types());
         let n = proto.num_regs as usize;
         let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
         let mut entry = vec![Ty::Slot; n];
@@ -271,15 +280,42 @@ impl Engine {
         let tid = self.mem.declare(&format!("{}$entry", vm.function_name(f)), &tsig).ok()?;
         let unit = self.units.len() as u32;
         self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
-        self.entry_units.insert(f, (id, unit, spec.clone()));
+        // Until its own result type is known, (mutually) recursive callers see Dyn.
+        self.entry_units.insert(f, (id, unit, spec.clone(), Ty::Dyn));
         // Callees first, so this body can call them directly.
+        for (pc, i) in proto.code.iter().enumerate() {
+            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[pc]) {
+                if *g != f && vm.functions[*g as usize].proto.arity == *nargs {
+                    self.compile_entry(vm, *g, Reason::Callee, 0, batch);
+                }
+            }
+        }
+        // Again with the callees' result types, then (self-recursion) with its own,
+        // kept only if assuming it reproduces it.
+        hints.7 = self.ret_types();
+        let mut states = infer::infer(&proto, 0, entry.clone(), &hints);
+        let mut ret = infer::return_type(&proto, &states);
+        if ret != Ty::Dyn && proto.code.iter().any(|i| matches!(i, Instr::Call { f: g, .. } if *g == f)) {
+            hints.7.insert(f, ret);
+            let again = infer::infer(&proto, 0, entry.clone(), &hints);
+            if infer::return_type(&proto, &again) == ret {
+                states = again;
+            } else {
+                hints.7.insert(f, Ty::Dyn);
+            }
+        }
+        if states.iter().flatten().count() == 0 || self.refusal(&proto, &states, &hints, None).is_some() {
+            ret = Ty::Dyn;
+        }
+        self.entry_units.insert(f, (id, unit, spec.clone(), ret));
         let mut callee_ids = HashMap::new();
         for (pc, i) in proto.code.iter().enumerate() {
             if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[pc]) {
                 if vm.functions[*g as usize].proto.arity == *nargs {
-                    let sub = if *g == f { Some((id, spec.clone())) } else { self.compile_entry(vm, *g, Reason::Callee, 0, batch) };
-                    if let Some(sub) = sub {
-                        callee_ids.insert(*g, sub);
+                    if let Some((gid, gspec, _)) = self.entry_units.get(g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
+                        // The result type this body was inferred with (self: as assumed above).
+                        let r = hints.7.get(g).copied().unwrap_or(Ty::Dyn);
+                        callee_ids.insert(*g, (gid, gspec, r));
                     }
                 }
             }
@@ -292,14 +328,14 @@ impl Engine {
         batch.push((unit, tid));
         self.stats.compiled += 1;
         self.event(TierEvent::Compile { func: vm.function_name(f), reason, count, ops: proto.code.len(), time_us });
-        Some((id, spec))
+        Some((id, spec, ret))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn build(&mut self, _vm: &Vm, proto: &FunctionProto, unit: u32, id: FuncId, entry_pc: usize, entry: Vec<Ty>, states: Vec<Option<Vec<Ty>>>, hints: &dyn Hints, callee_ids: HashMap<FnIdx, (FuncId, Vec<Ty>)>, mode: lower::Mode) {
-        struct Map(HashMap<FnIdx, (FuncId, Vec<Ty>)>);
+    fn build(&mut self, _vm: &Vm, proto: &FunctionProto, unit: u32, id: FuncId, entry_pc: usize, entry: Vec<Ty>, states: Vec<Option<Vec<Ty>>>, hints: &dyn Hints, callee_ids: HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)>, mode: lower::Mode) {
+        struct Map(HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)>);
         impl Callees for Map {
-            fn unit_for(&mut self, f: u32, _nargs: u8) -> Option<(FuncId, Vec<Ty>)> {
+            fn unit_for(&mut self, f: u32, _nargs: u8) -> Option<(FuncId, Vec<Ty>, Ty)> {
                 self.0.get(&f).cloned()
             }
         }
@@ -449,7 +485,7 @@ impl Engine {
         e.stats.deopts += 1;
         e.event(TierEvent::Deopt { func: vm.function_name(f), pc: inner.pc, reason: inner.reason.as_str().into() });
         // A unit that keeps failing its guards is replaced (fresher feedback) or dropped.
-        if inner.reason == ExitReason::Entry && e.entry_units.get(&f).map(|(_, un, _)| *un) == Some(inner.unit) {
+        if inner.reason == ExitReason::Entry && e.entry_units.get(&f).map(|(_, un, _, _)| *un) == Some(inner.unit) {
             e.generic_params.insert(f);
         }
         let counted = !matches!(inner.reason, ExitReason::Caller | ExitReason::Stack | ExitReason::Error);
@@ -461,7 +497,7 @@ impl Engine {
                 let r = e.recompiles.entry(f).or_insert(0);
                 *r += 1;
                 let give_up = *r > MAX_RECOMPILES;
-                let is_entry = e.entry_units.get(&f).map(|(_, un, _)| *un) == Some(inner.unit);
+                let is_entry = e.entry_units.get(&f).map(|(_, un, _, _)| *un) == Some(inner.unit);
                 if is_entry {
                     e.entry_units.remove(&f);
                     vm.functions[f as usize].native = None;
@@ -513,7 +549,7 @@ impl Tier for JitTier {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
-        let hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone());
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types());
         let n = proto.num_regs as usize;
         // Specialise to the registers' current types; anything else stays in its slot.
         let entry: Vec<Ty> = (0..n)
@@ -534,15 +570,22 @@ impl Tier for JitTier {
             return None;
         }
         let mut batch = vec![];
-        // A function called again and again whose loop got hot: its later
-        // calls should not each start interpreted and OSR again at another
-        // loop, so its entry is compiled along with the loop.
+        for (at, i) in proto.code.iter().enumerate() {
+            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[at]) {
+                if vm.functions[*g as usize].proto.arity == *nargs {
+                    e.compile_entry(vm, *g, Reason::Callee, 0, &mut batch);
+                }
+            }
+        }
+        // Again, with the callees' result types.
+        hints.7 = e.ret_types();
+        let states = infer::infer(&proto, pc, entry.clone(), &hints);
         let mut callee_ids = HashMap::new();
         for (at, i) in proto.code.iter().enumerate() {
             if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[at]) {
                 if vm.functions[*g as usize].proto.arity == *nargs {
-                    if let Some(id) = e.compile_entry(vm, *g, Reason::Callee, 0, &mut batch) {
-                        callee_ids.insert(*g, id);
+                    if let Some((gid, gspec, _)) = e.entry_units.get(g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
+                        callee_ids.insert(*g, (gid, gspec, hints.7.get(g).copied().unwrap_or(Ty::Dyn)));
                     }
                 }
             }

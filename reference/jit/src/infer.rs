@@ -72,6 +72,11 @@ pub trait Hints {
     fn shape_word(&self, _id: u16) -> Option<u64> {
         None
     }
+    /// What a native call of function `f` returns, when its compiled code
+    /// only ever returns one scalar type.
+    fn call_result(&self, _f: u32) -> Option<Ty> {
+        None
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,8 +345,8 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
             body[base as usize + 2] = Ty::Int;
             return vec![(target(pc, off), body), (next, s)];
         }
-        Call { base, .. } => {
-            set(&mut s, base, Ty::Dyn);
+        Call { base, f: g, .. } => {
+            set(&mut s, base, hints.call_result(g).unwrap_or(Ty::Dyn));
         }
         CallBuiltin { base, b, .. } => set(
             &mut s,
@@ -589,4 +594,25 @@ fn successors_are_next(i: &Instr) -> bool {
         i,
         Jump { .. } | Loop { .. } | Return { .. } | ReturnNil | Raise { .. } | JumpIfFalse { .. } | JumpIfTrue { .. } | JumpIfNotLt { .. } | JumpIfNotLe { .. } | JumpIfNotGt { .. } | JumpIfNotGe { .. } | JumpIfNotEq { .. } | JumpIfNotNe { .. } | ForPrep { .. } | ForLoop { .. }
     )
+}
+
+/// The one scalar type every reachable `return` of a unit produces (Dyn otherwise).
+pub fn return_type(f: &FunctionProto, states: &[Option<Vec<Ty>>]) -> Ty {
+    let mut ret: Option<Ty> = None;
+    for (pc, st) in states.iter().enumerate() {
+        let Some(st) = st else { continue };
+        let t = match f.code[pc] {
+            Instr::Return { src } => st[src as usize],
+            Instr::ReturnNil => Ty::Nil,
+            _ => continue,
+        };
+        ret = Some(match ret {
+            None => t,
+            Some(r) => r.join(t),
+        });
+    }
+    match ret {
+        Some(t @ (Ty::Int | Ty::Float | Ty::Bool)) => t,
+        _ => Ty::Dyn,
+    }
 }

@@ -63,7 +63,8 @@ pub enum Mode {
 /// What the lowering needs to know about other functions of the module.
 pub trait Callees {
     /// The direct entry to call for function `f` with `nargs` arguments, and its parameter types.
-    fn unit_for(&mut self, f: u32, nargs: u8) -> Option<(FuncId, Vec<Ty>)>;
+    /// The direct entry to call for `f`, its parameter types and the result type the caller was inferred with.
+    fn unit_for(&mut self, f: u32, nargs: u8) -> Option<(FuncId, Vec<Ty>, Ty)>;
 }
 
 struct Exit {
@@ -323,8 +324,8 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let fmod_ref = module.declare_func_in_func(fmod_helper, &mut func);
         let builtin_ref = module.declare_func_in_func(builtin_helper, &mut func);
         for (pc, id) in &callee_ids {
-            if let Some((id, spec)) = id {
-                refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone()));
+            if let Some((id, spec, ret)) = id {
+                refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone(), *ret));
             }
         }
         let b = FunctionBuilder::new(&mut func, &mut mem.fctx);
@@ -424,7 +425,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
 
 
 #[allow(clippy::too_many_arguments)]
-fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<(cranelift_codegen::ir::FuncRef, Vec<Ty>)>, (fmod, builtin_fn): (cranelift_codegen::ir::FuncRef, cranelift_codegen::ir::FuncRef)) -> Result<(), String> {
+fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<(cranelift_codegen::ir::FuncRef, Vec<Ty>, Ty)>, (fmod, builtin_fn): (cranelift_codegen::ir::FuncRef, cranelift_codegen::ir::FuncRef)) -> Result<(), String> {
     use Instr::*;
     let f = l.f;
     let instr = f.code[pc];
@@ -823,7 +824,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.jump(&out, &st(t), goto(t));
         }
         Call { base, nargs, .. } => {
-            let Some((callee, spec)) = callee else {
+            let Some((callee, spec, ret)) = callee else {
                 let exit = l.exit_to(pc, ExitReason::Unsupported, before, before.len(), true);
                 l.b.ins().jump(exit, &[]);
                 return Ok(());
@@ -876,8 +877,18 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let cont = l.b.create_block();
             l.b.ins().brif(ok, cont, &[], exit, &[]);
             l.b.switch_to_block(cont);
-            l.b.def_var(l.vt[base as usize], res[0]);
-            l.b.def_var(l.vi[base as usize], res[1]);
+            // The callee only ever returns `ret` (when not Dyn): no check needed.
+            match ret {
+                Ty::Float => {
+                    let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), res[1]);
+                    l.b.def_var(l.vf[base as usize], fv);
+                }
+                Ty::Int | Ty::Bool => l.b.def_var(l.vi[base as usize], res[1]),
+                _ => {
+                    l.b.def_var(l.vt[base as usize], res[0]);
+                    l.b.def_var(l.vi[base as usize], res[1]);
+                }
+            }
             fallthrough!(l)
         }
         CallBuiltin { base, b, .. } => {

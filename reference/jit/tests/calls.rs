@@ -37,3 +37,15 @@ fn deep_native_recursion_raises_the_interpreters_stack_error() {
 fn errors_inside_a_natively_called_callee_keep_the_whole_trace() {
     agree("fn inner(a: [int], i: int) -> int { return a[i]; }\nfn outer(a: [int], i: int) -> int { return inner(a, i) + 1; }\nlet a = [1, 2, 3];\nfor k in 0..3000 { outer(a, k % 3); }\nprint(outer(a, 3));\n");
 }
+
+#[test]
+fn result_types_known_from_the_callee_and_mixed_results_agree() {
+    // Always int (self-recursive), always float, mixed int/float/nil, mutual recursion.
+    let src = "fn fib(n: int) -> int { if n < 2 { return n; } return fib(n - 1) + fib(n - 2); }\nfn half(x: float) -> float { return x / 2.0; }\nfn mixed(i) { if i % 3 == 0 { return 1.5; } if i % 3 == 1 { return nil; } return i; }\nfn num(i) { if i % 3 == 0 { return 1.5; } return i; }\nfn even(n) { if n == 0 { return true; } return odd(n - 1); }\nfn odd(n) { if n == 0 { return false; } return even(n - 1); }\nfn go() { let t = 0.0; let c = 0; let e = 0; for i in 0..3000 { t = t + half(float(i)) + float(fib(i % 12)); mixed(i); if i % 3 == 0 { t = t + num(i); } else { c = c + num(i); } if even(i % 40) { e = e + 1; } } print(t); print(c); print(e); }\ngo();\nprint(mixed(3000));\nprint(mixed(3001));\n";
+    agree(src);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let (run, events) = jit(&path, tern_jit::DEFAULT_THRESHOLD, tern_jit::DEFAULT_LOOP_THRESHOLD);
+    assert_eq!(run, interp(&path));
+    assert!(events.iter().any(|e| e.contains("event=compile fn=fib ")), "{events:#?}");
+}
