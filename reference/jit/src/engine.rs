@@ -31,6 +31,9 @@ struct UnitRec {
     func: FnIdx,
     ptr: *const u8,
     deopts: u32,
+    /// Function-entry units: the direct entry the shared trampoline at `ptr` calls.
+    direct: Option<FuncId>,
+    target: *const u8,
 }
 
 pub struct Engine {
@@ -42,6 +45,8 @@ pub struct Engine {
     generic_params: std::collections::HashSet<FnIdx>,
     refused: HashMap<FnIdx, String>,
     recompiles: HashMap<FnIdx, u32>,
+    /// One entry trampoline per parameter shape (Int/Bool/Float, anything else as Dyn).
+    trampolines: HashMap<Vec<Ty>, FuncId>,
     slots: Vec<Slot>,
     heap: Vec<Value>,
     ctx: Box<NativeCtx>,
@@ -214,7 +219,7 @@ impl Engine {
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -276,10 +281,8 @@ impl Engine {
         }
         let dsig = lower::direct_signature(&mut self.mem, &spec);
         let id = self.mem.declare(&vm.function_name(f), &dsig).ok()?;
-        let tsig = lower::unit_signature(&mut self.mem);
-        let tid = self.mem.declare(&format!("{}$entry", vm.function_name(f)), &tsig).ok()?;
         let unit = self.units.len() as u32;
-        self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
+        self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: Some(id), target: std::ptr::null() });
         // Until its own result type is known, (mutually) recursive callers see Dyn.
         self.entry_units.insert(f, (id, unit, spec.clone(), Ty::Dyn));
         // Callees first, so this body can call them directly.
@@ -321,9 +324,19 @@ impl Engine {
             }
         }
         self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids, lower::Mode::Direct(spec.clone()));
-        let exit = self.mem.helper("tern_jit_exit");
-        lower::lower_trampoline(&mut self.mem, unit, id, &spec, exit);
-        self.mem.define(tid).ok()?;
+        let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float) { *t } else { Ty::Dyn }).collect();
+        let tid = match self.trampolines.get(&shape) {
+            Some(tid) => *tid,
+            None => {
+                let tsig = lower::trampoline_signature(&mut self.mem);
+                let tid = self.mem.declare("entry", &tsig).ok()?;
+                let exit = self.mem.helper("tern_jit_exit");
+                lower::lower_trampoline(&mut self.mem, &shape, exit);
+                self.mem.define(tid).ok()?;
+                self.trampolines.insert(shape, tid);
+                tid
+            }
+        };
         let time_us = (t0.elapsed().as_micros()) as u64;
         batch.push((unit, tid));
         self.stats.compiled += 1;
@@ -379,6 +392,9 @@ impl Engine {
         }
         for (unit, id) in batch {
             self.units[*unit as usize].ptr = self.mem.address(*id);
+            if let Some(d) = self.units[*unit as usize].direct {
+                self.units[*unit as usize].target = self.mem.address(d);
+            }
         }
         true
     }
@@ -432,10 +448,18 @@ impl Engine {
         e.ctx.globals = vm.globals.as_mut_ptr();
         e.ctx.heap = &e.heap;
         e.ctx.exits.clear();
-        let code: extern "C" fn(*mut NativeCtx, *mut Slot) -> i64 = unsafe { std::mem::transmute(e.units[unit as usize].ptr) };
+        let rec = &e.units[unit as usize];
+        let (ptr, target, is_entry) = (rec.ptr, rec.target, rec.direct.is_some());
         let t0 = Instant::now();
         e.ctx.vm = vm as *mut Vm;
-        let status = code(&mut *e.ctx, e.slots.as_mut_ptr());
+        // SAFETY: ptr is finalized code with the signature its unit kind was compiled with.
+        let status = if is_entry {
+            let code: extern "C" fn(*mut NativeCtx, *mut Slot, *const u8, u64) -> i64 = unsafe { std::mem::transmute(ptr) };
+            code(&mut *e.ctx, e.slots.as_mut_ptr(), target, unit as u64)
+        } else {
+            let code: extern "C" fn(*mut NativeCtx, *mut Slot) -> i64 = unsafe { std::mem::transmute(ptr) };
+            code(&mut *e.ctx, e.slots.as_mut_ptr())
+        };
         e.stats.native += t0.elapsed();
         if status == STATUS_RETURNED {
             return NativeExit::Return(Engine::from_slot(&e.heap, e.slots[0]));
@@ -594,7 +618,7 @@ impl Tier for JitTier {
         let sig = lower::unit_signature(&mut e.mem);
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
-        e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0 });
+        e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: None, target: std::ptr::null() });
         e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids, lower::Mode::Generic);
         batch.push((unit, id));
         let count = vm.functions[f as usize].loops.iter().copied().max().unwrap_or(0) as u64;

@@ -65,7 +65,8 @@
 //!   machine registers: each function gets a direct entry whose signature is
 //!   specialised from type feedback ([`infer::param_spec`]: i64 for int/bool,
 //!   f64 for float, tag+bits otherwise), so the body never re-checks its
-//!   parameters; the interpreter enters through a small trampoline that checks
+//!   parameters; the interpreter enters through a small trampoline (one per
+//!   parameter shape, shared by all functions with it) that checks
 //!   them once. The call-depth limit (E1001) is an SSA counter passed along.
 //!
 //! Everything else (strings, `str`/`fixed`/`clock`, new arrays/records,

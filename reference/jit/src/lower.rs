@@ -1032,20 +1032,35 @@ fn compare(l: &mut Lower, instr: &Instr, t: Ty, a: u8, b: u8) -> Value {
 
 /// The interpreter's way into a direct unit: loads and checks the
 /// parameters from the slot window, calls, stores the result in `regs[0]`.
-pub fn lower_trampoline(mem: &mut CodeMemory, unit: u32, direct: FuncId, params: &[Ty], exit_helper: FuncId) {
-    let sig = unit_signature(mem);
+/// Signature of a shared entry trampoline: `(ctx, regs, direct entry, unit) -> status`.
+pub fn trampoline_signature(mem: &mut CodeMemory) -> Signature {
+    let ptr = mem.pointer_type();
+    let mut sig = unit_signature(mem);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// The interpreter's way into a direct entry taking `params`. One
+/// trampoline serves every function with the same parameter shape (it gets
+/// the direct entry's address and the unit number as arguments), so a
+/// compile costs cranelift one function, not two.
+pub fn lower_trampoline(mem: &mut CodeMemory, params: &[Ty], exit_helper: FuncId) {
+    let sig = trampoline_signature(mem);
     mem.ctx.func.signature = sig;
+    let dsig = direct_signature(mem, params);
     let target_cfg = mem.module().target_config();
     let mut func = std::mem::replace(&mut mem.ctx.func, cranelift_codegen::ir::Function::new());
     {
         let module = mem.module();
         let exit_ref = module.declare_func_in_func(exit_helper, &mut func);
-        let direct_ref = module.declare_func_in_func(direct, &mut func);
         let mut b = FunctionBuilder::new(&mut func, &mut mem.fctx);
+        let dsig_ref = b.import_signature(dsig);
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let (ctx, regs) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let (target, unit) = (b.block_params(entry)[2], b.block_params(entry)[3]);
         let fail = b.create_block();
         b.set_cold_block(fail);
         let depth = b.ins().load(types::I64, flags(), ctx, CTX_DEPTH_LEFT);
@@ -1068,7 +1083,7 @@ pub fn lower_trampoline(mem: &mut CodeMemory, unit: u32, direct: FuncId, params:
                 }
             }
         }
-        let call = b.ins().call(direct_ref, &args);
+        let call = b.ins().call_indirect(dsig_ref, target, &args);
         let res = b.inst_results(call).to_vec();
         let exited = b.ins().icmp_imm_s(IntCC::Equal, res[0], EXITED_TAG);
         let done = b.create_block();
@@ -1084,10 +1099,9 @@ pub fn lower_trampoline(mem: &mut CodeMemory, unit: u32, direct: FuncId, params:
         b.ins().return_(&[st]);
         // Nothing ran yet: the interpreter runs the call from the start.
         b.switch_to_block(fail);
-        let u = b.ins().iconst(types::I64, unit as i64);
         let z = b.ins().iconst(types::I64, 0);
         let reason = b.ins().iconst(types::I64, ExitReason::Entry as i64);
-        b.ins().call(exit_ref, &[ctx, u, z, reason, regs]);
+        b.ins().call(exit_ref, &[ctx, unit, z, reason, regs]);
         let st = b.ins().iconst(types::I64, STATUS_EXITED);
         b.ins().return_(&[st]);
         b.seal_all_blocks();
