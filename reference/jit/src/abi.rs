@@ -119,7 +119,13 @@ pub struct NativeCtx {
     pub vm: *mut tern_vm::Vm,
     pub heap: *const Vec<tern_vm::Value>,
     pub exits: Vec<ExitFrame>,
+    /// `CodeMemory::exit_nils`, set on every entry: which registers each exit clears.
+    pub exit_nils: *const Vec<Vec<u16>>,
 }
+
+/// `tern_jit_exit`'s `reason` argument carries, above this bit, the number
+/// of the list of registers to set to nil before the interpreter sees them.
+pub const EXIT_LIST_SHIFT: u64 = 8;
 
 pub const CTX_DEPTH_LEFT: i32 = 0;
 pub const CTX_GLOBALS: i32 = 8;
@@ -165,8 +171,17 @@ pub fn value_layout_ok() -> bool {
 pub extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason: u64, regs: *mut Slot) {
     // SAFETY: native code passes the ctx it was given and a window inside its slot stack.
     let ctx = unsafe { &mut *ctx };
+    let list = (reason >> EXIT_LIST_SHIFT) as usize;
+    if list != 0 {
+        // SAFETY: the engine set exit_nils on entry; lists only name registers of this window.
+        let lists = unsafe { &*ctx.exit_nils };
+        for &r in &lists[list] {
+            unsafe { (*regs.add(r as usize)).tag = TAG_NIL };
+        }
+    }
     let window = (regs as usize - ctx.slots_base as usize) / std::mem::size_of::<Slot>();
-    ctx.exits.push(ExitFrame { unit: unit as u32, pc: pc as u32, reason: ExitReason::from_u64(reason), window });
+    let reason = ExitReason::from_u64(reason & ((1 << EXIT_LIST_SHIFT) - 1));
+    ctx.exits.push(ExitFrame { unit: unit as u32, pc: pc as u32, reason, window });
 }
 
 /// Builtins native code calls through [`tern_jit_builtin`] (results are never heap values).

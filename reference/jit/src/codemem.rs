@@ -34,6 +34,8 @@ pub struct CodeMemory {
     pub fctx: FunctionBuilderContext,
     helpers: Vec<(FuncId, &'static str)>,
     defined: usize,
+    /// Registers an exit sets to nil, by list number (see `abi::tern_jit_exit`); list 0 is empty.
+    pub exit_nils: Vec<Vec<u16>>,
 }
 
 #[derive(Debug)]
@@ -70,7 +72,7 @@ impl CodeMemory {
             ids.push((id, h.name));
         }
         let ctx = module.make_context();
-        Ok(CodeMemory { module: Some(module), ctx, fctx: FunctionBuilderContext::new(), helpers: ids, defined: 0 })
+        Ok(CodeMemory { module: Some(module), ctx, fctx: FunctionBuilderContext::new(), helpers: ids, defined: 0, exit_nils: vec![vec![]] })
     }
 
     pub fn module(&mut self) -> &mut JITModule {

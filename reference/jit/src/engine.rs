@@ -217,7 +217,7 @@ impl Engine {
         ];
         let mem = CodeMemory::new(&helpers).map_err(|e| e.0)?;
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
-        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new() });
+        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_nils: std::ptr::null() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
         Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new() })
     }
@@ -448,6 +448,7 @@ impl Engine {
         e.ctx.globals = vm.globals.as_mut_ptr();
         e.ctx.heap = &e.heap;
         e.ctx.exits.clear();
+        e.ctx.exit_nils = &e.mem.exit_nils;
         let rec = &e.units[unit as usize];
         let (ptr, target, is_entry) = (rec.ptr, rec.target, rec.direct.is_some());
         let t0 = Instant::now();

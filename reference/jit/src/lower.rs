@@ -214,11 +214,12 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
-    fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef) {
+    fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef, nil_lists: &mut Vec<Vec<u16>>) {
         let exits = std::mem::take(&mut self.exits);
         let live = crate::infer::live_in(self.f);
         for e in exits {
             self.b.switch_to_block(e.block);
+            let mut nils = vec![];
             if e.write {
                 // Only registers the interpreter will read again (a caller
                 // frame resumes after its call: what is live there).
@@ -237,15 +238,22 @@ impl<'a, 'b> Lower<'a, 'b> {
                     } else {
                         // Dead, or never written in this (natively called) frame: the
                         // slot may hold a stale handle from an earlier run, which
-                        // must not be turned back into a value.
-                        let nil = self.b.ins().iconst(types::I64, TAG_NIL as i64);
-                        self.b.ins().store(flags(), nil, self.regs, Self::slot_off(r));
+                        // must not be turned back into a value. `tern_jit_exit`
+                        // clears these from a list: as inline stores they were
+                        // most of the exit code cranelift had to compile.
+                        nils.push(r as u16);
                     }
                 }
             }
+            let list = if nils.is_empty() {
+                0
+            } else {
+                nil_lists.push(nils);
+                nil_lists.len() as u64 - 1
+            };
             let unit = self.b.ins().iconst(types::I64, unit as i64);
             let pc = self.b.ins().iconst(types::I64, e.pc as i64);
-            let reason = self.b.ins().iconst(types::I64, e.reason as i64);
+            let reason = self.b.ins().iconst(types::I64, (e.reason as u64 | list << crate::abi::EXIT_LIST_SHIFT) as i64);
             self.b.ins().call(exit_fn, &[self.ctx, unit, pc, reason, self.regs]);
             self.return_exited();
         }
@@ -415,7 +423,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
             lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), (fmod_ref, builtin_ref))?;
             l.flush_edges();
         }
-        l.emit_exits(u.id, exit_ref);
+        l.emit_exits(u.id, exit_ref, &mut mem.exit_nils);
         l.b.seal_all_blocks();
         l.b.finalize(target_cfg);
     }
