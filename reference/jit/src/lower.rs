@@ -8,7 +8,7 @@ use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, VALUE_BITS_OFF, 
 use crate::codemem::CodeMemory;
 use crate::infer::{plan, reads, step, target, ExitKind, HeapCheck, Hints, Plan, Ty};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_codegen::ir::{types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::{FuncId, Module};
 use tern_bytecode::{Builtin, FunctionProto, Instr};
@@ -214,12 +214,19 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
+    /// Exits that write back the same registers with the same types share
+    /// one write-back block (pc and reason arrive as block arguments): most
+    /// exits of a loop body store the same live set, and cranelift's compile
+    /// time grows with every store it sees.
     fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef, nil_lists: &mut Vec<Vec<u16>>) {
         let exits = std::mem::take(&mut self.exits);
         let live = crate::infer::live_in(self.f);
+        let mut shared: std::collections::HashMap<(Vec<(usize, Ty)>, u64), Block> = std::collections::HashMap::new();
+        let mut list_ids: std::collections::HashMap<Vec<u16>, u64> = std::collections::HashMap::new();
+        let mut pending = vec![];
         for e in exits {
-            self.b.switch_to_block(e.block);
             let mut nils = vec![];
+            let mut stores = vec![];
             if e.write {
                 // Only registers the interpreter will read again (a caller
                 // frame resumes after its call: what is live there).
@@ -234,7 +241,9 @@ impl<'a, 'b> Lower<'a, 'b> {
                 for r in 0..e.limit.min(e.state.len()) {
                     let stale = e.state[r] == Ty::Slot && self.entry_pc == 0 && r >= self.f.arity as usize;
                     if crate::infer::reg_live(&want, r) && !stale {
-                        self.store_reg(r, e.state[r], r);
+                        if e.state[r] != Ty::Slot {
+                            stores.push((r, e.state[r]));
+                        }
                     } else {
                         // Dead, or never written in this (natively called) frame: the
                         // slot may hold a stale handle from an earlier run, which
@@ -248,12 +257,36 @@ impl<'a, 'b> Lower<'a, 'b> {
             let list = if nils.is_empty() {
                 0
             } else {
-                nil_lists.push(nils);
-                nil_lists.len() as u64 - 1
+                *list_ids.entry(nils.clone()).or_insert_with(|| {
+                    nil_lists.push(nils);
+                    nil_lists.len() as u64 - 1
+                })
             };
-            let unit = self.b.ins().iconst(types::I64, unit as i64);
+            let key = (stores, list);
+            let target = match shared.get(&key) {
+                Some(t) => *t,
+                None => {
+                    let t = self.b.create_block();
+                    self.b.set_cold_block(t);
+                    self.b.append_block_param(t, types::I64);
+                    self.b.append_block_param(t, types::I64);
+                    shared.insert(key.clone(), t);
+                    pending.push((t, key.0));
+                    t
+                }
+            };
+            self.b.switch_to_block(e.block);
             let pc = self.b.ins().iconst(types::I64, e.pc as i64);
             let reason = self.b.ins().iconst(types::I64, (e.reason as u64 | list << crate::abi::EXIT_LIST_SHIFT) as i64);
+            self.b.ins().jump(target, &[BlockArg::Value(pc), BlockArg::Value(reason)]);
+        }
+        for (t, stores) in pending {
+            self.b.switch_to_block(t);
+            let (pc, reason) = (self.b.block_params(t)[0], self.b.block_params(t)[1]);
+            for (r, ty) in stores {
+                self.store_reg(r, ty, r);
+            }
+            let unit = self.b.ins().iconst(types::I64, unit as i64);
             self.b.ins().call(exit_fn, &[self.ctx, unit, pc, reason, self.regs]);
             self.return_exited();
         }
