@@ -85,6 +85,13 @@
 //! rebuilt as an interpreter frame — so errors are raised by the interpreter
 //! itself, with its exact diagnostic and stack trace. See [`abi`].
 //!
+//! Exit code is kept small because cranelift's compile time grows with
+//! every instruction, cold or not: exits that write back the same registers
+//! with the same types share one cold block (pc and reason are block
+//! arguments), and registers the interpreter must see as nil (dead, or stale
+//! in a natively called frame) are cleared by `tern_jit_exit` from a list
+//! instead of by inline stores.
+//!
 //! # Tuning knobs (environment, for measuring)
 //! `TERN_JIT_OPT=none|speed` (cranelift opt_level, default speed: code is
 //! 1.5-2.5x faster for ~30% more compile time), `TERN_JIT_REGALLOC=
