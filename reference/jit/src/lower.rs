@@ -93,6 +93,12 @@ struct Lower<'a, 'b> {
     /// Native calls still allowed below this frame.
     depth: Variable,
     direct: bool,
+    /// Instructions whose only way in is falling through from the previous
+    /// one: they continue its cranelift block instead of starting their own
+    /// (fewer blocks and jumps for cranelift to compile).
+    sole_fallthrough: Vec<bool>,
+    /// Set when the previous instruction did continue into this one.
+    continued: Vec<bool>,
 }
 
 fn flags() -> MemFlagsData {
@@ -373,7 +379,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)) };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()] };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -450,9 +456,23 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let entry_state = u.states[u.entry_pc].clone().unwrap();
         l.jump(&u.entry, &entry_state, first);
 
+        let mut preds = vec![0u32; u.f.code.len()];
+        preds[u.entry_pc] += 1;
+        for (pc, st) in u.states.iter().enumerate() {
+            if let Some(st) = st {
+                for (to, _) in step(u.f, pc, st, hints) {
+                    if let Some(p) = preds.get_mut(to) {
+                        *p += 1;
+                    }
+                }
+            }
+        }
+        l.sole_fallthrough = preds.iter().map(|p| *p == 1).collect();
         for pc in 0..u.f.code.len() {
             let Some(before) = u.states[pc].clone() else { continue };
-            l.b.switch_to_block(blocks[pc].unwrap());
+            if !l.continued[pc] {
+                l.b.switch_to_block(blocks[pc].unwrap());
+            }
             lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), (fmod_ref, builtin_ref))?;
             l.flush_edges();
         }
@@ -515,7 +535,12 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
     macro_rules! fallthrough {
         ($l:expr) => {{
             let out = &succs[0].1;
-            $l.jump(out, &st(next), goto(next));
+            if $l.edges.is_empty() && $l.sole_fallthrough.get(next) == Some(&true) && states[next].is_some() {
+                $l.fixup(out, &st(next));
+                $l.continued[next] = true;
+            } else {
+                $l.jump(out, &st(next), goto(next));
+            }
         }};
     }
     let vi = |l: &mut Lower, r: u8| l.b.use_var(l.vi[r as usize]);
