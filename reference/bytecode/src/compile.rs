@@ -941,7 +941,7 @@ fn scan_stmt(s: &Stmt, in_loop: bool, out: &mut Vec<(u64, bool, Span)>) {
 }
 
 fn scan_expr(e: &Expr, in_loop: bool, out: &mut Vec<(u64, bool, Span)>) {
-    let mut note = |x: &Expr, out: &mut Vec<(u64, bool, Span)>| {
+    let note = |x: &Expr, out: &mut Vec<(u64, bool, Span)>| {
         let key = match x.kind {
             ExprKind::Int(v) => (v as u64, false),
             ExprKind::Float(f) => (f.to_bits(), true),

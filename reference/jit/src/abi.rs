@@ -119,8 +119,9 @@ pub struct NativeCtx {
     pub vm: *mut tern_vm::Vm,
     pub heap: *const Vec<tern_vm::Value>,
     pub exits: Vec<ExitFrame>,
-    /// `CodeMemory::exit_nils`, set on every entry: which registers each exit clears.
-    pub exit_nils: *const Vec<Vec<u16>>,
+    /// `CodeMemory::exit_tags`, set on every entry: the (register, tag)
+    /// pairs each exit writes (nil for registers it clears).
+    pub exit_tags: *const Vec<Vec<(u16, u64)>>,
 }
 
 /// `tern_jit_exit`'s `reason` argument carries, above this bit, the number
@@ -173,10 +174,10 @@ pub extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason:
     let ctx = unsafe { &mut *ctx };
     let list = (reason >> EXIT_LIST_SHIFT) as usize;
     if list != 0 {
-        // SAFETY: the engine set exit_nils on entry; lists only name registers of this window.
-        let lists = unsafe { &*ctx.exit_nils };
-        for &r in &lists[list] {
-            unsafe { (*regs.add(r as usize)).tag = TAG_NIL };
+        // SAFETY: the engine set exit_tags on entry; lists only name registers of this window.
+        let lists = unsafe { &*ctx.exit_tags };
+        for &(r, tag) in &lists[list] {
+            unsafe { (*regs.add(r as usize)).tag = tag };
         }
     }
     let window = (regs as usize - ctx.slots_base as usize) / std::mem::size_of::<Slot>();

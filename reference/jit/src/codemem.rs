@@ -34,8 +34,9 @@ pub struct CodeMemory {
     pub fctx: FunctionBuilderContext,
     helpers: Vec<(FuncId, &'static str)>,
     defined: usize,
-    /// Registers an exit sets to nil, by list number (see `abi::tern_jit_exit`); list 0 is empty.
-    pub exit_nils: Vec<Vec<u16>>,
+    /// The (register, tag) pairs an exit writes, by list number (see
+    /// `abi::tern_jit_exit`); list 0 is empty.
+    pub exit_tags: Vec<Vec<(u16, u64)>>,
 }
 
 #[derive(Debug)]
@@ -72,7 +73,7 @@ impl CodeMemory {
             ids.push((id, h.name));
         }
         let ctx = module.make_context();
-        Ok(CodeMemory { module: Some(module), ctx, fctx: FunctionBuilderContext::new(), helpers: ids, defined: 0, exit_nils: vec![vec![]] })
+        Ok(CodeMemory { module: Some(module), ctx, fctx: FunctionBuilderContext::new(), helpers: ids, defined: 0, exit_tags: vec![vec![]] })
     }
 
     pub fn module(&mut self) -> &mut JITModule {

@@ -217,7 +217,7 @@ impl Engine {
         ];
         let mem = CodeMemory::new(&helpers).map_err(|e| e.0)?;
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
-        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_nils: std::ptr::null() });
+        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_tags: std::ptr::null() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
         Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new() })
     }
@@ -448,7 +448,7 @@ impl Engine {
         e.ctx.globals = vm.globals.as_mut_ptr();
         e.ctx.heap = &e.heap;
         e.ctx.exits.clear();
-        e.ctx.exit_nils = &e.mem.exit_nils;
+        e.ctx.exit_tags = &e.mem.exit_tags;
         let rec = &e.units[unit as usize];
         let (ptr, target, is_entry) = (rec.ptr, rec.target, rec.direct.is_some());
         let t0 = Instant::now();
@@ -576,15 +576,17 @@ impl Tier for JitTier {
         let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
         let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types());
         let n = proto.num_regs as usize;
-        // Specialise to the registers' current types; anything else stays in its slot.
+        // Specialise to the live registers' current types; anything else
+        // stays in its slot (a dead register needs no load or entry guard).
+        let live = infer::live_in(&proto)[header_pc as usize];
         let entry: Vec<Ty> = (0..n)
-            .map(|r| match vm.stack[fr.base as usize + r] {
+            .map(|r| if !infer::reg_live(&live, r) { Ty::Slot } else { match vm.stack[fr.base as usize + r] {
                 Value::Int(_) => Ty::Int,
                 Value::Float(_) => Ty::Float,
                 Value::Bool(_) => Ty::Bool,
                 Value::Array(_) if e.heap_layout.is_some() => Ty::Arr,
                 _ => Ty::Slot,
-            })
+            }})
             .collect();
         let pc = header_pc as usize;
         let states = infer::infer(&proto, pc, entry.clone(), &hints);

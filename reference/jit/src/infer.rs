@@ -439,7 +439,8 @@ fn uses_defs(i: &Instr) -> (Option<Vec<u8>>, Vec<u8>) {
         JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => (Some(vec![a, b]), vec![]),
         Jump { .. } | Loop { .. } | ReturnNil | Raise { .. } => (Some(vec![]), vec![]),
         ForPrep { base, .. } => (Some(vec![base, base + 1]), vec![base + 2]),
-        ForLoop { base, .. } => (Some(vec![base, base + 1]), vec![base + 2]),
+        // The counter (base) is incremented in place.
+        ForLoop { base, .. } => (Some(vec![base, base + 1]), vec![base, base + 2]),
         Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => (Some((base..base + nargs).collect()), vec![base]),
         CallMember { base, nargs, .. } => (Some((base..=base + nargs).collect()), vec![base]),
         ArrayPush { arr, val } => (Some(vec![arr, val]), vec![]),
@@ -449,6 +450,24 @@ fn uses_defs(i: &Instr) -> (Option<Vec<u8>>, Vec<u8>) {
         SetIndex { obj, idx, val } => (Some(vec![obj, idx, val]), vec![]),
         NewRecord { .. } => (None, vec![]),
     }
+}
+
+/// Registers the instructions at `pcs` may write (every register if one of
+/// them is unusual). A register outside this set still holds, at any exit,
+/// the value it had when the unit was entered.
+pub fn written(f: &FunctionProto, pcs: impl Iterator<Item = usize>) -> RegSet {
+    let mut set = [0u64; 4];
+    for pc in pcs {
+        match uses_defs(&f.code[pc]) {
+            (Some(_), defs) => {
+                for d in defs {
+                    set[d as usize / 64] |= 1u64 << (d % 64);
+                }
+            }
+            (None, _) => return [u64::MAX; 4],
+        }
+    }
+    set
 }
 
 fn successors(f: &FunctionProto, pc: usize) -> Vec<usize> {

@@ -88,9 +88,12 @@
 //! Exit code is kept small because cranelift's compile time grows with
 //! every instruction, cold or not: exits that write back the same registers
 //! with the same types share one cold block (pc and reason are block
-//! arguments), and registers the interpreter must see as nil (dead, or stale
-//! in a natively called frame) are cleared by `tern_jit_exit` from a list
-//! instead of by inline stores.
+//! arguments); the block stores only payloads, while static tags, and nil
+//! for registers the interpreter must see as nil (dead, or stale in a
+//! natively called frame), are written by `tern_jit_exit` from a list; a
+//! unit entered from the interpreter (OSR) skips registers it never writes,
+//! since its slots still hold them, and loads and guards only the registers
+//! live at its loop header.
 //!
 //! # Tuning knobs (environment, for measuring)
 //! `TERN_JIT_OPT=none|speed` (cranelift opt_level, default speed: code is

@@ -99,6 +99,8 @@ struct Lower<'a, 'b> {
     sole_fallthrough: Vec<bool>,
     /// Set when the previous instruction did continue into this one.
     continued: Vec<bool>,
+    /// The pcs this unit compiles (reachable from its entry).
+    reached: Vec<usize>,
 }
 
 fn flags() -> MemFlagsData {
@@ -224,14 +226,24 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// one write-back block (pc and reason arrive as block arguments): most
     /// exits of a loop body store the same live set, and cranelift's compile
     /// time grows with every store it sees.
-    fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef, nil_lists: &mut Vec<Vec<u16>>) {
+    ///
+    /// Static tags are not stored inline either: each exit passes a list of
+    /// (register, tag) pairs that `tern_jit_exit` writes, with nil for the
+    /// registers it clears, so the block stores only payloads (and the tags
+    /// of `Dyn` registers).
+    fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef, tag_lists: &mut Vec<Vec<(u16, u64)>>) {
         let exits = std::mem::take(&mut self.exits);
         let live = crate::infer::live_in(self.f);
+        // An entry from the interpreter (OSR) copied the whole frame into the
+        // slots, and nothing but an exit writes this frame's slots: a register
+        // no instruction of the unit writes needs no store. A natively called
+        // frame's slots were never filled, so it stores everything live.
+        let clean: crate::infer::RegSet = if self.direct { [0; 4] } else { let w = crate::infer::written(self.f, self.reached.iter().copied()); [!w[0], !w[1], !w[2], !w[3]] };
         let mut shared: std::collections::HashMap<(Vec<(usize, Ty)>, u64), Block> = std::collections::HashMap::new();
-        let mut list_ids: std::collections::HashMap<Vec<u16>, u64> = std::collections::HashMap::new();
+        let mut list_ids: std::collections::HashMap<Vec<(u16, u64)>, u64> = std::collections::HashMap::new();
         let mut pending = vec![];
         for e in exits {
-            let mut nils = vec![];
+            let mut tags = vec![];
             let mut stores = vec![];
             if e.write {
                 // Only registers the interpreter will read again (a caller
@@ -247,8 +259,14 @@ impl<'a, 'b> Lower<'a, 'b> {
                 for r in 0..e.limit.min(e.state.len()) {
                     let stale = e.state[r] == Ty::Slot && self.entry_pc == 0 && r >= self.f.arity as usize;
                     if crate::infer::reg_live(&want, r) && !stale {
-                        if e.state[r] != Ty::Slot {
-                            stores.push((r, e.state[r]));
+                        let t = e.state[r];
+                        if t != Ty::Slot && !crate::infer::reg_live(&clean, r) {
+                            if t != Ty::Dyn {
+                                tags.push((r as u16, tag_of(t)));
+                            }
+                            if t != Ty::Nil {
+                                stores.push((r, t));
+                            }
                         }
                     } else {
                         // Dead, or never written in this (natively called) frame: the
@@ -256,16 +274,16 @@ impl<'a, 'b> Lower<'a, 'b> {
                         // must not be turned back into a value. `tern_jit_exit`
                         // clears these from a list: as inline stores they were
                         // most of the exit code cranelift had to compile.
-                        nils.push(r as u16);
+                        tags.push((r as u16, TAG_NIL));
                     }
                 }
             }
-            let list = if nils.is_empty() {
+            let list = if tags.is_empty() {
                 0
             } else {
-                *list_ids.entry(nils.clone()).or_insert_with(|| {
-                    nil_lists.push(nils);
-                    nil_lists.len() as u64 - 1
+                *list_ids.entry(tags.clone()).or_insert_with(|| {
+                    tag_lists.push(tags);
+                    tag_lists.len() as u64 - 1
                 })
             };
             let key = (stores, list);
@@ -290,7 +308,12 @@ impl<'a, 'b> Lower<'a, 'b> {
             self.b.switch_to_block(t);
             let (pc, reason) = (self.b.block_params(t)[0], self.b.block_params(t)[1]);
             for (r, ty) in stores {
-                self.store_reg(r, ty, r);
+                if ty == Ty::Dyn {
+                    self.store_reg(r, ty, r);
+                } else {
+                    let bits = self.bits(r, ty);
+                    self.b.ins().store(flags(), bits, self.regs, Self::slot_off(r) + 8);
+                }
             }
             let unit = self.b.ins().iconst(types::I64, unit as i64);
             self.b.ins().call(exit_fn, &[self.ctx, unit, pc, reason, self.regs]);
@@ -379,7 +402,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()] };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect() };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -476,7 +499,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
             lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), (fmod_ref, builtin_ref))?;
             l.flush_edges();
         }
-        l.emit_exits(u.id, exit_ref, &mut mem.exit_nils);
+        l.emit_exits(u.id, exit_ref, &mut mem.exit_tags);
         l.b.seal_all_blocks();
         l.b.finalize(target_cfg);
     }

@@ -55,3 +55,27 @@ fn constant_divisors_from_the_prologue_agree_with_the_interpreter() {
     let events = agree(src);
     assert!(events.iter().any(|e| e.contains("event=compile")), "{events:#?}");
 }
+
+/// An OSR unit writes back only what it changed (its slots still hold the
+/// rest): a guard failing mid-loop, in the loop itself or in a natively
+/// called callee, must resume with the loop counter, the accumulators and
+/// the untouched registers all as the interpreter would have them.
+#[test]
+fn a_loop_leaving_mid_way_resumes_with_every_register_right() {
+    let src = "fn twice(a: [any], i: int) -> float { return float(a[i]) * 2.0; }\n\
+fn walk(a: [any], n: int) -> float {\n    let keep = 7;\n    let s = 0;\n    let t = 0.5;\n    for i in 0..n {\n        let v = a[i];\n        s = s + 1;\n        t = t + float(v) + float(keep);\n    }\n    // nothing after the loop may reuse the counter register\n    S = s;\n    return t;\n}\n\
+fn walk2(a: [any], n: int) -> float {\n    let keep = 3.0;\n    let s = 0.0;\n    let j = 0;\n    while j < n {\n        s = s + twice(a, j);\n        j = j + 1;\n    }\n    return s * keep + float(j);\n}\n\
+fn make() -> [any] {\n    let a: [any] = [];\n    for i in 0..5000 { push(a, i); }\n    a[3000] = 0.25;\n    return a;\n}\n\
+let S = 0;\nlet a = make();\nprint(walk(a, 5000));\nprint(S);\nprint(walk2(a, 5000));\n";
+    let events = agree(src);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let (run, events2) = jit(&path, 1000, 1000);
+    assert_eq!(run, interp(&path));
+    assert!(run.out.lines().count() == 3 && run.code == 0, "{run:?}");
+    for f in ["walk", "walk2"] {
+        assert!(events2.iter().any(|e| e.starts_with(&format!("tier: event=osr fn={f} "))), "{f}: {events2:#?}");
+    }
+    assert!(events2.iter().any(|e| e.starts_with("tier: event=deopt fn=walk ")), "{events2:#?}");
+    assert!(events2.iter().chain(&events).any(|e| e.starts_with("tier: event=deopt fn=twice ")), "{events2:#?}");
+}
