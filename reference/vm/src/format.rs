@@ -89,12 +89,8 @@ pub fn format_float(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
-    // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e-5".
-    let sci = format!("{x:e}");
-    let (mant, exp) = sci.split_once('e').expect("{:e} has an exponent");
-    let exp: i32 = exp.parse().expect("integer exponent");
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let neg = x.is_sign_negative();
+    let (digits, exp) = shortest_digits(x.abs());
     let mut out = String::new();
     if neg {
         out.push('-');
@@ -127,6 +123,60 @@ pub fn format_float(x: f64) -> String {
         out.push_str(&format!("{:02}", exp.abs()));
     }
     out
+}
+
+/// The shortest digits that read back as `x` (> 0) and their decimal
+/// exponent, chosen as Python's `repr` chooses them: among equally short
+/// candidates the one nearest the exact binary value, and on an exact tie
+/// the even one. Rust's `{:e}` gives the shortest digits but breaks such a
+/// tie upwards (688504406428204.25 prints ...204.3 there, ...204.2 in
+/// Python and in the AOT runtime), so a tie is detected from the exact
+/// expansion and moved to the even neighbour.
+fn shortest_digits(x: f64) -> (String, i32) {
+    let split = |sci: &str| -> (String, i32) {
+        let (mant, exp) = sci.split_once('e').expect("{:e} has an exponent");
+        (mant.chars().filter(|c| c.is_ascii_digit()).collect(), exp.parse().expect("integer exponent"))
+    };
+    let (digits, exp) = split(&format!("{x:e}"));
+    let n = digits.len();
+    let last = digits.as_bytes()[n - 1] - b'0';
+    if last % 2 == 0 {
+        return (digits, exp);
+    }
+    let prefix = &digits[..n - 1];
+    // A tie means x is exactly prefix + (last or last-1) + 5, n+1
+    // significant digits. x = m * 2^e (m odd) with e < 0 has exactly
+    // exp + 1 - e of them, which rules out almost every x for free.
+    let bits = x.to_bits();
+    let (frac, biased) = (bits & ((1 << 52) - 1), ((bits >> 52) & 0x7ff) as i32);
+    let (mant, e2) = if biased == 0 { (frac, -1074) } else { (frac | (1 << 52), biased - 1075) };
+    let (m, e2) = (mant >> mant.trailing_zeros(), e2 + mant.trailing_zeros() as i32);
+    let possible = if e2 < 0 {
+        exp + 1 - e2 == n as i32 + 1
+    } else {
+        // An integer: n+1 significant digits need exp - n trailing zeros,
+        // so 5^(exp-n) must divide m (m < 2^53 < 5^23).
+        let k = exp - n as i32;
+        (0..23).contains(&k) && m % 5u64.pow(k as u32) == 0
+    };
+    if !possible {
+        return (digits, exp);
+    }
+    // x has at most n+1 significant digits now: that many are exact.
+    let (exact, exact_exp) = split(&format!("{x:.n$e}"));
+    let exact = exact.trim_end_matches('0');
+    for alt in [last.wrapping_sub(1), last + 1] {
+        if alt > 9 || exact_exp != exp {
+            continue;
+        }
+        let mid = format!("{prefix}{}5", last.min(alt));
+        let candidate = format!("{prefix}{alt}");
+        let reads_back = format!("{}.{}e{exp}", &candidate[..1], &candidate[1..]).parse::<f64>() == Ok(x);
+        if exact == mid && reads_back {
+            return (candidate, exp);
+        }
+    }
+    (digits, exp)
 }
 
 /// C's `printf("%.*f", digits, x)` (digits already checked to be 0..=20).
@@ -169,6 +219,13 @@ mod tests {
             (1.7976931348623157e308, "1.7976931348623157e+308"),
             (100.0, "100.0"),
             (0.30000000000000004, "0.30000000000000004"),
+            // Exact ties between two shortest candidates go to the even digit.
+            (688504406428204.25, "688504406428204.2"),
+            (562949953421313.25, "562949953421313.2"),
+            (562949953421313.75, "562949953421313.8"),
+            (1000000000000003.25, "1000000000000003.2"),
+            (-688504406428204.25, "-688504406428204.2"),
+            (1.25e-301, "1.25e-301"),
         ];
         for (x, want) in cases {
             assert_eq!(format_float(*x), *want, "{x:e}");
