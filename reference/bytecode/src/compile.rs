@@ -200,6 +200,16 @@ struct FnC<'a> {
     /// Numeric literals used as operands inside loops, loaded once into
     /// registers in the prologue (saves a dispatch per iteration). Read-only.
     hoisted: Vec<(u64, bool, Reg)>,
+    /// Index of each constant already in the pool (floats by bit pattern):
+    /// a linear search made a long top level quadratic to compile.
+    const_index: std::collections::HashMap<ConstKey, u32>,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+enum ConstKey {
+    Int(i64),
+    Float(u64),
+    Str(String),
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -226,6 +236,7 @@ impl<'a> FnC<'a> {
             is_top,
             ret_ty,
             hoisted: Vec::new(),
+            const_index: std::collections::HashMap::new(),
         }
     }
 
@@ -277,14 +288,18 @@ impl<'a> FnC<'a> {
     }
 
     fn konst(&mut self, c: Const) -> u32 {
-        if let Some(i) = self.proto.consts.iter().position(|k| match (k, &c) {
-            (Const::Float(a), Const::Float(b)) => a.to_bits() == b.to_bits(),
-            _ => *k == c,
-        }) {
-            return i as u32;
+        let key = match &c {
+            Const::Int(v) => ConstKey::Int(*v),
+            Const::Float(f) => ConstKey::Float(f.to_bits()),
+            Const::Str(s) => ConstKey::Str(s.clone()),
+        };
+        if let Some(i) = self.const_index.get(&key) {
+            return *i;
         }
         self.proto.consts.push(c);
-        (self.proto.consts.len() - 1) as u32
+        let i = (self.proto.consts.len() - 1) as u32;
+        self.const_index.insert(key, i);
+        i
     }
 
     fn site(&mut self, name: &str) -> R<u16> {
