@@ -242,7 +242,12 @@ impl Engine {
         for (pc, s) in states.iter().enumerate() {
             let Some(s) = s else { continue };
             if let Plan::Exit(infer::ExitKind::Unsupported) = infer::plan(f, pc, s, hints) {
-                if loops.iter().any(|(h, e)| *h <= pc && pc <= *e) {
+                // An instruction that never ran (a cold branch: an error
+                // message, a rare case) becomes an exit, like HotSpot's
+                // uncommon trap; if it does start running, the deopts
+                // bring a recompile, which then sees it ran.
+                let never_ran = infer::records_feedback(&f.code[pc]) && hints.at(pc).is_none();
+                if !never_ran && loops.iter().any(|(h, e)| *h <= pc && pc <= *e) {
                     return Some(format!("unsupported-op:{}", f.code[pc].mnemonic()));
                 }
             }
@@ -325,6 +330,7 @@ impl Engine {
         }
         self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids, lower::Mode::Direct(spec.clone()));
         let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float) { *t } else { Ty::Dyn }).collect();
+        let ttr = Instant::now();
         let tid = match self.trampolines.get(&shape) {
             Some(tid) => *tid,
             None => {
@@ -338,6 +344,9 @@ impl Engine {
             }
         };
         let time_us = (t0.elapsed().as_micros()) as u64;
+        if std::env::var_os("TERN_JIT_DEBUG").is_some() {
+            eprintln!("tern-jit: {} trampoline {}us total {}us", proto.name, ttr.elapsed().as_micros(), time_us);
+        }
         batch.push((unit, tid));
         self.stats.compiled += 1;
         self.event(TierEvent::Compile { func: vm.function_name(f), reason, count, ops: proto.code.len(), time_us });

@@ -273,6 +273,21 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
     }
 }
 
+/// Whether the interpreter records feedback when it runs `i` (so a zero
+/// byte means the instruction never ran). Keep in step with tern-vm's
+/// `feedback!` uses.
+pub fn records_feedback(i: &Instr) -> bool {
+    use Instr::*;
+    matches!(
+        i,
+        Add { .. } | AddI { .. } | Sub { .. } | Mul { .. } | Div { .. } | Rem { .. } | Neg { .. }
+            | Eq { .. } | Ne { .. } | Lt { .. } | Le { .. } | Gt { .. } | Ge { .. }
+            | JumpIfNotEq { .. } | JumpIfNotNe { .. } | JumpIfNotLt { .. } | JumpIfNotLe { .. } | JumpIfNotGt { .. } | JumpIfNotGe { .. }
+            | GetField { .. } | SetField { .. } | GetIndex { .. } | SetIndex { .. }
+            | Const { .. } | CallBuiltin { .. } | CallMember { .. } | NewArray { .. } | NewRecord { .. } | Import { .. }
+    )
+}
+
 /// Registers an instruction reads (they get loaded if still `Slot`).
 pub fn reads(i: &Instr) -> Vec<u8> {
     use Instr::*;

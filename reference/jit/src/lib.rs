@@ -72,8 +72,11 @@
 //! Everything else (strings, `str`/`fixed`/`clock`, new arrays/records,
 //! module calls, imports, identity comparisons of arrays/records, storing a
 //! heap value) leaves to the interpreter at that instruction. A function with
-//! such an instruction inside a loop is refused (stays interpreted); an OSR
-//! unit is refused only if one sits in the loops around its header.
+//! such an instruction inside a loop is refused (stays interpreted) — unless
+//! the interpreter's feedback shows the instruction never ran (an error
+//! message, a rare case): then it is only an exit, like HotSpot's uncommon
+//! trap, and if it does start running the deopts bring a recompile that sees
+//! it. An OSR unit is refused only if one sits in the loops around its header.
 //!
 //! # Deoptimisation
 //! Native code keeps registers in cranelift variables, typed by forward

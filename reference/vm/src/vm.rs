@@ -50,7 +50,9 @@ pub struct FnRt {
     pub calls: u32,
     /// Back-edge counters, by loop id.
     pub loops: Box<[u32]>,
-    /// Operand type bits seen per pc (only while instrumented).
+    /// Operand type bits seen per pc (only while instrumented). Instructions
+    /// without operands (constants, allocations, builtin and module calls,
+    /// imports) record some bit when they run: zero means never executed.
     pub feedback: Box<[u8]>,
     /// Inline cache per field site: (shape, slot).
     pub field_cache: Box<[(*const Shape, u32)]>,
@@ -639,7 +641,12 @@ impl Vm {
                 Instr::Nil { dst } => wr!(dst, Value::Nil),
                 Instr::Bool { dst, v } => wr!(dst, Value::Bool(v)),
                 Instr::Int { dst, v } => wr!(dst, Value::Int(v as i64)),
-                Instr::Const { dst, k } => wr!(dst, unsafe { self.functions.get_unchecked(fi).consts.get_unchecked(k as usize).clone() }),
+                Instr::Const { dst, k } => {
+                    wr!(dst, unsafe { self.functions.get_unchecked(fi).consts.get_unchecked(k as usize).clone() });
+                    // Instructions without operands record that they ran (the
+                    // result's type): a tier tells cold code from hot by it.
+                    feedback!(dst);
+                }
                 Instr::Move { dst, src } => unsafe { Value::copy_to(regs.add(src as usize), regs.add(dst as usize)) },
                 Instr::GetGlobal { dst, g } => {
                     let v = &self.globals[g as usize];
@@ -853,6 +860,7 @@ impl Vm {
                     enter!(f, base + b as usize, base + b as usize);
                 }
                 Instr::CallBuiltin { base: b, nargs, b: which } => {
+                    feedback!(b);
                     let args = unsafe { std::slice::from_raw_parts(regs.add(b as usize), nargs as usize) };
                     if which == Builtin::Sqrt as u8 {
                         if let [Value::Float(x)] = args {
@@ -865,6 +873,7 @@ impl Vm {
                     wr!(b, v);
                 }
                 Instr::CallMember { base: b, nargs, site } => {
+                    feedback!(b);
                     let m = match rd!(b) {
                         Value::Module(m) => *m,
                         Value::Nil => throw!(Code::NilAccess, format!("calling `.{}()` on nil", self.functions[fi].proto.names[site as usize])),
@@ -888,13 +897,17 @@ impl Vm {
                     reload!();
                 }
                 Instr::ReturnNil => do_return!(Value::Nil),
-                Instr::NewArray { dst, cap } => wr!(dst, Value::Array(Rc::new(Array::new(Vec::with_capacity(cap as usize))))),
+                Instr::NewArray { dst, cap } => {
+                    wr!(dst, Value::Array(Rc::new(Array::new(Vec::with_capacity(cap as usize)))));
+                    feedback!(dst);
+                }
                 Instr::ArrayPush { arr, val } => {
                     if let Value::Array(a) = rd!(arr) {
                         a.borrow_mut().push(rd!(val).clone());
                     }
                 }
                 Instr::NewRecord { dst, base: b, s } => {
+                    feedback!(dst);
                     let shape = self.modules[self.functions[fi].module as usize].shapes[s as usize].clone();
                     let fields: Vec<Value> = (0..shape.fields.len()).map(|i| rd!(b as usize + i).clone()).collect();
                     for (i, (v, check)) in fields.iter().zip(&shape.checks).enumerate() {
@@ -975,6 +988,7 @@ impl Vm {
                     }
                 }
                 Instr::Import { dst, site } => {
+                    feedback!(dst);
                     sync!();
                     let (m, run_top) = self.import(fi as FnIdx, site)?;
                     wr!(dst, Value::Module(m));
