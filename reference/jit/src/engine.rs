@@ -22,6 +22,9 @@ use tern_vm::{FnIdx, Frame, NativeExit, NativeFn, Tier, Value, Vm, MAX_DEPTH};
 const MAX_DEOPTS: u32 = 16;
 /// Recompiles (with fresher feedback) of one function after deopts.
 const MAX_RECOMPILES: u32 = 2;
+/// A loop that gets hot in a function already called this often is not
+/// entered by OSR: its function's entry is compiled instead (see `on_hot_loop`).
+const OSR_MAX_CALLS: u32 = 8;
 
 extern "C" fn tern_jit_fmod(a: f64, b: f64) -> f64 {
     a % b
@@ -579,6 +582,28 @@ impl Tier for JitTier {
     fn on_hot_loop(&mut self, vm: &mut Vm, f: FnIdx, header_pc: u32) -> Option<NativeFn> {
         let t0 = Instant::now();
         let fr = *vm.frames.last()?;
+        let calls = vm.functions[f as usize].calls;
+        if calls >= OSR_MAX_CALLS && vm.functions[f as usize].native.is_none() {
+            // The loop got hot across many short calls (nbody's `advance`
+            // runs ten iterations a call): an OSR unit would serve the rest
+            // of this one call. Compile the entry for the next calls and let
+            // this call finish interpreted.
+            let mut batch = vec![];
+            let ok = {
+                let mut e = self.0.borrow_mut();
+                let compiled = e.compile_entry(vm, f, Reason::Calls, calls as u64, &mut batch).is_some();
+                let ok = compiled && e.finalize(&batch);
+                e.stats.compiling += t0.elapsed();
+                ok
+            };
+            if ok {
+                for (unit, _) in batch {
+                    let func = self.0.borrow().units[unit as usize].func;
+                    vm.functions[func as usize].native = Some(Engine::native_for(&self.0, unit));
+                }
+                return None;
+            }
+        }
         let mut e = self.0.borrow_mut();
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();

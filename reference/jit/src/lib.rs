@@ -36,7 +36,10 @@
 //! is enough feedback for the type guards to be right, and the compile pays
 //! for itself after a few thousand more calls. Loops use the same 1000 since
 //! OSR makes the loop itself native right away (LuaJIT's 56 fits a tracing
-//! JIT whose traces are far cheaper to compile).
+//! JIT whose traces are far cheaper to compile). A loop that gets hot in a
+//! function already called 8 times or more is hot across many short calls:
+//! its function's entry is compiled instead of an OSR unit that would only
+//! serve the rest of one call.
 //!
 //! # What runs natively
 //! * Scalars (nil/bool/int/float) in cranelift variables; `move`, constants,

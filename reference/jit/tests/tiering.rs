@@ -97,3 +97,18 @@ let a: [int] = [];\nfor i in 0..5000 { push(a, i % 100); }\nlet t = 0;\nfor k in
     assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=scan ")), "{events:#?}");
     assert!(events.iter().any(|e| e.starts_with("tier: event=deopt fn=scan ") && e.contains("reason=unsupported")), "{events:#?}");
 }
+
+/// A loop that only gets hot across many short calls is not entered by
+/// OSR (that unit would serve the rest of one call): the function's entry
+/// is compiled instead, and the next calls run natively.
+#[test]
+fn a_loop_hot_across_many_short_calls_compiles_the_entry_not_an_osr_unit() {
+    let src = "fn step(n: int) -> int { let s = 0; for i in 0..n { s = s + i * i; } return s; }\nlet t = 0;\nfor k in 0..400 { t = t + step(10); }\nprint(t);\n";
+    agree(src);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let (run, events) = jit(&path, 1000, 1000);
+    assert_eq!(run, interp(&path));
+    assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=step reason=calls ")), "{events:#?}");
+    assert!(!events.iter().any(|e| e.starts_with("tier: event=osr fn=step ")), "{events:#?}");
+}
