@@ -102,6 +102,12 @@ impl Hints for Feedback<'_> {
         self.2.as_ref()?.get(g as usize).copied().flatten()
     }
 
+    fn refs_only(&self, pc: usize) -> bool {
+        // tern_vm::tag_bit: nil 16, array 32, record 64.
+        let bits = self.0.get(pc).copied().unwrap_or(0);
+        bits != 0 && bits & !(16 | 32 | 64) == 0
+    }
+
     fn at(&self, pc: usize) -> Option<Ty> {
         match self.0.get(pc).copied().unwrap_or(0) {
             0 => None,

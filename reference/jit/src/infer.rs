@@ -60,6 +60,10 @@ pub trait Hints {
     fn heap(&self) -> Option<crate::heap::HeapLayout> {
         None
     }
+    /// Has the site at `pc` run, and seen only nil, arrays and records?
+    fn refs_only(&self, _pc: usize) -> bool {
+        false
+    }
     /// An array-or-nil / record-of-one-struct-or-nil annotation check `types[ty]`.
     fn check_heap(&self, _ty: u16) -> Option<HeapCheck> {
         None
@@ -158,6 +162,19 @@ fn equality_plan(a: Ty, b: Ty, hint: Option<Ty>) -> Option<Ty> {
     }
 }
 
+/// `==`/`!=` compared by identity natively (a linked list's `n != nil`):
+/// both sides can only be nil, an array or a record, and one of them is
+/// known to be one or the site has seen nothing else. The lowering guards
+/// the tags and leaves to the interpreter for anything it would reject.
+fn reference_compare(a: Ty, b: Ty, refs_seen: bool) -> bool {
+    let known = |t: Ty| matches!(t, Ty::Nil | Ty::Arr | Ty::Rec(_));
+    let open = |t: Ty| matches!(t, Ty::Dyn | Ty::Slot);
+    if !(known(a) || open(a)) || !(known(b) || open(b)) || (a == Ty::Nil && b == Ty::Nil) {
+        return false;
+    }
+    known(a) || known(b) || refs_seen
+}
+
 fn plan_of(t: Option<Ty>, unsupported_if_none: bool) -> Plan {
     match t {
         Some(t) => Plan::Typed(t),
@@ -186,7 +203,9 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             plan_of(numeric_plan(t(a), t(b), h), heapy)
         }
         AddI { a, .. } => plan_of(numeric_plan(t(a), Ty::Int, h), heapy),
-        // Identity comparisons of known arrays/records: the interpreter (not a refusal).
+        // Identity comparison of nil, arrays and records: Typed(Dyn) (see `reference_compare`).
+        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } if hints.heap().is_some() && reference_compare(t(a), t(b), hints.refs_only(pc)) => Plan::Typed(Ty::Dyn),
+        // Other comparisons with a known array/record: the interpreter (not a refusal).
         Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } if t(a).heap() || t(b).heap() => Plan::Exit(ExitKind::Error),
         Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => plan_of(equality_plan(t(a), t(b), h), heapy),
         Neg { src, .. } => {

@@ -530,8 +530,9 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
     }
     let typed = if let Plan::Typed(t) = p { t } else { Ty::Dyn };
     if let Plan::Typed(t) = p {
-        // Typed(Slot): a helper call, which checks its arguments itself.
-        if !matches!(instr, Call { .. }) && t != Ty::Slot {
+        // Typed(Slot): a helper call, which checks its arguments itself;
+        // Typed(Dyn): an identity comparison, which checks its tags itself.
+        if !matches!(instr, Call { .. }) && t != Ty::Slot && t != Ty::Dyn {
             let mut seen = vec![];
             for r in reads(&instr) {
                 let r = r as usize;
@@ -672,7 +673,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             fallthrough!(l)
         }
         Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => {
-            let c = compare(l, &instr, typed, a, b);
+            let c = if typed == Ty::Dyn { identity(l, &instr, &s, a, b, pc, before) } else { compare(l, &instr, typed, a, b) };
             let c = l.b.ins().uextend(types::I64, c);
             l.b.def_var(l.vi[dst as usize], c);
             fallthrough!(l)
@@ -879,7 +880,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             }
         }
         JumpIfNotLt { a, b, off } | JumpIfNotLe { a, b, off } | JumpIfNotGt { a, b, off } | JumpIfNotGe { a, b, off } | JumpIfNotEq { a, b, off } | JumpIfNotNe { a, b, off } => {
-            let c = compare(l, &instr, typed, a, b);
+            let c = if typed == Ty::Dyn { identity(l, &instr, &s, a, b, pc, before) } else { compare(l, &instr, typed, a, b) };
             let t = target(pc, off);
             let e_next = l.edge(&succs[0].1, &st(next), goto(next));
             let e_t = l.edge(&succs[1].1, &st(t), goto(t));
@@ -1116,6 +1117,55 @@ fn compare(l: &mut Lower, instr: &Instr, t: Ty, a: u8, b: u8) -> Value {
             let (x, y) = (l.b.use_var(l.vi[a as usize]), l.b.use_var(l.vi[b as usize]));
             l.b.ins().icmp(ic, x, y)
         }
+    }
+}
+
+/// `==` / `!=` of nil, arrays and records (`tern_vm::ops::equal`): nil
+/// equals only nil, arrays and records by identity. A string (or anything
+/// else) on either side, or an array against a record (E0201), leaves to
+/// the interpreter.
+fn identity(l: &mut Lower, instr: &Instr, s: &[Ty], a: u8, b: u8, pc: usize, before: &[Ty]) -> Value {
+    let mut ok = None;
+    let mut side = |l: &mut Lower, r: u8| -> (Value, Value) {
+        let r = r as usize;
+        match s[r] {
+            Ty::Dyn => {
+                let (tag, bits) = (l.b.use_var(l.vt[r]), l.b.use_var(l.vi[r]));
+                let nil = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NIL as i64);
+                let arr = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_ARRAY as i64);
+                let rec = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_RECORD as i64);
+                let v = l.b.ins().bor(nil, arr);
+                let v = l.b.ins().bor(v, rec);
+                ok = Some(match ok {
+                    Some(o) => l.b.ins().band(o, v),
+                    None => v,
+                });
+                (tag, bits)
+            }
+            Ty::Nil => (l.b.ins().iconst(types::I64, TAG_NIL as i64), l.b.ins().iconst(types::I64, 0)),
+            t => (l.b.ins().iconst(types::I64, tag_of(t) as i64), l.b.use_var(l.vi[r])),
+        }
+    };
+    let (ta, ba) = side(l, a);
+    let (tb, bb) = side(l, b);
+    // Both non-nil with different tags: an array against a record.
+    let a_nil = l.b.ins().icmp_imm_s(IntCC::Equal, ta, TAG_NIL as i64);
+    let b_nil = l.b.ins().icmp_imm_s(IntCC::Equal, tb, TAG_NIL as i64);
+    let same_tag = l.b.ins().icmp(IntCC::Equal, ta, tb);
+    let either_nil = l.b.ins().bor(a_nil, b_nil);
+    let fine = l.b.ins().bor(either_nil, same_tag);
+    let ok = match ok {
+        Some(o) => l.b.ins().band(o, fine),
+        None => fine,
+    };
+    l.guard(ok, pc, ExitReason::GuardType, before);
+    // A nil's payload is not meaningful: nil == nil whatever the bits.
+    let same_obj = l.b.ins().icmp(IntCC::Equal, ba, bb);
+    let nil_or_same = l.b.ins().bor(a_nil, same_obj);
+    let eq = l.b.ins().band(same_tag, nil_or_same);
+    match instr {
+        Instr::Eq { .. } | Instr::JumpIfNotEq { .. } => eq,
+        _ => l.b.ins().bxor_imm_s(eq, 1),
     }
 }
 

@@ -75,3 +75,33 @@ fn known_records_and_arrays_stored_compared_and_reshaped_stay_right() {
 fn osr_entry_with_an_array_register_agrees() {
     agree("fn sum(n) { let a = []; for i in 0..n { push(a, i); } let s = 0; for k in 0..3 { for i in 0..len(a) { s = s + a[i]; } } return s; }\nprint(sum(3000));\n");
 }
+
+/// `n != nil` on a linked list, and identity comparisons of arrays and
+/// records, run natively: no deopt, the interpreter's answers.
+#[test]
+fn identity_comparisons_run_natively() {
+    let src = "struct Node { v: int, next: Node }\n\
+fn sum(n: Node) -> int { let t = 0; while n != nil { t = t + n.v; n = n.next; } return t; }\n\
+fn build(k: int) -> Node { let h: Node = nil; for i in 0..k { h = Node { v: i, next: h }; } return h; }\n\
+fn count_same(xs: [[int]], y: [int]) -> int { let c = 0; for i in 0..len(xs) { if xs[i] == y { c = c + 1; } if xs[i] != y { c = c + 100; } } return c; }\n\
+let list = build(300);\nlet t = 0;\nfor r in 0..200 { t = t + sum(list); }\nprint(t);\n\
+let y = [1];\nlet xs = [y, [1], y, [2]];\nlet c = 0;\nfor r in 0..2000 { c = c + count_same(xs, y); }\nprint(c);\n\
+let last = list;\nwhile last.next != nil { last = last.next; }\nprint(last.v);\nprint(list == last);\nprint(list != list);\nprint(last.next == nil);\n";
+    agree(src);
+    let (run, events, want) = run_default(src);
+    assert_eq!(run, want);
+    for f in ["sum", "count_same"] {
+        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
+        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} "))), "{f}: {events:#?}");
+    }
+}
+
+/// What identity comparison natively leaves to the interpreter: strings
+/// (compared by content), a type error (array against record, int against
+/// nil) keeps the interpreter's diagnostic; records of two struct types
+/// compare by identity, as in the interpreter.
+#[test]
+fn comparisons_the_native_identity_test_cannot_answer_leave_to_the_interpreter() {
+    agree("struct A { x: int }\nstruct B { y: int }\nfn same(p, q) { return p == q; }\nlet a = A { x: 1 };\nlet b = B { y: 1 };\nlet n = 0;\nfor i in 0..3000 { if same(a, nil) { n = n + 1; } if same(a, b) { n = n + 10; } if same(b, b) { n = n + 100; } }\nprint(n);\nprint(same(\"ab\", \"ab\"));\nprint(same(nil, nil));\nprint(same([1], a));\n");
+    agree("fn isnil(p) { return p == nil; }\nlet k = 0;\nfor i in 0..3000 { if isnil([i]) { k = k + 1; } if isnil(nil) { k = k + 2; } }\nprint(k);\nprint(isnil(3));\n");
+}
