@@ -62,6 +62,9 @@
 //!   its own error); `len`; array/struct annotation checks. Once guarded, a
 //!   register keeps its array/record(shape) type, so later accesses skip the
 //!   guards.
+//! * `==`/`!=` of nil, arrays and records (a linked list's `n != nil`): a
+//!   tag guard, then identity; strings and mismatched kinds leave to the
+//!   interpreter.
 //! * `print`, `int`, `push` and `len` of a string call one runtime helper
 //!   (`abi::tern_jit_builtin`) instead of refusing the loop.
 //! * Calls between compiled functions pass parameters and results in
@@ -73,8 +76,7 @@
 //!   them once. The call-depth limit (E1001) is an SSA counter passed along.
 //!
 //! Everything else (strings, `str`/`fixed`/`clock`, new arrays/records,
-//! module calls, imports, identity comparisons of arrays/records, storing a
-//! heap value) leaves to the interpreter at that instruction. A function with
+//! module calls, imports, storing a heap value) leaves to the interpreter at that instruction. A function with
 //! such an instruction inside a loop is refused (stays interpreted) — unless
 //! the interpreter's feedback shows the instruction never ran (an error
 //! message, a rare case): then it is only an exit, like HotSpot's uncommon
