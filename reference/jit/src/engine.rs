@@ -102,6 +102,11 @@ impl Hints for Feedback<'_> {
         self.2.as_ref()?.get(g as usize).copied().flatten()
     }
 
+    fn strs_only(&self, pc: usize) -> bool {
+        // tern_vm::tag_bit: str 8.
+        self.0.get(pc).copied() == Some(8)
+    }
+
     fn refs_only(&self, pc: usize) -> bool {
         // tern_vm::tag_bit: nil 16, array 32, record 64.
         let bits = self.0.get(pc).copied().unwrap_or(0);

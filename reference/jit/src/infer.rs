@@ -64,6 +64,10 @@ pub trait Hints {
     fn refs_only(&self, _pc: usize) -> bool {
         false
     }
+    /// Has the site at `pc` run, and seen only strings?
+    fn strs_only(&self, _pc: usize) -> bool {
+        false
+    }
     /// An array-or-nil / record-of-one-struct-or-nil annotation check `types[ty]`.
     fn check_heap(&self, _ty: u16) -> Option<HeapCheck> {
         None
@@ -234,7 +238,7 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
                 }
             }
             // Not an array (a string, say): the runtime helper.
-            (Some(Builtin::Len), 1) if hints.heap().is_some() && matches!(hints.at(pc), Some(Ty::Dyn)) && t(base) == Ty::Slot => Plan::Typed(Ty::Slot),
+            (Some(Builtin::Len), 1) if hints.strs_only(pc) && t(base) == Ty::Slot => Plan::Typed(Ty::Slot),
             (Some(b), _) if crate::abi::helper_builtin(b) && b != Builtin::Len => Plan::Typed(Ty::Slot),
             (Some(Builtin::Len), 1) if hints.heap().is_some() => {
                 if t(base).concrete() && t(base) != Ty::Arr {
