@@ -21,6 +21,7 @@ use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 pub const MAX_DEFINITIONS: usize = 4096;
 
 /// A helper the native code may call, registered with `JITBuilder::symbol`.
+#[derive(Clone, Copy)]
 pub struct Helper {
     pub name: &'static str,
     pub ptr: *const u8,
@@ -29,7 +30,10 @@ pub struct Helper {
 }
 
 pub struct CodeMemory {
+    /// Built on first use ([`Self::start`]): a run where nothing gets hot
+    /// never sets up cranelift.
     module: Option<JITModule>,
+    helper_specs: Vec<Helper>,
     pub ctx: Context,
     pub fctx: FunctionBuilderContext,
     helpers: Vec<(FuncId, &'static str)>,
@@ -37,13 +41,35 @@ pub struct CodeMemory {
     /// The (register, tag) pairs an exit writes, by list number (see
     /// `abi::tern_jit_exit`); list 0 is empty.
     pub exit_tags: Vec<Vec<(u16, u64)>>,
+    /// Time [`Self::start`] took (counted as compile time, not per function).
+    pub setup: std::time::Duration,
 }
 
 #[derive(Debug)]
 pub struct SetupError(pub String);
 
 impl CodeMemory {
-    pub fn new(helpers: &[Helper]) -> Result<CodeMemory, SetupError> {
+    /// Records the helpers; cranelift itself is set up by [`Self::start`].
+    pub fn new(helpers: &[Helper]) -> CodeMemory {
+        CodeMemory {
+            module: None,
+            helper_specs: helpers.to_vec(),
+            ctx: Context::new(),
+            fctx: FunctionBuilderContext::new(),
+            helpers: vec![],
+            defined: 0,
+            exit_tags: vec![vec![]],
+            setup: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Sets up the ISA and the JIT module (once); an error means this
+    /// machine has no native target for cranelift: nothing gets compiled.
+    pub fn start(&mut self) -> Result<(), SetupError> {
+        if self.module.is_some() {
+            return Ok(());
+        }
+        let t0 = std::time::Instant::now();
         let mut flags = settings::builder();
         let err = |e: &dyn std::fmt::Display| SetupError(e.to_string());
         flags.set("opt_level", std::env::var("TERN_JIT_OPT").as_deref().unwrap_or("speed")).map_err(|e| err(&e))?;
@@ -60,24 +86,27 @@ impl CodeMemory {
             .finish(settings::Flags::new(flags))
             .map_err(|e| err(&e))?;
         let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
-        for h in helpers {
+        for h in &self.helper_specs {
             builder.symbol(h.name, h.ptr);
         }
         let mut module = JITModule::new(builder);
         let mut ids = Vec::new();
-        for h in helpers {
+        for h in &self.helper_specs {
             let mut sig = module.make_signature();
             sig.params.extend(h.params.iter().map(|t| ir::AbiParam::new(*t)));
             sig.returns.extend(h.returns.iter().map(|t| ir::AbiParam::new(*t)));
             let id = module.declare_function(h.name, Linkage::Import, &sig).map_err(|e| err(&e))?;
             ids.push((id, h.name));
         }
-        let ctx = module.make_context();
-        Ok(CodeMemory { module: Some(module), ctx, fctx: FunctionBuilderContext::new(), helpers: ids, defined: 0, exit_tags: vec![vec![]] })
+        self.ctx = module.make_context();
+        self.helpers = ids;
+        self.module = Some(module);
+        self.setup = t0.elapsed();
+        Ok(())
     }
 
     pub fn module(&mut self) -> &mut JITModule {
-        self.module.as_mut().expect("code memory used after free")
+        self.module.as_mut().expect("code memory used before start() or after free")
     }
 
     pub fn helper(&self, name: &str) -> FuncId {
@@ -152,7 +181,8 @@ mod tests {
     #[test]
     fn compiles_and_calls_a_tiny_function_through_a_helper() {
         let helpers = [Helper { name: "add_ten", ptr: add_ten as *const u8, params: &[types::I64], returns: &[types::I64] }];
-        let mut mem = CodeMemory::new(&helpers).unwrap();
+        let mut mem = CodeMemory::new(&helpers);
+        mem.start().unwrap();
         let mut sig = mem.module().make_signature();
         sig.params.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(types::I64));

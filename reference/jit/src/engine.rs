@@ -229,7 +229,7 @@ impl Engine {
             Helper { name: "tern_jit_builtin", ptr: tern_jit_builtin as *const u8, params: &[types::I64, types::I64, types::I64, types::I64], returns: &[types::I64] },
             Helper { name: "tern_jit_fmod", ptr: tern_jit_fmod as *const u8, params: &[types::F64, types::F64], returns: &[types::F64] },
         ];
-        let mem = CodeMemory::new(&helpers).map_err(|e| e.0)?;
+        let mem = CodeMemory::new(&helpers);
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_tags: std::ptr::null() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
@@ -245,6 +245,23 @@ impl Engine {
     /// Why `f` entered at `entry` cannot be compiled, if it cannot.
     /// `osr`: the loop header entered; only unsupported instructions in the
     /// loops around it matter (later loops exit, and get their own OSR).
+    /// Sets cranelift up on the first hot event (its time counts in
+    /// `compile_us`, not in any function's `time_us`). On a machine without
+    /// a native target the function is refused and stays interpreted.
+    fn start(&mut self, vm: &Vm, f: FnIdx) -> bool {
+        match self.mem.start() {
+            Ok(()) => true,
+            Err(why) => {
+                if !self.refused.contains_key(&f) {
+                    self.event(TierEvent::Refuse { func: vm.function_name(f), reason: "no-native-target".into() });
+                    self.stats.refused += 1;
+                    self.refused.insert(f, why.0);
+                }
+                false
+            }
+        }
+    }
+
     fn refusal(&self, f: &FunctionProto, states: &[Option<Vec<Ty>>], hints: &dyn Hints, osr: Option<usize>) -> Option<String> {
         if !self.mem.budget_left() {
             return Some("code-budget".into());
@@ -570,6 +587,9 @@ pub struct JitTier(pub Rc<RefCell<Engine>>);
 impl Tier for JitTier {
     fn on_hot_call(&mut self, vm: &mut Vm, f: FnIdx) {
         let t0 = Instant::now();
+        if !self.0.borrow_mut().start(vm, f) {
+            return;
+        }
         let mut batch = vec![];
         let mut count = vm.functions[f as usize].calls as u64;
         let ok = {
@@ -592,6 +612,9 @@ impl Tier for JitTier {
 
     fn on_hot_loop(&mut self, vm: &mut Vm, f: FnIdx, header_pc: u32) -> Option<NativeFn> {
         let t0 = Instant::now();
+        if !self.0.borrow_mut().start(vm, f) {
+            return None;
+        }
         let fr = *vm.frames.last()?;
         let calls = vm.functions[f as usize].calls;
         if calls >= OSR_MAX_CALLS && vm.functions[f as usize].native.is_none() {
