@@ -105,6 +105,10 @@ impl CodeMemory {
         Ok(())
     }
 
+    pub fn started(&self) -> bool {
+        self.module.is_some()
+    }
+
     pub fn module(&mut self) -> &mut JITModule {
         self.module.as_mut().expect("code memory used before start() or after free")
     }
@@ -182,7 +186,9 @@ mod tests {
     fn compiles_and_calls_a_tiny_function_through_a_helper() {
         let helpers = [Helper { name: "add_ten", ptr: add_ten as *const u8, params: &[types::I64], returns: &[types::I64] }];
         let mut mem = CodeMemory::new(&helpers);
+        assert!(!mem.started(), "cranelift is set up on first use, not by new()");
         mem.start().unwrap();
+        assert!(mem.started() && mem.setup > std::time::Duration::ZERO);
         let mut sig = mem.module().make_signature();
         sig.params.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(types::I64));

@@ -112,3 +112,20 @@ fn a_loop_hot_across_many_short_calls_compiles_the_entry_not_an_osr_unit() {
     assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=step reason=calls ")), "{events:#?}");
     assert!(!events.iter().any(|e| e.starts_with("tier: event=osr fn=step ")), "{events:#?}");
 }
+
+/// A run where nothing gets hot spends no time compiling (it is the
+/// interpreter); the first hot function pays for the compiler's setup,
+/// counted in the run's compile time.
+#[test]
+fn a_run_where_nothing_gets_hot_compiles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cold = write_program(dir.path(), &[("cold.tern", "fn f(x) { return x + 1; }\nprint(f(1));\n")]);
+    let hot = write_program(dir.path(), &[("hot.tern", FIB)]);
+    let run = |path: &str| {
+        let mut opts = tern_jit::JitOptions { out: Box::new(std::io::sink()), err: Box::new(std::io::sink()), ..Default::default() };
+        tern_jit::run_file(path, &mut opts).stats
+    };
+    let (c, h) = (run(&cold), run(&hot));
+    assert_eq!((c.compiled, c.compiling), (0, std::time::Duration::ZERO), "{c:?}");
+    assert!(h.compiled >= 1 && h.compiling > std::time::Duration::ZERO, "{h:?}");
+}
