@@ -87,12 +87,9 @@ let S = 0;\nlet a = make();\nprint(walk(a, 5000));\nprint(S);\nprint(walk2(a, 50
 fn a_cold_branch_with_strings_does_not_keep_its_loop_interpreted() {
     let src = "fn scan(a: [int]) -> int {\n    let s = 0;\n    for i in 0..len(a) {\n        if a[i] < 0 {\n            print(\"negative at \" + str(i) + \": \" + str(a[i]));\n        }\n        s = s + a[i];\n    }\n    return s;\n}\n\
 let a: [int] = [];\nfor i in 0..5000 { push(a, i % 100); }\nlet t = 0;\nfor k in 0..5 { t = t + scan(a); }\nprint(t);\na[2500] = -1;\nprint(scan(a));\n";
-    agree(src);
+    let events = agree_traced(src);
     let dir = tempfile::tempdir().unwrap();
-    let path = write_program(dir.path(), &[("main.tern", src)]);
-    let (run, events) = jit(&path, 1000, 1000);
-    assert_eq!(run, interp(&path));
-    assert!(run.out.contains("negative at 2500: -1"), "{}", run.out);
+    assert!(interp(&write_program(dir.path(), &[("main.tern", src)])).out.contains("negative at 2500: -1"));
     assert!(!events.iter().any(|e| e.starts_with("tier: event=refuse fn=scan")), "{events:#?}");
     assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=scan ")), "{events:#?}");
     assert!(events.iter().any(|e| e.starts_with("tier: event=deopt fn=scan ") && e.contains("reason=unsupported")), "{events:#?}");
@@ -104,11 +101,7 @@ let a: [int] = [];\nfor i in 0..5000 { push(a, i % 100); }\nlet t = 0;\nfor k in
 #[test]
 fn a_loop_hot_across_many_short_calls_compiles_the_entry_not_an_osr_unit() {
     let src = "fn step(n: int) -> int { let s = 0; for i in 0..n { s = s + i * i; } return s; }\nlet t = 0;\nfor k in 0..400 { t = t + step(10); }\nprint(t);\n";
-    agree(src);
-    let dir = tempfile::tempdir().unwrap();
-    let path = write_program(dir.path(), &[("main.tern", src)]);
-    let (run, events) = jit(&path, 1000, 1000);
-    assert_eq!(run, interp(&path));
+    let events = agree_traced(src);
     assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=step reason=calls ")), "{events:#?}");
     assert!(!events.iter().any(|e| e.starts_with("tier: event=osr fn=step ")), "{events:#?}");
 }

@@ -69,3 +69,14 @@ pub fn agree_files(files: &[(&str, &str)]) -> Vec<String> {
     assert_eq!(got0, want, "threshold 0 disagrees with the interpreter; events: {events:#?}");
     events
 }
+
+/// [`agree`], then the tier events of a run at the default thresholds
+/// (whose result must also be the interpreter's).
+pub fn agree_traced(src: &str) -> Vec<String> {
+    agree(src);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let (run, events) = jit(&path, tern_jit::DEFAULT_THRESHOLD, tern_jit::DEFAULT_LOOP_THRESHOLD);
+    assert_eq!(run, interp(&path), "default thresholds disagree with the interpreter; events: {events:#?}");
+    events
+}
