@@ -69,12 +69,15 @@ pub enum ExitReason {
     Caller = 7,
     /// The unit's entry guards failed before anything ran.
     Entry = 8,
+    /// Values a native run displaced (kept alive until it ends) passed
+    /// [`DISPLACED_BUDGET`]: resume after the store, so they can be freed.
+    Budget = 9,
 }
 
 impl ExitReason {
     pub fn from_u64(v: u64) -> ExitReason {
         use ExitReason::*;
-        [GuardInt, GuardFloat, GuardBool, GuardType, Error, Stack, Unsupported, Caller, Entry].get(v as usize).copied().unwrap_or(Error)
+        [GuardInt, GuardFloat, GuardBool, GuardType, Error, Stack, Unsupported, Caller, Entry, Budget].get(v as usize).copied().unwrap_or(Error)
     }
 
     /// The `reason=` of a `deopt` trace event.
@@ -89,6 +92,7 @@ impl ExitReason {
             ExitReason::Unsupported => "unsupported",
             ExitReason::Caller => "caller",
             ExitReason::Entry => "entry-guard",
+            ExitReason::Budget => "displaced-budget",
         }
     }
 }
@@ -117,7 +121,10 @@ pub struct NativeCtx {
     /// The interpreter and the engine's handle table, for helper calls
     /// (set on every entry; native code never reads them).
     pub vm: *mut tern_vm::Vm,
-    pub heap: *const Vec<tern_vm::Value>,
+    /// The run's handle table: values the frame held on entry, and values
+    /// native stores displaced (their drop waits until the run ends, since
+    /// native code may still hold a borrowed handle to them).
+    pub heap: *mut Vec<tern_vm::Value>,
     pub exits: Vec<ExitFrame>,
     /// `CodeMemory::exit_tags`, set on every entry: the (register, tag)
     /// pairs each exit writes (nil for registers it clears).
@@ -183,6 +190,40 @@ pub extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason:
     let window = (regs as usize - ctx.slots_base as usize) / std::mem::size_of::<Slot>();
     let reason = ExitReason::from_u64(reason & ((1 << EXIT_LIST_SHIFT) - 1));
     ctx.exits.push(ExitFrame { unit: unit as u32, pc: pc as u32, reason, window });
+}
+
+/// Displaced values one native run may keep alive before it leaves to the
+/// interpreter ([`ExitReason::Budget`]), which frees them.
+pub const DISPLACED_BUDGET: usize = 1 << 16;
+
+/// Stores slot (tag, bits) into the `Value` at `addr` (a record field or
+/// an array element, already checked against its annotation) when the
+/// new or the old value is a heap value: the new one gets its own
+/// reference; the old one is not dropped now (a borrowed handle in native
+/// code may point to it) but kept in the run's handle table. Returns 0, or
+/// 1 when the table is over [`DISPLACED_BUDGET`] (the store is done).
+/// Never panics.
+pub extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm::Value, tag: u64, bits: u64) -> u64 {
+    use tern_vm::Value;
+    // SAFETY: native code passes its ctx, whose handle table the engine set on entry.
+    let ctx = unsafe { &mut *ctx };
+    let heap = unsafe { &mut *ctx.heap };
+    let new = match tag {
+        TAG_NIL => Value::Nil,
+        TAG_BOOL => Value::Bool(bits != 0),
+        TAG_INT => Value::Int(bits as i64),
+        TAG_FLOAT => Value::Float(f64::from_bits(bits)),
+        TAG_HEAP => heap.get(bits as usize).cloned().unwrap_or(Value::Nil),
+        // SAFETY: a borrowed array/record handle of this native run.
+        _ => unsafe { crate::heap::own_slot(Slot { tag, bits }) },
+    };
+    // SAFETY: `addr` is a field or element slot native code just bounds-checked.
+    let old = unsafe { std::ptr::replace(addr, new) };
+    if matches!(old, Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+        return 0;
+    }
+    heap.push(old);
+    (heap.len() > DISPLACED_BUDGET) as u64
 }
 
 /// Builtins native code calls through [`tern_jit_builtin`] (results are never heap values).

@@ -63,6 +63,9 @@ pub struct Engine {
     shapes: Vec<u64>,
     /// Functions whose call counter was advanced after a hot loop: their real count then.
     early_calls: HashMap<FnIdx, u32>,
+    /// OSR units by (function, loop header), with the register types they
+    /// were entered with: a loop entered again with the same types reuses its unit.
+    osr_units: HashMap<(FnIdx, u32), (u32, Vec<Ty>)>,
 }
 
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
@@ -195,6 +198,14 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>
                 tern_vm::Check::Array | tern_vm::Check::Struct { .. } => Some(TAG_NIL),
                 _ => None,
             };
+            let store_heap = match sh.checks.get(slot as usize)? {
+                tern_vm::Check::Array => Some(HeapCheck::Array),
+                tern_vm::Check::Struct { module, index, .. } => {
+                    let s = vm.modules.get(*module as usize)?.shapes.get(*index as usize)?;
+                    Some(HeapCheck::Struct((std::rc::Rc::as_ptr(s) as i64 - lay.rc_value) as u64))
+                }
+                _ => None,
+            };
             let load_ty = match store_tag {
                 Some(TAG_INT) => Some(Ty::Int),
                 Some(TAG_FLOAT) => Some(Ty::Float),
@@ -209,7 +220,7 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>
                     shapes.len() - 1
                 }
             };
-            Some(FieldHint { shape_word, shape_id: shape_id as u16, slot, store_tag, load_ty })
+            Some(FieldHint { shape_word, shape_id: shape_id as u16, slot, store_tag, store_heap, load_ty })
         })
         .collect()
 }
@@ -228,12 +239,13 @@ impl Engine {
             Helper { name: "tern_jit_exit", ptr: tern_jit_exit as *const u8, params: &[types::I64, types::I64, types::I64, types::I64, types::I64], returns: &[] },
             Helper { name: "tern_jit_builtin", ptr: tern_jit_builtin as *const u8, params: &[types::I64, types::I64, types::I64, types::I64], returns: &[types::I64] },
             Helper { name: "tern_jit_fmod", ptr: tern_jit_fmod as *const u8, params: &[types::F64, types::F64], returns: &[types::F64] },
+            Helper { name: "tern_jit_store", ptr: tern_jit_store as *const u8, params: &[types::I64; 4], returns: &[types::I64] },
         ];
         let mem = CodeMemory::new(&helpers);
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
-        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_tags: std::ptr::null() });
+        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_tags: std::ptr::null() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new(), osr_units: HashMap::new() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -486,7 +498,7 @@ impl Engine {
         }
         e.ctx.depth_left = MAX_DEPTH as i64 - vm.frames.len() as i64;
         e.ctx.globals = vm.globals.as_mut_ptr();
-        e.ctx.heap = &e.heap;
+        e.ctx.heap = &mut e.heap;
         e.ctx.exits.clear();
         e.ctx.exit_tags = &e.mem.exit_tags;
         let rec = &e.units[unit as usize];
@@ -553,7 +565,26 @@ impl Engine {
         if inner.reason == ExitReason::Entry && e.entry_units.get(&f).map(|(_, un, _, _)| *un) == Some(inner.unit) {
             e.generic_params.insert(f);
         }
-        let counted = !matches!(inner.reason, ExitReason::Caller | ExitReason::Stack | ExitReason::Error);
+        if inner.reason == ExitReason::Budget {
+            // Not a failure: the run kept too many displaced values alive.
+            // The innermost loop around the exit is entered natively again
+            // at its next back edge (its OSR unit is reused).
+            let code = &vm.functions[f as usize].code;
+            let around = code.iter().enumerate().filter_map(|(back, i)| match *i {
+                Instr::Loop { id, off } | Instr::ForLoop { id, off, .. } => {
+                    let head = infer::target(back, off);
+                    (head <= inner.pc as usize && inner.pc as usize <= back).then_some((back - head, id))
+                }
+                _ => None,
+            });
+            if let Some((_, id)) = around.min() {
+                let threshold = vm.hot_loop_threshold;
+                if let Some(c) = vm.functions[f as usize].loops.get_mut(id as usize) {
+                    *c = threshold.saturating_sub(1);
+                }
+            }
+        }
+        let counted = !matches!(inner.reason, ExitReason::Caller | ExitReason::Stack | ExitReason::Error | ExitReason::Budget);
         if counted {
             let u = &mut e.units[inner.unit as usize];
             u.deopts += 1;
@@ -616,8 +647,12 @@ impl Tier for JitTier {
             return None;
         }
         let fr = *vm.frames.last()?;
-        let calls = vm.functions[f as usize].calls;
-        if calls >= OSR_MAX_CALLS && vm.functions[f as usize].native.is_none() {
+        let (calls, osr_before) = {
+            let e = self.0.borrow();
+            // (A first OSR may have advanced the counter: the real count is kept.)
+            (e.early_calls.get(&f).copied().unwrap_or(vm.functions[f as usize].calls), e.osr_units.contains_key(&(f, header_pc)))
+        };
+        if calls >= OSR_MAX_CALLS && !osr_before && vm.functions[f as usize].native.is_none() {
             // The loop got hot across many short calls (nbody's `advance`
             // runs ten iterations a call): an OSR unit would serve the rest
             // of this one call. Compile the entry for the next calls and let
@@ -657,8 +692,17 @@ impl Tier for JitTier {
             }})
             .collect();
         let pc = header_pc as usize;
-        let states = infer::infer(&proto, pc, entry.clone(), &hints);
         let name = vm.function_name(f);
+        if let Some((unit, _)) = e.osr_units.get(&(f, header_pc)).filter(|(_, types)| *types == entry) {
+            let unit = *unit;
+            e.stats.compiling += t0.elapsed();
+            e.stats.osr_entries += 1;
+            let count = vm.functions[f as usize].loops.iter().copied().max().unwrap_or(0) as u64;
+            e.event(TierEvent::Osr { func: name, pc: header_pc, loop_count: count });
+            drop(e);
+            return Some(Engine::native_for(&self.0, unit));
+        }
+        let states = infer::infer(&proto, pc, entry.clone(), &hints);
         if let Some(why) = e.refusal(&proto, &states, &hints, Some(pc)) {
             e.stats.refused += 1;
             e.event(TierEvent::Refuse { func: name, reason: why });
@@ -690,6 +734,7 @@ impl Tier for JitTier {
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
         e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: None, target: std::ptr::null() });
+        e.osr_units.insert((f, header_pc), (unit, entry.clone()));
         e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids, lower::Mode::Generic);
         batch.push((unit, id));
         let count = vm.functions[f as usize].loops.iter().copied().max().unwrap_or(0) as u64;

@@ -5,10 +5,12 @@
 //! carries exactly that pair in a [`Slot`] (tags [`TAG_ARRAY`], [`TAG_RECORD`])
 //! as a *borrowed* reference: no reference count changes while native code
 //! runs. That is sound because nothing frees a heap value during a native
-//! run: no interpreter code runs, and native stores (globals, fields,
-//! elements) only ever overwrite scalars (a heap value in the way makes the
-//! store leave to the interpreter). Leaving native code turns the pair back
-//! into an owned `Value` (a clone) before any register is overwritten.
+//! run: no interpreter code runs; a native store of or over a heap value
+//! (field, element) goes through `abi::tern_jit_store`, which keeps the
+//! displaced value alive in the run's handle table until the run ends; and
+//! a store into a global with a heap value in the way leaves to the
+//! interpreter. Leaving native code turns the pair back into an owned
+//! `Value` (a clone) before any register is overwritten.
 //!
 //! The offsets inside `Rc`, `RefCell` and `Vec` are not pinned by Rust, so
 //! [`HeapLayout::probe`] measures them on live values once at start-up; if

@@ -104,6 +104,8 @@ pub struct FieldHint {
     /// The one scalar tag the field's annotation accepts natively (nil for
     /// array/struct fields); None: every store is left to the interpreter.
     pub store_tag: Option<u64>,
+    /// An array or struct annotation: what a non-nil value stored there must be.
+    pub store_heap: Option<HeapCheck>,
     /// The field's annotation is a scalar type: every record of the shape
     /// holds such a value there (the interpreter checks each store), so a
     /// load needs no tag check.

@@ -54,8 +54,12 @@
 //!   of the entry file are OSR-compiled like any other.
 //! * Records and arrays ([`heap`]): native code carries them as *borrowed*
 //!   handles (the `Rc` box pointer, no reference counting), which is sound
-//!   because nothing is freed while native code runs: native stores only
-//!   overwrite scalars. Field get/set is guarded by the record's shape (the
+//!   because nothing is freed while native code runs: a store of or over a
+//!   heap value goes through `abi::tern_jit_store`, which takes a reference
+//!   to the new value and keeps the old one alive in the run's handle table
+//!   until the run ends (past `abi::DISPLACED_BUDGET` values the run leaves
+//!   after the store and its loop is re-entered at the next back edge).
+//!   Field get/set is guarded by the record's shape (the
 //!   interpreter's inline cache says which) and reads a scalar-annotated field
 //!   without a tag check; index get/set is bounds-checked (out of range, a
 //!   negative index, nil: the interpreter re-runs the instruction and raises
@@ -76,7 +80,9 @@
 //!   them once. The call-depth limit (E1001) is an SSA counter passed along.
 //!
 //! Everything else (strings, `str`/`fixed`/`clock`, new arrays/records,
-//! module calls, imports, storing a heap value) leaves to the interpreter at that instruction. A function with
+//! module calls, imports, storing a heap value into a global, a field whose
+//! annotation native code cannot check (a string field)) leaves to the
+//! interpreter at that instruction. A function with
 //! such an instruction inside a loop is refused (stays interpreted) — unless
 //! the interpreter's feedback shows the instruction never ran (an error
 //! message, a rare case): then it is only an exit, like HotSpot's uncommon

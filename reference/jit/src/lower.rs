@@ -101,6 +101,8 @@ struct Lower<'a, 'b> {
     continued: Vec<bool>,
     /// The pcs this unit compiles (reachable from its entry).
     reached: Vec<usize>,
+    /// `abi::tern_jit_store`.
+    store_fn: cranelift_codegen::ir::FuncRef,
 }
 
 fn flags() -> MemFlagsData {
@@ -386,6 +388,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
             callee_ids.insert(pc, callees.unit_for(*f, *nargs));
         }
     }
+    let store_helper = mem.helper("tern_jit_store");
     let mut func = std::mem::replace(&mut mem.ctx.func, cranelift_codegen::ir::Function::new());
     let mut refs = std::collections::HashMap::new();
     {
@@ -393,6 +396,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let exit_ref = module.declare_func_in_func(exit_helper, &mut func);
         let fmod_ref = module.declare_func_in_func(fmod_helper, &mut func);
         let builtin_ref = module.declare_func_in_func(builtin_helper, &mut func);
+        let store_ref = module.declare_func_in_func(store_helper, &mut func);
         for (pc, id) in &callee_ids {
             if let Some((id, spec, ret)) = id {
                 refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone(), *ret));
@@ -402,7 +406,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect() };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), store_fn: store_ref };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -771,7 +775,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             if matches!(instr, GetIndex { .. }) {
                 load_value(l, addr, dst as usize, pc, before);
             } else {
-                store_value(l, addr, dst as usize, &s, None, pc, before);
+                store_value(l, addr, dst as usize, &s, None, None, pc, before, &succs[0].1);
             }
             fallthrough!(l)
         }
@@ -801,7 +805,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                     l.b.def_var(l.vi[dst as usize], v);
                 }
                 (GetField { .. }, _) => load_value(l, addr, dst as usize, pc, before),
-                _ => store_value(l, addr, dst as usize, &s, Some(h.store_tag), pc, before),
+                _ => store_value(l, addr, dst as usize, &s, Some(h.store_tag), h.store_heap.map(|c| (c, lay.record_shape)), pc, before, &succs[0].1),
             }
             fallthrough!(l)
         }
@@ -1046,38 +1050,69 @@ fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) 
 /// Stores scalar register r into the `Value` at `addr`, whose old content
 /// must be a scalar too (never drop a heap value natively). `want`: the one
 /// tag a field annotation accepts (Some(None): none natively).
-fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, pc: usize, before: &[Ty]) {
+/// Stores register r into the `Value` at `addr` after its annotation check
+/// (`want`: None for array elements; Some(tag) for a field, where
+/// `store_heap` says what a non-nil value of an array/struct field must
+/// be; Some(None): a check native code cannot do, left to the
+/// interpreter). Scalars over scalars are stored inline; when the new or
+/// the old value is a heap value, `abi::tern_jit_store` does the reference
+/// counting (it keeps the old value alive until the run ends).
+#[allow(clippy::too_many_arguments)]
+fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, store_heap: Option<(HeapCheck, i32)>, pc: usize, before: &[Ty], after: &[Ty]) {
     let t = s[r];
-    if t.heap() {
-        // Storing a heap value takes a reference: the interpreter does it.
-        let exit = l.exit_to(pc, ExitReason::GuardType, before, before.len(), true);
-        let cont = l.b.create_block();
-        let no = l.b.ins().iconst(types::I8, 0);
-        l.b.ins().brif(no, cont, &[], exit, &[]);
-        l.b.switch_to_block(cont);
-    }
     let tag = l.tag(r, t);
-    match want {
-        Some(Some(w)) => {
+    let bits = if t == Ty::Nil { l.b.ins().iconst(types::I64, 0) } else { l.bits(r, t) };
+    match (want, store_heap) {
+        (Some(Some(_)), Some((check, shape_off))) => {
+            // An array/struct field: nil, or an array / a record of the struct.
+            let nil = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NIL as i64);
+            let kind = match check {
+                HeapCheck::Array => TAG_ARRAY,
+                HeapCheck::Struct(_) => TAG_RECORD,
+            };
+            let is_kind = l.b.ins().icmp_imm_s(IntCC::Equal, tag, kind as i64);
+            let ok = l.b.ins().bor(nil, is_kind);
+            l.guard(ok, pc, ExitReason::GuardType, before);
+            if let HeapCheck::Struct(word) = check {
+                // A record: its shape must be the struct's (its box has the shape word).
+                let check_shape = l.b.create_block();
+                let checked = l.b.create_block();
+                l.b.ins().brif(nil, checked, &[], check_shape, &[]);
+                l.b.switch_to_block(check_shape);
+                let shape = l.b.ins().load(types::I64, flags(), bits, shape_off);
+                let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, word as i64);
+                l.guard(same, pc, ExitReason::GuardType, before);
+                l.b.ins().jump(checked, &[]);
+                l.b.switch_to_block(checked);
+            }
+        }
+        (Some(Some(w)), None) => {
             let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, w as i64);
             l.guard(ok, pc, ExitReason::GuardType, before);
         }
-        Some(None) => {
+        (Some(None), _) => {
             let no = l.b.ins().iconst(types::I8, 0);
             l.guard(no, pc, ExitReason::GuardType, before);
         }
-        None if t == Ty::Dyn => {
-            let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP);
-            l.guard(scalar, pc, ExitReason::GuardType, before);
-        }
-        None => {}
+        (None, _) => {}
     }
+    // Inline only a scalar over a scalar.
     let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
-    let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
-    l.guard(scalar, pc, ExitReason::GuardType, before);
+    let old_scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+    let new_scalar = if t.heap() { l.b.ins().iconst(types::I8, 0) } else { l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP) };
+    let inline = l.b.ins().band(old_scalar, new_scalar);
+    let fast = l.b.create_block();
+    let slow = l.b.create_block();
+    let done = l.b.create_block();
+    l.b.ins().brif(inline, fast, &[], slow, &[]);
+    l.b.switch_to_block(slow);
+    let call = l.b.ins().call(l.store_fn, &[l.ctx, addr, tag, bits]);
+    let over = l.b.inst_results(call)[0];
+    let exit = l.exit_to(pc + 1, ExitReason::Budget, after, after.len(), true);
+    l.b.ins().brif(over, exit, &[], done, &[]);
+    l.b.switch_to_block(fast);
     l.b.ins().istore8(flags(), tag, addr, 0);
     if t != Ty::Nil {
-        let bits = l.bits(r, t);
         if matches!(t, Ty::Bool | Ty::Dyn) {
             l.b.ins().istore8(flags(), bits, addr, VALUE_BOOL_OFF);
         }
@@ -1085,6 +1120,8 @@ fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Opti
             l.b.ins().store(flags(), bits, addr, VALUE_BITS_OFF);
         }
     }
+    l.b.ins().jump(done, &[]);
+    l.b.switch_to_block(done);
 }
 
 /// Address of `vm.globals[g]` (indices in the VM's relocated code are absolute).

@@ -103,3 +103,51 @@ fn comparisons_the_native_identity_test_cannot_answer_leave_to_the_interpreter()
     agree("struct A { x: int }\nstruct B { y: int }\nfn same(p, q) { return p == q; }\nlet a = A { x: 1 };\nlet b = B { y: 1 };\nlet n = 0;\nfor i in 0..3000 { if same(a, nil) { n = n + 1; } if same(a, b) { n = n + 10; } if same(b, b) { n = n + 100; } }\nprint(n);\nprint(same(\"ab\", \"ab\"));\nprint(same(nil, nil));\nprint(same([1], a));\n");
     agree("fn isnil(p) { return p == nil; }\nlet k = 0;\nfor i in 0..3000 { if isnil([i]) { k = k + 1; } if isnil(nil) { k = k + 2; } }\nprint(k);\nprint(isnil(3));\n");
 }
+
+/// Storing records into fields and elements runs natively (the helper
+/// takes a reference to the new value; the old one stays alive until the
+/// run ends): reversing a linked list, sorting an array of records.
+#[test]
+fn heap_stores_run_natively() {
+    let src = "struct Node { v: int, next: Node }\n\
+fn build(k: int) -> Node { let h: Node = nil; for i in 0..k { h = Node { v: i, next: h }; } return h; }\n\
+fn reverse(n: Node) -> Node { let prev: Node = nil; while n != nil { let next = n.next; n.next = prev; prev = n; n = next; } return prev; }\n\
+struct P { key: int, name: str }\n\
+fn sort(a: [P]) { for i in 0..len(a) { for j in 0..len(a) - 1 - i { if a[j].key > a[j + 1].key { let t = a[j]; a[j] = a[j + 1]; a[j + 1] = t; } } } }\n\
+let list = build(500);\nfor r in 0..41 { list = reverse(list); }\nprint(list.v);\nprint(list.next.next.v);\n\
+let ps: [P] = [];\nfor i in 0..120 { push(ps, P { key: (i * 7919) % 120, name: \"p\" + str(i) }); }\nsort(ps);\nprint(ps[0].name);\nprint(ps[119].key);\n";
+    let events = agree_traced(src);
+    for f in ["reverse", "sort"] {
+        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
+        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} "))), "{f}: {events:#?}");
+    }
+}
+
+/// A run that displaces more values than it may keep alive leaves to the
+/// interpreter after the store, which frees them, and the loop is entered
+/// natively again at its next back edge (the OSR unit is reused).
+#[test]
+fn a_run_displacing_too_many_values_leaves_and_comes_back() {
+    let src = "struct P { key: int }\nlet a: [P] = [P { key: 1 }, P { key: 2 }];\nlet t = 0;\nfor i in 0..200000 { let x = a[0]; a[0] = a[1]; a[1] = x; t = t + a[0].key; }\nprint(t);\nprint(a[0].key);\n";
+    let events = agree_traced(src);
+    let budget = events.iter().position(|e| e.starts_with("tier: event=deopt fn=<main> ") && e.contains("reason=displaced-budget"));
+    let budget = budget.unwrap_or_else(|| panic!("no displaced-budget exit: {events:#?}"));
+    assert!(events[budget..].iter().any(|e| e.starts_with("tier: event=osr fn=<main> ")), "{events:#?}");
+    assert_eq!(events.iter().filter(|e| e.starts_with("tier: event=compile fn=<main> ")).count(), 1, "{events:#?}");
+}
+
+/// What native heap stores leave to the interpreter: a value the field's
+/// annotation rejects (its diagnostic); and a displaced value native code
+/// still holds stays alive.
+#[test]
+fn heap_stores_keep_annotations_and_displaced_values() {
+    agree("struct Node { v: int, next: Node }\nstruct Other { v: int }\nfn link(a: Node, b) { a.next = b; }\nlet n = Node { v: 1, next: nil };\nlet m = Node { v: 2, next: nil };\nfor i in 0..3000 { link(n, m); link(n, nil); }\nprint(n.next);\nlink(n, Other { v: 3 });\n");
+    agree("struct Node { v: int, next: Node }\nfn link(a: Node, b) { a.next = b; }\nlet n = Node { v: 1, next: nil };\nfor i in 0..3000 { link(n, nil); }\nlink(n, [1]);\n");
+    // The displaced value is the last reference (the caller made it fresh): a
+    // borrowed handle to it in native code must stay valid after the store.
+    let events = agree_traced("struct Node { v: int, next: Node }\nfn relink(n: Node, m: Node) -> int { let old = n.next; n.next = m; return old.v + old.v; }\nfn swap_in(a: [[int]], r: [int]) -> int { let old = a[0]; a[0] = r; return old[0] + len(old); }\nlet n = Node { v: 1, next: nil };\nlet m = Node { v: 2, next: nil };\nlet a = [[0]];\nlet r = [5];\nlet t = 0;\nfor i in 0..3000 { n.next = Node { v: i, next: nil }; t = t + relink(n, m); a[0] = [i, i]; t = t + swap_in(a, r); }\nprint(t);\n");
+    for f in ["relink", "swap_in"] {
+        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
+        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} "))), "{f}: {events:#?}");
+    }
+}
