@@ -1096,21 +1096,36 @@ fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Opti
         }
         (None, _) => {}
     }
-    // Inline only a scalar over a scalar.
-    let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
-    let old_scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
-    let new_scalar = if t.heap() { l.b.ins().iconst(types::I8, 0) } else { l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP) };
-    let inline = l.b.ins().band(old_scalar, new_scalar);
-    let fast = l.b.create_block();
-    let slow = l.b.create_block();
+    let scalar_field = matches!(want, Some(Some(_))) && store_heap.is_none();
     let done = l.b.create_block();
-    l.b.ins().brif(inline, fast, &[], slow, &[]);
-    l.b.switch_to_block(slow);
-    let call = l.b.ins().call(l.store_fn, &[l.ctx, addr, tag, bits]);
-    let over = l.b.inst_results(call)[0];
-    let exit = l.exit_to(pc + 1, ExitReason::Budget, after, after.len(), true);
-    l.b.ins().brif(over, exit, &[], done, &[]);
-    l.b.switch_to_block(fast);
+    if scalar_field {
+        // A scalar-annotated field always holds a scalar (every store is
+        // checked), and the new value passed the same check: store inline.
+    } else if matches!(t, Ty::Int | Ty::Float | Ty::Bool) {
+        // A scalar over an array element / array or struct field: only a
+        // heap value in the way needs the helper, which is rare enough to
+        // leave to the interpreter (a helper call here slows the loop).
+        let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+        let old_scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+        l.guard(old_scalar, pc, ExitReason::GuardType, before);
+    } else {
+        // A heap value, nil (unlinking) or an unknown value: the helper
+        // unless both the old and the new value are scalars.
+        let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+        let old_scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+        let new_scalar = if t.heap() { l.b.ins().iconst(types::I8, 0) } else { l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP) };
+        let inline = l.b.ins().band(old_scalar, new_scalar);
+        let fast = l.b.create_block();
+        let slow = l.b.create_block();
+        l.b.set_cold_block(slow);
+        l.b.ins().brif(inline, fast, &[], slow, &[]);
+        l.b.switch_to_block(slow);
+        let call = l.b.ins().call(l.store_fn, &[l.ctx, addr, tag, bits]);
+        let over = l.b.inst_results(call)[0];
+        let exit = l.exit_to(pc + 1, ExitReason::Budget, after, after.len(), true);
+        l.b.ins().brif(over, exit, &[], done, &[]);
+        l.b.switch_to_block(fast);
+    }
     l.b.ins().istore8(flags(), tag, addr, 0);
     if t != Ty::Nil {
         if matches!(t, Ty::Bool | Ty::Dyn) {
