@@ -192,9 +192,10 @@ pub extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason:
     ctx.exits.push(ExitFrame { unit: unit as u32, pc: pc as u32, reason, window });
 }
 
-/// Displaced values one native run may keep alive before it leaves to the
-/// interpreter ([`ExitReason::Budget`]), which frees them.
-pub const DISPLACED_BUDGET: usize = 1 << 16;
+/// Values one native run may keep alive (displaced by stores, or records
+/// it made) before it leaves to the interpreter ([`ExitReason::Budget`]),
+/// which frees the ones nothing else holds.
+pub const DISPLACED_BUDGET: usize = 1 << 14;
 
 /// Stores slot (tag, bits) into the `Value` at `addr` (a record field or
 /// an array element, already checked against its annotation) when the
@@ -208,15 +209,7 @@ pub extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm::Value,
     // SAFETY: native code passes its ctx, whose handle table the engine set on entry.
     let ctx = unsafe { &mut *ctx };
     let heap = unsafe { &mut *ctx.heap };
-    let new = match tag {
-        TAG_NIL => Value::Nil,
-        TAG_BOOL => Value::Bool(bits != 0),
-        TAG_INT => Value::Int(bits as i64),
-        TAG_FLOAT => Value::Float(f64::from_bits(bits)),
-        TAG_HEAP => heap.get(bits as usize).cloned().unwrap_or(Value::Nil),
-        // SAFETY: a borrowed array/record handle of this native run.
-        _ => unsafe { crate::heap::own_slot(Slot { tag, bits }) },
-    };
+    let new = slot_value(heap, Slot { tag, bits });
     // SAFETY: `addr` is a field or element slot native code just bounds-checked.
     let old = unsafe { std::ptr::replace(addr, new) };
     if matches!(old, Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
@@ -224,6 +217,45 @@ pub extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm::Value,
     }
     heap.push(old);
     (heap.len() > DISPLACED_BUDGET) as u64
+}
+
+/// `NewRecord`: a record of `shape` (an `Rc<Shape>` pointer of a loaded
+/// module) from the `n` field slots at `fields`, kept alive by the run's
+/// handle table; native code gets a borrowed handle in `*out`. Returns 0;
+/// 1 when a field fails its annotation (nothing made: the interpreter
+/// re-runs the instruction and raises); 2 when made but the table is over
+/// [`DISPLACED_BUDGET`] (the run leaves after the instruction). Never panics.
+pub extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const tern_vm::Shape, fields: *const Slot, n: u64, out: *mut Slot) -> u64 {
+    use tern_vm::Value;
+    // SAFETY: native code passes its ctx, its own window, and a shape its module holds for the whole run.
+    let ctx = unsafe { &mut *ctx };
+    let heap = unsafe { &mut *ctx.heap };
+    let shape = unsafe {
+        std::rc::Rc::increment_strong_count(shape);
+        std::rc::Rc::from_raw(shape)
+    };
+    let slots = unsafe { std::slice::from_raw_parts(fields, n as usize) };
+    let values: Vec<Value> = slots.iter().map(|s| slot_value(heap, *s)).collect();
+    if values.len() != shape.checks.len() || values.iter().zip(&shape.checks).any(|(v, c)| !v.fits(c)) {
+        return 1;
+    }
+    let v = Value::Record(std::rc::Rc::new(tern_vm::Record { shape, fields: std::cell::RefCell::new(values) }));
+    unsafe { *out = Slot { tag: TAG_RECORD, bits: crate::heap::payload(&v) } };
+    heap.push(v);
+    if heap.len() > DISPLACED_BUDGET { 2 } else { 0 }
+}
+
+fn slot_value(heap: &[tern_vm::Value], s: Slot) -> tern_vm::Value {
+    use tern_vm::Value;
+    match s.tag {
+        TAG_NIL => Value::Nil,
+        TAG_BOOL => Value::Bool(s.bits != 0),
+        TAG_INT => Value::Int(s.bits as i64),
+        TAG_FLOAT => Value::Float(f64::from_bits(s.bits)),
+        TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
+        // SAFETY: a borrowed array/record handle of this native run.
+        _ => unsafe { crate::heap::own_slot(s) },
+    }
 }
 
 /// Builtins native code calls through [`tern_jit_builtin`] (results are never heap values).

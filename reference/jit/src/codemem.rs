@@ -1,8 +1,9 @@
 //! Where native code lives: one `JITModule` per run, with every runtime
 //! helper registered by name, and a hard budget on how much we compile.
 //!
-//! Code-memory strategy: compiled code is never freed while the program
-//! runs (old versions stay valid after a recompile, because a caller that
+//! Code-memory strategy: all code lives in one reserved region (an
+//! `ArenaMemoryProvider`, so direct calls between functions always reach),
+//! compiled code is never freed while the program runs (old versions stay valid after a recompile, because a caller that
 //! was compiled against them may still call them), the number of function
 //! definitions is capped at [`MAX_DEFINITIONS`], and all of it is released in
 //! one go by `free_memory` when the [`CodeMemory`] is dropped, which happens
@@ -12,13 +13,18 @@ use cranelift_codegen::ir::{self, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
-use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 
 /// Compiling stops (events say `reason=code-budget`) after this many
 /// function bodies, recompiles included. Generous for course programs, yet it
 /// bounds memory if a program keeps deoptimising and recompiling.
 pub const MAX_DEFINITIONS: usize = 4096;
+
+/// Address space reserved for code (not committed until used): far more
+/// than [`MAX_DEFINITIONS`] functions need, and within the ±2 GiB a
+/// PC-relative call reaches.
+pub const CODE_ARENA_BYTES: usize = 512 << 20;
 
 /// A helper the native code may call, registered with `JITBuilder::symbol`.
 #[derive(Clone, Copy)]
@@ -86,6 +92,12 @@ impl CodeMemory {
             .finish(settings::Flags::new(flags))
             .map_err(|e| err(&e))?;
         let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        // One reserved region for all code: compiled functions call each
+        // other PC-relative (32-bit), which the default provider's scattered
+        // mappings can put out of reach (a panic in cranelift-jit's linker,
+        // seen with several JITs in one process).
+        let arena = ArenaMemoryProvider::new_with_size(CODE_ARENA_BYTES).map_err(|e| err(&e))?;
+        builder.memory_provider(Box::new(arena));
         for h in &self.helper_specs {
             builder.symbol(h.name, h.ptr);
         }

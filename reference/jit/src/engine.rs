@@ -70,7 +70,8 @@ pub struct Engine {
 
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
 /// checks, and the types the globals hold now (None: globals stay interpreted).
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>);
+/// The last field: the module's struct shapes (`Rc<Shape>` pointer, field count).
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>, Vec<(u64, usize)>);
 
 impl Hints for Feedback<'_> {
     fn call_result(&self, f: u32) -> Option<Ty> {
@@ -110,6 +111,11 @@ impl Hints for Feedback<'_> {
         self.0.get(pc).copied() == Some(8)
     }
 
+    fn new_record(&self, s: u16) -> Option<(u64, usize)> {
+        self.3?;
+        self.8.get(s as usize).copied()
+    }
+
     fn refs_only(&self, pc: usize) -> bool {
         // tern_vm::tag_bit: nil 16, array 32, record 64.
         let bits = self.0.get(pc).copied().unwrap_or(0);
@@ -127,6 +133,11 @@ impl Hints for Feedback<'_> {
             _ => Some(Ty::Dyn),
         }
     }
+}
+
+fn shapes_of(vm: &Vm, f: FnIdx) -> Vec<(u64, usize)> {
+    let m = vm.functions[f as usize].module as usize;
+    vm.modules[m].shapes.iter().map(|s| (std::rc::Rc::as_ptr(s) as u64, s.fields.len())).collect()
 }
 
 /// Annotation checks of `f`'s module that native code can do (int, float, bool).
@@ -240,6 +251,7 @@ impl Engine {
             Helper { name: "tern_jit_builtin", ptr: tern_jit_builtin as *const u8, params: &[types::I64, types::I64, types::I64, types::I64], returns: &[types::I64] },
             Helper { name: "tern_jit_fmod", ptr: tern_jit_fmod as *const u8, params: &[types::F64, types::F64], returns: &[types::F64] },
             Helper { name: "tern_jit_store", ptr: tern_jit_store as *const u8, params: &[types::I64; 4], returns: &[types::I64] },
+            Helper { name: "tern_jit_new_record", ptr: tern_jit_new_record as *const u8, params: &[types::I64; 5], returns: &[types::I64] },
         ];
         let mem = CodeMemory::new(&helpers);
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
@@ -315,7 +327,7 @@ impl Engine {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types());
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), shapes_of(vm, f));
         let n = proto.num_regs as usize;
         let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
         let mut entry = vec![Ty::Slot; n];
@@ -566,21 +578,26 @@ impl Engine {
             e.generic_params.insert(f);
         }
         if inner.reason == ExitReason::Budget {
-            // Not a failure: the run kept too many displaced values alive.
-            // The innermost loop around the exit is entered natively again
+            // Not a failure: the run kept too many values alive. The
+            // innermost loop around the exit, in the exiting frame or the
+            // nearest native caller that has one, is entered natively again
             // at its next back edge (its OSR unit is reused).
-            let code = &vm.functions[f as usize].code;
-            let around = code.iter().enumerate().filter_map(|(back, i)| match *i {
-                Instr::Loop { id, off } | Instr::ForLoop { id, off, .. } => {
-                    let head = infer::target(back, off);
-                    (head <= inner.pc as usize && inner.pc as usize <= back).then_some((back - head, id))
-                }
-                _ => None,
-            });
-            if let Some((_, id)) = around.min() {
-                let threshold = vm.hot_loop_threshold;
-                if let Some(c) = vm.functions[f as usize].loops.get_mut(id as usize) {
-                    *c = threshold.saturating_sub(1);
+            let threshold = vm.hot_loop_threshold;
+            for x in exits.iter().rev() {
+                let func = e.units[x.unit as usize].func as usize;
+                let code = &vm.functions[func].code;
+                let around = code.iter().enumerate().filter_map(|(back, i)| match *i {
+                    Instr::Loop { id, off } | Instr::ForLoop { id, off, .. } => {
+                        let head = infer::target(back, off);
+                        (head <= x.pc as usize && x.pc as usize <= back).then_some((back - head, id))
+                    }
+                    _ => None,
+                });
+                if let Some((_, id)) = around.min() {
+                    if let Some(c) = vm.functions[func].loops.get_mut(id as usize) {
+                        *c = threshold.saturating_sub(1);
+                    }
+                    break;
                 }
             }
         }
@@ -677,7 +694,7 @@ impl Tier for JitTier {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types());
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types(), shapes_of(vm, f));
         let n = proto.num_regs as usize;
         // Specialise to the live registers' current types; anything else
         // stays in its slot (a dead register needs no load or entry guard).

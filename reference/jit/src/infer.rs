@@ -64,6 +64,11 @@ pub trait Hints {
     fn refs_only(&self, _pc: usize) -> bool {
         false
     }
+    /// Struct `s` of the function's module, for a native `NewRecord`: its
+    /// `Rc<Shape>` pointer and field count (None: records are made by the interpreter).
+    fn new_record(&self, _s: u16) -> Option<(u64, usize)> {
+        None
+    }
     /// Has the site at `pc` run, and seen only strings?
     fn strs_only(&self, _pc: usize) -> bool {
         false
@@ -293,6 +298,8 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             }
         }
         Call { .. } => Plan::Plain,
+        // A helper makes the record (and checks its fields' annotations).
+        NewRecord { s, .. } if hints.new_record(s).is_some() => Plan::Typed(Ty::Slot),
         Nil { .. } | Bool { .. } | Int { .. } | Move { .. } | Jump { .. } | Loop { .. } | Return { .. } | ReturnNil => Plan::Plain,
         _ => Plan::Exit(ExitKind::Unsupported),
     }
@@ -414,6 +421,7 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
             set(&mut s, dst, Ty::Dyn)
         }
         SetIndex { obj, .. } => set(&mut s, obj, Ty::Arr),
+        NewRecord { dst, .. } => set(&mut s, dst, Ty::Dyn),
         Return { .. } | ReturnNil => return vec![],
         _ => {}
     }

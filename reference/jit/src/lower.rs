@@ -101,8 +101,9 @@ struct Lower<'a, 'b> {
     continued: Vec<bool>,
     /// The pcs this unit compiles (reachable from its entry).
     reached: Vec<usize>,
-    /// `abi::tern_jit_store`.
+    /// `abi::tern_jit_store`, `abi::tern_jit_new_record`.
     store_fn: cranelift_codegen::ir::FuncRef,
+    new_record_fn: cranelift_codegen::ir::FuncRef,
 }
 
 fn flags() -> MemFlagsData {
@@ -389,6 +390,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         }
     }
     let store_helper = mem.helper("tern_jit_store");
+    let new_record_helper = mem.helper("tern_jit_new_record");
     let mut func = std::mem::replace(&mut mem.ctx.func, cranelift_codegen::ir::Function::new());
     let mut refs = std::collections::HashMap::new();
     {
@@ -397,6 +399,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let fmod_ref = module.declare_func_in_func(fmod_helper, &mut func);
         let builtin_ref = module.declare_func_in_func(builtin_helper, &mut func);
         let store_ref = module.declare_func_in_func(store_helper, &mut func);
+        let new_record_ref = module.declare_func_in_func(new_record_helper, &mut func);
         for (pc, id) in &callee_ids {
             if let Some((id, spec, ret)) = id {
                 refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone(), *ret));
@@ -406,7 +409,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), store_fn: store_ref };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), store_fn: store_ref, new_record_fn: new_record_ref };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -824,6 +827,29 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let ok = l.b.ins().icmp_imm_s(IntCC::Equal, failed, 0);
             l.guard(ok, pc, ExitReason::Error, before);
             l.load_slot(base as usize);
+            fallthrough!(l)
+        }
+        NewRecord { dst, base, s: shape } => {
+            // The field values go through the slot window; the helper makes
+            // the record (the run's handle table keeps it alive).
+            let (ptr, n) = hints.new_record(shape).ok_or("record planned without its shape")?;
+            for r in base as usize..base as usize + n {
+                l.store_reg(r, s[r], r);
+            }
+            let shape_ptr = l.b.ins().iconst(types::I64, ptr as i64);
+            let window = l.b.ins().iadd_imm_s(l.regs, base as i64 * SLOT);
+            let count = l.b.ins().iconst(types::I64, n as i64);
+            let out = l.b.ins().iadd_imm_s(l.regs, dst as i64 * SLOT);
+            let call = l.b.ins().call(l.new_record_fn, &[l.ctx, shape_ptr, window, count, out]);
+            let status = l.b.inst_results(call)[0];
+            let made = l.b.ins().icmp_imm_s(IntCC::NotEqual, status, 1);
+            l.guard(made, pc, ExitReason::Error, before);
+            l.load_slot(dst as usize);
+            let within = l.b.ins().icmp_imm_s(IntCC::NotEqual, status, 2);
+            let exit = l.exit_to(next, ExitReason::Budget, &succs[0].1, succs[0].1.len(), true);
+            let cont = l.b.create_block();
+            l.b.ins().brif(within, cont, &[], exit, &[]);
+            l.b.switch_to_block(cont);
             fallthrough!(l)
         }
         CallBuiltin { base, b, .. } if Builtin::from_u8(b) == Some(Builtin::Len) => {

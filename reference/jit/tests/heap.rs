@@ -151,3 +151,27 @@ fn heap_stores_keep_annotations_and_displaced_values() {
         assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} "))), "{f}: {events:#?}");
     }
 }
+
+/// Records are made natively (a helper builds them; the run's handle table
+/// keeps them alive until it ends or its budget sends it back to the
+/// interpreter, after which the loop is entered natively again).
+#[test]
+fn records_are_made_natively() {
+    let src = "struct V { x: float, y: float }\nfn vec(x: float, y: float) -> V { return V { x: x, y: y }; }\nfn add(a: V, b: V) -> V { return vec(a.x + b.x, a.y + b.y); }\n\
+fn run(n: int) -> float { let p = vec(0.0, 0.0); let d = vec(0.5, 0.25); for i in 0..n { p = add(p, d); } return p.x + p.y; }\n\
+struct Node { v: int, next: Node }\nfn build(k: int) -> Node { let h: Node = nil; for i in 0..k { h = Node { v: i, next: h }; } return h; }\n\
+print(run(40000));\nlet l = build(30000);\nprint(l.v);\nprint(l.next.next.v);\n";
+    let events = agree_traced(src);
+    for f in ["vec", "build"] {
+        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
+        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} ")) && !e.contains("reason=displaced-budget")), "{f}: {events:#?}");
+    }
+    assert!(!events.iter().any(|e| e.contains("event=refuse")), "{events:#?}");
+}
+
+/// A field value a native `NewRecord` cannot take (its annotation) is the
+/// interpreter's error, with its trace.
+#[test]
+fn a_record_field_annotation_error_in_native_code_is_the_interpreters() {
+    agree("struct V { x: float, n: int }\nfn mk(a, b) { return V { x: a, n: b }; }\nlet t = 0.0;\nfor i in 0..3000 { t = t + mk(1.5, i).x; }\nprint(t);\nprint(mk(2.5, 3.5));\n");
+}
