@@ -245,6 +245,31 @@ pub extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const tern_vm
     if heap.len() > DISPLACED_BUDGET { 2 } else { 0 }
 }
 
+/// `NewArray`: an empty array with room for `cap` elements, kept alive by
+/// the run's handle table; a borrowed handle in `*out`. Returns 0, or 2
+/// when the table is over [`DISPLACED_BUDGET`]. Never panics.
+pub extern "C" fn tern_jit_new_array(ctx: *mut NativeCtx, cap: u64, out: *mut Slot) -> u64 {
+    // SAFETY: native code passes its ctx and a slot of its own window.
+    let ctx = unsafe { &mut *ctx };
+    let heap = unsafe { &mut *ctx.heap };
+    let v = tern_vm::Value::array(Vec::with_capacity(cap as usize));
+    unsafe { *out = Slot { tag: TAG_ARRAY, bits: crate::heap::payload(&v) } };
+    heap.push(v);
+    if heap.len() > DISPLACED_BUDGET { 2 } else { 0 }
+}
+
+/// `ArrayPush` (an element of an array literal): appends its own reference
+/// to slot (tag, bits) to the array whose box is `arr`. Never panics.
+pub extern "C" fn tern_jit_array_push(ctx: *mut NativeCtx, arr: u64, tag: u64, bits: u64) {
+    // SAFETY: native code passes its ctx and a borrowed array handle of this run.
+    let ctx = unsafe { &mut *ctx };
+    let heap = unsafe { &*ctx.heap };
+    let v = slot_value(heap, Slot { tag, bits });
+    if let tern_vm::Value::Array(a) = unsafe { crate::heap::own_slot(Slot { tag: TAG_ARRAY, bits: arr }) } {
+        a.borrow_mut().push(v);
+    }
+}
+
 fn slot_value(heap: &[tern_vm::Value], s: Slot) -> tern_vm::Value {
     use tern_vm::Value;
     match s.tag {

@@ -252,6 +252,8 @@ impl Engine {
             Helper { name: "tern_jit_fmod", ptr: tern_jit_fmod as *const u8, params: &[types::F64, types::F64], returns: &[types::F64] },
             Helper { name: "tern_jit_store", ptr: tern_jit_store as *const u8, params: &[types::I64; 4], returns: &[types::I64] },
             Helper { name: "tern_jit_new_record", ptr: tern_jit_new_record as *const u8, params: &[types::I64; 5], returns: &[types::I64] },
+            Helper { name: "tern_jit_new_array", ptr: tern_jit_new_array as *const u8, params: &[types::I64; 3], returns: &[types::I64] },
+            Helper { name: "tern_jit_array_push", ptr: tern_jit_array_push as *const u8, params: &[types::I64; 4], returns: &[] },
         ];
         let mem = CodeMemory::new(&helpers);
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
@@ -761,8 +763,9 @@ impl Tier for JitTier {
         // A function called again and again whose loop got hot: its later
         // calls should not each start interpreted and OSR again at another
         // loop, so its entry is compiled too (on its next call if this is its first).
-        let calls = vm.functions[f as usize].calls;
-        if calls >= 2 && vm.functions[f as usize].native.is_none() {
+        let advanced = e.early_calls.contains_key(&f);
+        let calls = e.early_calls.get(&f).copied().unwrap_or(vm.functions[f as usize].calls);
+        if calls >= 2 && !advanced && vm.functions[f as usize].native.is_none() {
             e.compile_entry(vm, f, Reason::Calls, calls as u64, &mut batch);
         } else if calls < vm.hot_call_threshold {
             e.early_calls.insert(f, calls);

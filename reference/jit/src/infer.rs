@@ -300,6 +300,9 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
         Call { .. } => Plan::Plain,
         // A helper makes the record (and checks its fields' annotations).
         NewRecord { s, .. } if hints.new_record(s).is_some() => Plan::Typed(Ty::Slot),
+        // An array literal: helpers make the array and append its elements.
+        NewArray { .. } if hints.heap().is_some() => Plan::Typed(Ty::Slot),
+        ArrayPush { arr, .. } if hints.heap().is_some() && matches!(t(arr), Ty::Arr | Ty::Dyn | Ty::Slot) => Plan::Typed(Ty::Slot),
         Nil { .. } | Bool { .. } | Int { .. } | Move { .. } | Jump { .. } | Loop { .. } | Return { .. } | ReturnNil => Plan::Plain,
         _ => Plan::Exit(ExitKind::Unsupported),
     }
@@ -332,6 +335,7 @@ pub fn reads(i: &Instr) -> Vec<u8> {
         SetField { obj, val, .. } => vec![obj, val],
         GetIndex { obj, idx, .. } => vec![obj, idx],
         SetIndex { obj, idx, val } => vec![obj, idx, val],
+        ArrayPush { arr, val } => vec![arr, val],
         JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } | CheckType { r, .. } => vec![r],
         ForPrep { base, .. } => vec![base, base + 1],
         ForLoop { base, .. } => vec![base, base + 1],
@@ -422,6 +426,7 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
         }
         SetIndex { obj, .. } => set(&mut s, obj, Ty::Arr),
         NewRecord { dst, .. } => set(&mut s, dst, Ty::Dyn),
+        NewArray { dst, .. } => set(&mut s, dst, Ty::Arr),
         Return { .. } | ReturnNil => return vec![],
         _ => {}
     }

@@ -59,8 +59,10 @@
 //!   to the new value and keeps the old one alive in the run's handle table
 //!   until the run ends (past `abi::DISPLACED_BUDGET` values the run leaves
 //!   after the store and its loop is re-entered at the next back edge).
-//!   New records are made by a helper (`abi::tern_jit_new_record`, which
-//!   checks the field annotations) and kept alive the same way.
+//!   New records and array literals are made by helpers
+//!   (`abi::tern_jit_new_record`, which checks the field annotations;
+//!   `abi::tern_jit_new_array`, `abi::tern_jit_array_push`) and kept alive
+//!   the same way.
 //!   Field get/set is guarded by the record's shape (the
 //!   interpreter's inline cache says which) and reads a scalar-annotated field
 //!   without a tag check; index get/set is bounds-checked (out of range, a
@@ -81,8 +83,7 @@
 //!   parameter shape, shared by all functions with it) that checks
 //!   them once. The call-depth limit (E1001) is an SSA counter passed along.
 //!
-//! Everything else (strings, `str`/`fixed`/`clock`, new arrays, module
-//! calls, imports, storing a heap value into a global, a field whose
+//! Everything else (strings, `str`/`fixed`/`clock`, module calls, imports, storing a heap value into a global, a field whose
 //! annotation native code cannot check (a string field)) leaves to the
 //! interpreter at that instruction. A function with
 //! such an instruction inside a loop is refused (stays interpreted) — unless

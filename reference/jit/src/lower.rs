@@ -104,6 +104,9 @@ struct Lower<'a, 'b> {
     /// `abi::tern_jit_store`, `abi::tern_jit_new_record`.
     store_fn: cranelift_codegen::ir::FuncRef,
     new_record_fn: cranelift_codegen::ir::FuncRef,
+    /// `abi::tern_jit_new_array`, `abi::tern_jit_array_push`.
+    new_array_fn: cranelift_codegen::ir::FuncRef,
+    array_push_fn: cranelift_codegen::ir::FuncRef,
 }
 
 fn flags() -> MemFlagsData {
@@ -391,6 +394,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
     }
     let store_helper = mem.helper("tern_jit_store");
     let new_record_helper = mem.helper("tern_jit_new_record");
+    let (new_array_helper, array_push_helper) = (mem.helper("tern_jit_new_array"), mem.helper("tern_jit_array_push"));
     let mut func = std::mem::replace(&mut mem.ctx.func, cranelift_codegen::ir::Function::new());
     let mut refs = std::collections::HashMap::new();
     {
@@ -400,6 +404,8 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let builtin_ref = module.declare_func_in_func(builtin_helper, &mut func);
         let store_ref = module.declare_func_in_func(store_helper, &mut func);
         let new_record_ref = module.declare_func_in_func(new_record_helper, &mut func);
+        let new_array_ref = module.declare_func_in_func(new_array_helper, &mut func);
+        let array_push_ref = module.declare_func_in_func(array_push_helper, &mut func);
         for (pc, id) in &callee_ids {
             if let Some((id, spec, ret)) = id {
                 refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone(), *ret));
@@ -409,7 +415,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), store_fn: store_ref, new_record_fn: new_record_ref };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -827,6 +833,25 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let ok = l.b.ins().icmp_imm_s(IntCC::Equal, failed, 0);
             l.guard(ok, pc, ExitReason::Error, before);
             l.load_slot(base as usize);
+            fallthrough!(l)
+        }
+        NewArray { dst, cap } => {
+            let cap = l.b.ins().iconst(types::I64, cap as i64);
+            let out = l.b.ins().iadd_imm_s(l.regs, dst as i64 * SLOT);
+            let call = l.b.ins().call(l.new_array_fn, &[l.ctx, cap, out]);
+            let status = l.b.inst_results(call)[0];
+            l.load_slot(dst as usize);
+            let within = l.b.ins().icmp_imm_s(IntCC::NotEqual, status, 2);
+            let exit = l.exit_to(next, ExitReason::Budget, &succs[0].1, succs[0].1.len(), true);
+            let cont = l.b.create_block();
+            l.b.ins().brif(within, cont, &[], exit, &[]);
+            l.b.switch_to_block(cont);
+            fallthrough!(l)
+        }
+        ArrayPush { arr, val } => {
+            let a = heap_ptr(l, arr as usize, &s, TAG_ARRAY, pc, before);
+            let (tag, bits) = (l.tag(val as usize, s[val as usize]), if s[val as usize] == Ty::Nil { l.b.ins().iconst(types::I64, 0) } else { l.bits(val as usize, s[val as usize]) });
+            l.b.ins().call(l.array_push_fn, &[l.ctx, a, tag, bits]);
             fallthrough!(l)
         }
         NewRecord { dst, base, s: shape } => {

@@ -175,3 +175,17 @@ print(run(40000));\nlet l = build(30000);\nprint(l.v);\nprint(l.next.next.v);\n"
 fn a_record_field_annotation_error_in_native_code_is_the_interpreters() {
     agree("struct V { x: float, n: int }\nfn mk(a, b) { return V { x: a, n: b }; }\nlet t = 0.0;\nfor i in 0..3000 { t = t + mk(1.5, i).x; }\nprint(t);\nprint(mk(2.5, 3.5));\n");
 }
+
+/// Array literals are made natively (a helper makes the array and appends
+/// each element, taking its own reference).
+#[test]
+fn arrays_are_made_natively() {
+    let src = "struct P { k: int }\nfn pair(a: int, b: int) -> [int] { return [a, b]; }\nfn wrap(p: P) -> [P] { return [p, nil, p]; }\n\
+fn rows(n: int) -> [[float]] { let m: [[float]] = []; for i in 0..n { let row: [float] = []; for j in 0..n { push(row, float(i * j)); } push(m, row); } return m; }\n\
+let t = 0;\nfor i in 0..30000 { let p = pair(i, i + 1); t = t + p[0] * p[1] % 7; let w = wrap(P { k: i }); t = t + w[2].k - w[0].k + len(w); }\nprint(t);\nlet m = rows(200);\nprint(m[199][199]);\nprint(len(m[0]));\n";
+    let events = agree_traced(src);
+    for f in ["pair", "wrap", "rows"] {
+        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
+        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} ")) && !e.contains("reason=displaced-budget")), "{f}: {events:#?}");
+    }
+}
