@@ -271,13 +271,15 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             },
         },
         GetGlobal { g, .. } if hints.native_globals() => match hints.global(g) {
-            Some(t) if t.concrete() => Plan::Typed(t),
+            // A nil global is most likely a reference not set yet: loaded as it is.
+            Some(t) if t.concrete() && !(t == Ty::Nil && hints.heap().is_some()) => Plan::Typed(t),
             // An array or record: loaded as a borrowed handle (guarded in the lowering).
-            Some(Ty::Dyn) if hints.heap().is_some() => Plan::Plain,
+            Some(Ty::Dyn | Ty::Nil) if hints.heap().is_some() => Plan::Plain,
             _ => Plan::Exit(ExitKind::Unsupported),
         },
+        // A heap value goes through `abi::tern_jit_store` (see `store_value`).
+        SetGlobal { .. } | DefGlobal { .. } if hints.native_globals() && hints.heap().is_some() => Plan::Plain,
         SetGlobal { src, .. } | DefGlobal { src, .. } if hints.native_globals() => match t(src) {
-            // Storing a heap value takes a reference: the interpreter does it.
             Ty::Arr | Ty::Rec(_) => Plan::Exit(ExitKind::Unsupported),
             _ => Plan::Plain,
         },

@@ -49,9 +49,11 @@
 //!   jumps and fused compare-branches, `while` and `for` loops, `sqrt`, `float`.
 //! * Module globals (`getglobal`/`setglobal`/`defglobal`): read and written in
 //!   place in the VM's global table (`tern_vm::Value` is `repr(u8)`), guarded
-//!   to the type the global held at compile time. An undefined global (E0104)
-//!   or a heap value in the way leaves to the interpreter. So top-level loops
-//!   of the entry file are OSR-compiled like any other.
+//!   to the type the global held at compile time (one that held nil or a
+//!   heap value is loaded as it is). An undefined global (E0104) leaves to
+//!   the interpreter; a heap value stored or in the way goes through the
+//!   store helper below. So top-level loops of the entry file are
+//!   OSR-compiled like any other.
 //! * Records and arrays ([`heap`]): native code carries them as *borrowed*
 //!   handles (the `Rc` box pointer, no reference counting), which is sound
 //!   because nothing is freed while native code runs: a store of or over a

@@ -738,35 +738,15 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             fallthrough!(l)
         }
         SetGlobal { src, g } | DefGlobal { src, g } => {
-            let t = s[src as usize];
-            let tag = l.tag(src as usize, t);
-            if t == Ty::Dyn {
-                // A heap handle is no Value: the interpreter stores it.
-                let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP);
-                l.guard(scalar, pc, ExitReason::GuardType, before);
-            }
             let addr = global_addr(l, g);
-            let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
-            // Overwriting a heap value would skip its drop; an Undef global
-            // must raise E0104 on assignment: both left to the interpreter.
-            let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
-            let ok = if matches!(instr, DefGlobal { .. }) {
-                let undef = l.b.ins().icmp_imm_s(IntCC::Equal, old, VALUE_TAG_UNDEF);
-                l.b.ins().bor(scalar, undef)
-            } else {
-                scalar
-            };
-            l.guard(ok, pc, ExitReason::GuardType, before);
-            l.b.ins().istore8(flags(), tag, addr, 0);
-            if t != Ty::Nil {
-                let bits = l.bits(src as usize, t);
-                if matches!(t, Ty::Bool | Ty::Dyn) {
-                    l.b.ins().istore8(flags(), bits, addr, VALUE_BOOL_OFF);
-                }
-                if t != Ty::Bool {
-                    l.b.ins().store(flags(), bits, addr, VALUE_BITS_OFF);
-                }
+            let defining = matches!(instr, DefGlobal { .. });
+            if !defining {
+                // Assigning a global whose `let` has not run: the interpreter raises E0104.
+                let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+                let defined = l.b.ins().icmp_imm_s(IntCC::NotEqual, old, VALUE_TAG_UNDEF);
+                l.guard(defined, pc, ExitReason::GuardType, before);
             }
+            store_value(l, addr, src as usize, &s, None, None, defining, pc, before, &succs[0].1);
             fallthrough!(l)
         }
         GetIndex { dst, obj, idx } | SetIndex { obj, idx, val: dst } => {
@@ -784,7 +764,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             if matches!(instr, GetIndex { .. }) {
                 load_value(l, addr, dst as usize, pc, before);
             } else {
-                store_value(l, addr, dst as usize, &s, None, None, pc, before, &succs[0].1);
+                store_value(l, addr, dst as usize, &s, None, None, false, pc, before, &succs[0].1);
             }
             fallthrough!(l)
         }
@@ -814,7 +794,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                     l.b.def_var(l.vi[dst as usize], v);
                 }
                 (GetField { .. }, _) => load_value(l, addr, dst as usize, pc, before),
-                _ => store_value(l, addr, dst as usize, &s, Some(h.store_tag), h.store_heap.map(|c| (c, lay.record_shape)), pc, before, &succs[0].1),
+                _ => store_value(l, addr, dst as usize, &s, Some(h.store_tag), h.store_heap.map(|c| (c, lay.record_shape)), false, pc, before, &succs[0].1),
             }
             fallthrough!(l)
         }
@@ -1101,6 +1081,18 @@ fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) 
 /// Stores scalar register r into the `Value` at `addr`, whose old content
 /// must be a scalar too (never drop a heap value natively). `want`: the one
 /// tag a field annotation accepts (Some(None): none natively).
+/// Whether the `Value` at `addr` needs no drop: a scalar (or, defining a
+/// global, the `Undef` before its `let`).
+fn old_is_plain(l: &mut Lower, addr: Value, over_undef: bool) -> Value {
+    let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+    let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+    if !over_undef {
+        return scalar;
+    }
+    let undef = l.b.ins().icmp_imm_s(IntCC::Equal, old, VALUE_TAG_UNDEF);
+    l.b.ins().bor(scalar, undef)
+}
+
 /// Stores register r into the `Value` at `addr` after its annotation check
 /// (`want`: None for array elements; Some(tag) for a field, where
 /// `store_heap` says what a non-nil value of an array/struct field must
@@ -1109,7 +1101,7 @@ fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) 
 /// the old value is a heap value, `abi::tern_jit_store` does the reference
 /// counting (it keeps the old value alive until the run ends).
 #[allow(clippy::too_many_arguments)]
-fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, store_heap: Option<(HeapCheck, i32)>, pc: usize, before: &[Ty], after: &[Ty]) {
+fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, store_heap: Option<(HeapCheck, i32)>, over_undef: bool, pc: usize, before: &[Ty], after: &[Ty]) {
     let t = s[r];
     let tag = l.tag(r, t);
     let bits = if t == Ty::Nil { l.b.ins().iconst(types::I64, 0) } else { l.bits(r, t) };
@@ -1156,14 +1148,12 @@ fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Opti
         // A scalar over an array element / array or struct field: only a
         // heap value in the way needs the helper, which is rare enough to
         // leave to the interpreter (a helper call here slows the loop).
-        let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
-        let old_scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+        let old_scalar = old_is_plain(l, addr, over_undef);
         l.guard(old_scalar, pc, ExitReason::GuardType, before);
     } else {
         // A heap value, nil (unlinking) or an unknown value: the helper
         // unless both the old and the new value are scalars.
-        let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
-        let old_scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
+        let old_scalar = old_is_plain(l, addr, over_undef);
         let new_scalar = if t.heap() { l.b.ins().iconst(types::I8, 0) } else { l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP) };
         let inline = l.b.ins().band(old_scalar, new_scalar);
         let fast = l.b.create_block();

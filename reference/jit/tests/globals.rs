@@ -42,3 +42,20 @@ fn global_holding_a_heap_value_is_left_to_the_interpreter() {
     let src = "let a = [1];\nlet n = 0;\nfor i in 0..3000 { n = n + 1; if i == 2500 { n = \"s\"; print(n); n = 0; } }\nprint(n);\nlet s = \"x\";\nfn set() { for i in 0..2000 { s = i; } }\nset();\nprint(s);\n";
     agree(src);
 }
+
+/// Globals holding arrays, records or nil are read and written natively in
+/// a top-level loop (heap stores through the store helper; a nil global is
+/// loaded as it is, not speculated to stay nil).
+#[test]
+fn heap_globals_in_a_top_level_loop_run_natively() {
+    let src = "struct Node { v: int, next: Node }\nlet best: [int] = nil;\nlet head: Node = nil;\nlet rows = [[1], [2, 3], [4, 5, 6]];\nlet n = 0;\n\
+for i in 0..30000 { let r = rows[i % 3]; if best == nil || len(r) > len(best) { best = r; } if i % 3 == 0 { best = nil; } if i % 1000 == 0 { head = Node { v: i, next: head }; } n = n + len(r); }\n\
+print(best);\nprint(n);\nprint(head.v);\nprint(head.next.v);\n";
+    let events = common::agree_traced(src);
+    assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=<main> ")), "{events:#?}");
+    // Inside the loop, native code leaves only to free displaced values (the
+    // prints after it have not run when the loop is compiled: those exit).
+    let in_loop = |e: &&String| e.split(' ').find_map(|f| f.strip_prefix("pc=")).and_then(|pc| pc.parse::<usize>().ok()).is_some_and(|pc| pc < 71);
+    assert!(!events.iter().filter(in_loop).any(|e| e.starts_with("tier: event=deopt fn=<main> ") && !e.contains("reason=displaced-budget")), "{events:#?}");
+    assert!(!events.iter().any(|e| e.contains("event=refuse")), "{events:#?}");
+}
