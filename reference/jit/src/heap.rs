@@ -7,9 +7,8 @@
 //! runs. That is sound because nothing frees a heap value during a native
 //! run: no interpreter code runs; a native store of or over a heap value
 //! (field, element) goes through `abi::tern_jit_store`, which keeps the
-//! displaced value alive in the run's handle table until the run ends; and
-//! a store into a global with a heap value in the way leaves to the
-//! interpreter. Leaving native code turns the pair back into an owned
+//! displaced value alive in the run's handle table until the run ends (so
+//! do stores into globals). Leaving native code turns the pair back into an owned
 //! `Value` (a clone) before any register is overwritten.
 //!
 //! The offsets inside `Rc`, `RefCell` and `Vec` are not pinned by Rust, so

@@ -85,10 +85,10 @@
 //!   parameter shape, shared by all functions with it) that checks
 //!   them once. The call-depth limit (E1001) is an SSA counter passed along.
 //!
-//! Everything else (strings, `str`/`fixed`/`clock`, module calls, imports, storing a heap value into a global, a field whose
-//! annotation native code cannot check (a string field)) leaves to the
-//! interpreter at that instruction. A function with
-//! such an instruction inside a loop is refused (stays interpreted) — unless
+//! Everything else (strings, `str`/`fixed`/`clock`, module calls, imports,
+//! a store into a field whose annotation native code cannot check, such as
+//! a string field) leaves to the interpreter at that instruction. A function
+//! with such an instruction inside a loop is refused (stays interpreted) — unless
 //! the interpreter's feedback shows the instruction never ran (an error
 //! message, a rare case): then it is only an exit, like HotSpot's uncommon
 //! trap, and if it does start running the deopts bring a recompile that sees
