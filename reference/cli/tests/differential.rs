@@ -1,7 +1,8 @@
 //! Differential tests: random programs must give identical results from
-//! every engine. Well-typed programs: interpreter, JIT (default thresholds
-//! and compile-everything), AOT x86-64. Dynamic programs (types change
-//! mid-run, forcing deoptimisation): interpreter and JIT.
+//! every engine. Well-typed programs and programs over records, arrays and
+//! nil: interpreter, JIT (default thresholds and compile-everything), AOT
+//! x86-64. Dynamic programs (types change mid-run, forcing
+//! deoptimisation): interpreter and JIT.
 
 use proptest::prelude::*;
 use std::process::{Command, Output};
@@ -34,6 +35,27 @@ proptest! {
         prop_assert_eq!(&jit, &interp, "jit vs interp on\n{}", src);
         let jit0 = run(d, &["run", "--engine", "jit", "--jit-threshold", "0", "--jit-loop-threshold", "0", "main.tern"]);
         prop_assert_eq!(&jit0, &interp, "jit (threshold 0) vs interp on\n{}", src);
+        let built = run(d, &["build", "main.tern", "-o", "prog"]);
+        prop_assert_eq!(built.0, 0, "build failed: {}", built.2);
+        let out = Command::new(d.join("prog")).current_dir(d).env("TERN_DIAGNOSTICS", "json").output().unwrap();
+        let aot = (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}", src);
+    }
+
+    #[test]
+    fn heap_programs_agree_across_engines(seed in any::<u64>()) {
+        let src = tern_tests::heapy(seed);
+        let dir = write_program(&src);
+        let d = dir.path();
+        let interp = run(d, &["run", "main.tern"]);
+        prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}", src, interp.2);
+        for extra in [&[][..], &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
+            let mut args = vec!["run", "--engine", "jit"];
+            args.extend_from_slice(extra);
+            args.push("main.tern");
+            let jit = run(d, &args);
+            prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}", extra, src);
+        }
         let built = run(d, &["build", "main.tern", "-o", "prog"]);
         prop_assert_eq!(built.0, 0, "build failed: {}", built.2);
         let out = Command::new(d.join("prog")).current_dir(d).env("TERN_DIAGNOSTICS", "json").output().unwrap();

@@ -1,10 +1,10 @@
 use std::fmt::Write;
 
 /// Small deterministic RNG (xorshift64*), so programs depend only on the seed.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
     fn next(&mut self) -> u64 {
@@ -15,13 +15,13 @@ impl Rng {
         self.0 = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 }
@@ -345,5 +345,7 @@ mod tests {
         assert_eq!(well_typed(7), well_typed(7));
         assert_ne!(well_typed(7), well_typed(8));
         assert!(dynamic(3).contains("fn mix"));
+        assert_eq!(crate::heapy(3), crate::heapy(3));
+        assert_ne!(crate::heapy(3), crate::heapy(4));
     }
 }
