@@ -21,10 +21,16 @@
 //!   back to the interpreter, which resumes at P. R is `guard-int`,
 //!   `guard-float`, `guard-bool`, `guard-type` (a value had another type than
 //!   the one the code was specialised to) or `error` (the instruction at P may
-//!   fail; the interpreter re-executes it and raises the diagnostic) or
-//!   `stack` (call depth limit reached: the interpreter raises E1001).
+//!   fail; the interpreter re-executes it and raises the diagnostic),
+//!   `stack` (call depth limit reached: the interpreter raises E1001),
+//!   `unsupported` (an instruction native code leaves to the interpreter,
+//!   such as one that had never run when the code was compiled),
+//!   `caller` (below an exiting callee), `entry-guard` (the unit's entry
+//!   checks failed), or `displaced-budget` (the run kept too many values
+//!   alive; not a failure: resume after the instruction, and the loop is
+//!   entered natively again at its next back edge).
 //! * `refuse fn=F reason=R` — F stays interpreted: `unsupported-op:OP`,
-//!   `code-budget`, `too-many-deopts`, `compile-error`.
+//!   `code-budget`, `too-many-deopts`, `compile-error`, `no-native-target`.
 //!
 //! F is the name the stack trace uses: a function name, `<main>`, or
 //! `<module%20util.tern>`.
