@@ -25,8 +25,7 @@
 //!   `stack` (call depth limit reached: the interpreter raises E1001),
 //!   `unsupported` (an instruction native code leaves to the interpreter,
 //!   such as one that had never run when the code was compiled),
-//!   `caller` (below an exiting callee), `entry-guard` (the unit's entry
-//!   checks failed), or `displaced-budget` (the run kept too many values
+//!   `entry-guard` (the unit's entry checks failed), or `displaced-budget` (the run kept too many values
 //!   alive; not a failure: resume after the instruction, and the loop is
 //!   entered natively again at its next back edge).
 //! * `refuse fn=F reason=R` — F stays interpreted: `unsupported-op:OP`,
