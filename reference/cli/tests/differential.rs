@@ -14,6 +14,22 @@ fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
+/// `tern run --engine jit EXTRA.. main.tern`.
+fn run_jit(dir: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["run", "--engine", "jit"];
+    args.extend_from_slice(extra);
+    args.push("main.tern");
+    run(dir, &args)
+}
+
+/// `tern build main.tern -o prog` (which must succeed), then `./prog`.
+fn build_and_run(dir: &std::path::Path) -> (i32, String, String) {
+    let built = run(dir, &["build", "main.tern", "-o", "prog"]);
+    assert_eq!(built.0, 0, "build failed: {}", built.2);
+    let out = Command::new(dir.join("prog")).current_dir(dir).env("TERN_DIAGNOSTICS", "json").output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 fn write_program(src: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tern"), src).unwrap();
@@ -35,10 +51,7 @@ proptest! {
         prop_assert_eq!(&jit, &interp, "jit vs interp on\n{}", src);
         let jit0 = run(d, &["run", "--engine", "jit", "--jit-threshold", "0", "--jit-loop-threshold", "0", "main.tern"]);
         prop_assert_eq!(&jit0, &interp, "jit (threshold 0) vs interp on\n{}", src);
-        let built = run(d, &["build", "main.tern", "-o", "prog"]);
-        prop_assert_eq!(built.0, 0, "build failed: {}", built.2);
-        let out = Command::new(d.join("prog")).current_dir(d).env("TERN_DIAGNOSTICS", "json").output().unwrap();
-        let aot = (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        let aot = build_and_run(d);
         prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}", src);
     }
 
@@ -50,16 +63,10 @@ proptest! {
         let interp = run(d, &["run", "main.tern"]);
         prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}", src, interp.2);
         for extra in [&[][..], &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
-            let mut args = vec!["run", "--engine", "jit"];
-            args.extend_from_slice(extra);
-            args.push("main.tern");
-            let jit = run(d, &args);
+            let jit = run_jit(d, extra);
             prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}", extra, src);
         }
-        let built = run(d, &["build", "main.tern", "-o", "prog"]);
-        prop_assert_eq!(built.0, 0, "build failed: {}", built.2);
-        let out = Command::new(d.join("prog")).current_dir(d).env("TERN_DIAGNOSTICS", "json").output().unwrap();
-        let aot = (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        let aot = build_and_run(d);
         prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}", src);
     }
 
@@ -71,10 +78,7 @@ proptest! {
         let interp = run(d, &["run", "main.tern"]);
         prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}", src, interp.2);
         for extra in [&[][..], &["--jit-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
-            let mut args = vec!["run", "--engine", "jit"];
-            args.extend_from_slice(extra);
-            args.push("main.tern");
-            let jit = run(d, &args);
+            let jit = run_jit(d, extra);
             prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}", extra, src);
         }
     }

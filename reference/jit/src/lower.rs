@@ -329,6 +329,21 @@ impl<'a, 'b> Lower<'a, 'b> {
 }
 
 impl Lower<'_, '_> {
+    /// After a helper that makes a value into r[dst] (`abi::tern_jit_new_*`):
+    /// status 1, nothing made (the interpreter runs the instruction and
+    /// raises); 2, made, but the run keeps too many values alive: it leaves
+    /// after the instruction.
+    fn made_by_helper(&mut self, status: Value, dst: usize, pc: usize, before: &[Ty], after: &[Ty]) {
+        let made = self.b.ins().icmp_imm_s(IntCC::NotEqual, status, 1);
+        self.guard(made, pc, ExitReason::Error, before);
+        self.load_slot(dst);
+        let within = self.b.ins().icmp_imm_s(IntCC::NotEqual, status, 2);
+        let exit = self.exit_to(pc + 1, ExitReason::Budget, after, after.len(), true);
+        let cont = self.b.create_block();
+        self.b.ins().brif(within, cont, &[], exit, &[]);
+        self.b.switch_to_block(cont);
+    }
+
     fn return_exited(&mut self) {
         if self.direct {
             let t = self.b.ins().iconst(types::I64, EXITED_TAG);
@@ -820,12 +835,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let out = l.b.ins().iadd_imm_s(l.regs, dst as i64 * SLOT);
             let call = l.b.ins().call(l.new_array_fn, &[l.ctx, cap, out]);
             let status = l.b.inst_results(call)[0];
-            l.load_slot(dst as usize);
-            let within = l.b.ins().icmp_imm_s(IntCC::NotEqual, status, 2);
-            let exit = l.exit_to(next, ExitReason::Budget, &succs[0].1, succs[0].1.len(), true);
-            let cont = l.b.create_block();
-            l.b.ins().brif(within, cont, &[], exit, &[]);
-            l.b.switch_to_block(cont);
+            l.made_by_helper(status, dst as usize, pc, before, &succs[0].1);
             fallthrough!(l)
         }
         ArrayPush { arr, val } => {
@@ -847,14 +857,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let out = l.b.ins().iadd_imm_s(l.regs, dst as i64 * SLOT);
             let call = l.b.ins().call(l.new_record_fn, &[l.ctx, shape_ptr, window, count, out]);
             let status = l.b.inst_results(call)[0];
-            let made = l.b.ins().icmp_imm_s(IntCC::NotEqual, status, 1);
-            l.guard(made, pc, ExitReason::Error, before);
-            l.load_slot(dst as usize);
-            let within = l.b.ins().icmp_imm_s(IntCC::NotEqual, status, 2);
-            let exit = l.exit_to(next, ExitReason::Budget, &succs[0].1, succs[0].1.len(), true);
-            let cont = l.b.create_block();
-            l.b.ins().brif(within, cont, &[], exit, &[]);
-            l.b.switch_to_block(cont);
+            l.made_by_helper(status, dst as usize, pc, before, &succs[0].1);
             fallthrough!(l)
         }
         CallBuiltin { base, b, .. } if Builtin::from_u8(b) == Some(Builtin::Len) => {

@@ -88,10 +88,7 @@ let list = build(300);\nlet t = 0;\nfor r in 0..200 { t = t + sum(list); }\nprin
 let y = [1];\nlet xs = [y, [1], y, [2]];\nlet c = 0;\nfor r in 0..2000 { c = c + count_same(xs, y); }\nprint(c);\n\
 let last = list;\nwhile last.next != nil { last = last.next; }\nprint(last.v);\nprint(list == last);\nprint(list != list);\nprint(last.next == nil);\n";
     let events = agree_traced(src);
-    for f in ["sum", "count_same"] {
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
-        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} "))), "{f}: {events:#?}");
-    }
+    assert_stays_native(&events, &["sum", "count_same"]);
 }
 
 /// What identity comparison natively leaves to the interpreter: strings
@@ -117,10 +114,7 @@ fn sort(a: [P]) { for i in 0..len(a) { for j in 0..len(a) - 1 - i { if a[j].key 
 let list = build(500);\nfor r in 0..41 { list = reverse(list); }\nprint(list.v);\nprint(list.next.next.v);\n\
 let ps: [P] = [];\nfor i in 0..120 { push(ps, P { key: (i * 7919) % 120, name: \"p\" + str(i) }); }\nsort(ps);\nprint(ps[0].name);\nprint(ps[119].key);\n";
     let events = agree_traced(src);
-    for f in ["reverse", "sort"] {
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
-        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} "))), "{f}: {events:#?}");
-    }
+    assert_stays_native(&events, &["reverse", "sort"]);
 }
 
 /// A run that displaces more values than it may keep alive leaves to the
@@ -146,10 +140,7 @@ fn heap_stores_keep_annotations_and_displaced_values() {
     // The displaced value is the last reference (the caller made it fresh): a
     // borrowed handle to it in native code must stay valid after the store.
     let events = agree_traced("struct Node { v: int, next: Node }\nfn relink(n: Node, m: Node) -> int { let old = n.next; n.next = m; return old.v + old.v; }\nfn swap_in(a: [[int]], r: [int]) -> int { let old = a[0]; a[0] = r; return old[0] + len(old); }\nlet n = Node { v: 1, next: nil };\nlet m = Node { v: 2, next: nil };\nlet a = [[0]];\nlet r = [5];\nlet t = 0;\nfor i in 0..3000 { n.next = Node { v: i, next: nil }; t = t + relink(n, m); a[0] = [i, i]; t = t + swap_in(a, r); }\nprint(t);\n");
-    for f in ["relink", "swap_in"] {
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
-        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} "))), "{f}: {events:#?}");
-    }
+    assert_stays_native(&events, &["relink", "swap_in"]);
 }
 
 /// Records are made natively (a helper builds them; the run's handle table
@@ -162,10 +153,7 @@ fn run(n: int) -> float { let p = vec(0.0, 0.0); let d = vec(0.5, 0.25); for i i
 struct Node { v: int, next: Node }\nfn build(k: int) -> Node { let h: Node = nil; for i in 0..k { h = Node { v: i, next: h }; } return h; }\n\
 print(run(40000));\nlet l = build(30000);\nprint(l.v);\nprint(l.next.next.v);\n";
     let events = agree_traced(src);
-    for f in ["vec", "build"] {
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
-        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} ")) && !e.contains("reason=displaced-budget")), "{f}: {events:#?}");
-    }
+    assert_stays_native(&events, &["vec", "build"]);
     assert!(!events.iter().any(|e| e.contains("event=refuse")), "{events:#?}");
 }
 
@@ -184,8 +172,5 @@ fn arrays_are_made_natively() {
 fn rows(n: int) -> [[float]] { let m: [[float]] = []; for i in 0..n { let row: [float] = []; for j in 0..n { push(row, float(i * j)); } push(m, row); } return m; }\n\
 let t = 0;\nfor i in 0..30000 { let p = pair(i, i + 1); t = t + p[0] * p[1] % 7; let w = wrap(P { k: i }); t = t + w[2].k - w[0].k + len(w); }\nprint(t);\nlet m = rows(200);\nprint(m[199][199]);\nprint(len(m[0]));\n";
     let events = agree_traced(src);
-    for f in ["pair", "wrap", "rows"] {
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f}: {events:#?}");
-        assert!(!events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} ")) && !e.contains("reason=displaced-budget")), "{f}: {events:#?}");
-    }
+    assert_stays_native(&events, &["pair", "wrap", "rows"]);
 }

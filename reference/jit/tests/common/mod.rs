@@ -80,3 +80,13 @@ pub fn agree_traced(src: &str) -> Vec<String> {
     assert_eq!(run, interp(&path), "default thresholds disagree with the interpreter; events: {events:#?}");
     events
 }
+
+/// Each function in `funcs` was compiled and never left native code
+/// except to free displaced values (`displaced-budget`).
+pub fn assert_stays_native(events: &[String], funcs: &[&str]) {
+    for f in funcs {
+        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f} not compiled: {events:#?}");
+        let left = events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} ")) && !e.contains("reason=displaced-budget"));
+        assert!(!left, "{f} left native code: {events:#?}");
+    }
+}
