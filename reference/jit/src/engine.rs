@@ -140,19 +140,33 @@ fn shapes_of(vm: &Vm, f: FnIdx) -> Vec<(u64, usize)> {
     vm.modules[m].shapes.iter().map(|s| (std::rc::Rc::as_ptr(s) as u64, s.fields.len())).collect()
 }
 
+/// The scalar type an annotation check demands (int, float, bool), if any.
+fn scalar_check(c: &tern_vm::Check) -> Option<Ty> {
+    match c {
+        tern_vm::Check::Int => Some(Ty::Int),
+        tern_vm::Check::Float => Some(Ty::Float),
+        tern_vm::Check::Bool => Some(Ty::Bool),
+        _ => None,
+    }
+}
+
+/// An array or struct annotation check as native code does it (None: not
+/// one, or its struct's module is not loaded).
+fn heap_check(vm: &Vm, c: &tern_vm::Check, lay: HeapLayout) -> Option<HeapCheck> {
+    match c {
+        tern_vm::Check::Array => Some(HeapCheck::Array),
+        tern_vm::Check::Struct { module, index, .. } => {
+            let sh = vm.modules.get(*module as usize)?.shapes.get(*index as usize)?;
+            Some(HeapCheck::Struct((std::rc::Rc::as_ptr(sh) as i64 - lay.rc_value) as u64))
+        }
+        _ => None,
+    }
+}
+
 /// Annotation checks of `f`'s module that native code can do (int, float, bool).
 fn scalar_checks(vm: &Vm, f: FnIdx) -> Vec<Option<Ty>> {
     let m = vm.functions[f as usize].module as usize;
-    vm.modules[m]
-        .checks
-        .iter()
-        .map(|c| match c {
-            tern_vm::Check::Int => Some(Ty::Int),
-            tern_vm::Check::Float => Some(Ty::Float),
-            tern_vm::Check::Bool => Some(Ty::Bool),
-            _ => None,
-        })
-        .collect()
+    vm.modules[m].checks.iter().map(scalar_check).collect()
 }
 
 /// Scalar types of the VM's globals right now, if native code may touch them.
@@ -176,18 +190,7 @@ fn global_types(vm: &Vm, native_ok: bool) -> Option<Vec<Option<Ty>>> {
 fn heap_checks(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>) -> Vec<Option<HeapCheck>> {
     let Some(lay) = lay else { return vec![] };
     let m = vm.functions[f as usize].module as usize;
-    vm.modules[m]
-        .checks
-        .iter()
-        .map(|c| match c {
-            tern_vm::Check::Array => Some(HeapCheck::Array),
-            tern_vm::Check::Struct { module, index, .. } => {
-                let sh = vm.modules.get(*module as usize)?.shapes.get(*index as usize)?;
-                Some(HeapCheck::Struct((std::rc::Rc::as_ptr(sh) as i64 - lay.rc_value) as u64))
-            }
-            _ => None,
-        })
-        .collect()
+    vm.modules[m].checks.iter().map(|c| heap_check(vm, c, lay)).collect()
 }
 
 /// What each field site of `f` saw, from the interpreter's inline caches.
@@ -202,26 +205,18 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>
             }
             // SAFETY: cached shapes belong to loaded modules, which live as long as the VM.
             let sh = unsafe { &*shape };
-            let store_tag = match sh.checks.get(slot as usize)? {
-                tern_vm::Check::Int => Some(TAG_INT),
-                tern_vm::Check::Float => Some(TAG_FLOAT),
-                tern_vm::Check::Bool => Some(TAG_BOOL),
-                tern_vm::Check::Array | tern_vm::Check::Struct { .. } => Some(TAG_NIL),
+            let check = sh.checks.get(slot as usize)?;
+            let load_ty = scalar_check(check);
+            // An array/struct field whose struct is not loaded: no hint at all.
+            let store_heap = match check {
+                tern_vm::Check::Array | tern_vm::Check::Struct { .. } => Some(heap_check(vm, check, lay)?),
                 _ => None,
             };
-            let store_heap = match sh.checks.get(slot as usize)? {
-                tern_vm::Check::Array => Some(HeapCheck::Array),
-                tern_vm::Check::Struct { module, index, .. } => {
-                    let s = vm.modules.get(*module as usize)?.shapes.get(*index as usize)?;
-                    Some(HeapCheck::Struct((std::rc::Rc::as_ptr(s) as i64 - lay.rc_value) as u64))
-                }
-                _ => None,
-            };
-            let load_ty = match store_tag {
-                Some(TAG_INT) => Some(Ty::Int),
-                Some(TAG_FLOAT) => Some(Ty::Float),
-                Some(TAG_BOOL) => Some(Ty::Bool),
-                _ => None,
+            let store_tag = match load_ty {
+                Some(Ty::Int) => Some(TAG_INT),
+                Some(Ty::Float) => Some(TAG_FLOAT),
+                Some(Ty::Bool) => Some(TAG_BOOL),
+                _ => store_heap.map(|_| TAG_NIL),
             };
             let shape_word = (shape as i64 - lay.rc_value) as u64;
             let shape_id = match shapes.iter().position(|w| *w == shape_word) {
@@ -634,30 +629,40 @@ impl Engine {
 /// The `Tier` the VM calls; shares the engine with the native entry closures.
 pub struct JitTier(pub Rc<RefCell<Engine>>);
 
+impl JitTier {
+    /// Compiles `f`'s entry (and its callees) after `count` calls and makes
+    /// the interpreter call the native code from now on; false if refused.
+    fn compile_entry_now(&mut self, vm: &mut Vm, f: FnIdx, count: u64, t0: Instant) -> bool {
+        let mut batch = vec![];
+        let (compiled, linked) = {
+            let mut e = self.0.borrow_mut();
+            let compiled = e.compile_entry(vm, f, Reason::Calls, count, &mut batch).is_some();
+            let linked = e.finalize(&batch);
+            e.stats.compiling += t0.elapsed();
+            (compiled, linked)
+        };
+        // (Callees compiled on the way are used even if `f` itself was not.)
+        if linked {
+            for (unit, _) in batch {
+                let func = self.0.borrow().units[unit as usize].func;
+                vm.functions[func as usize].native = Some(Engine::native_for(&self.0, unit));
+            }
+        }
+        compiled && linked
+    }
+}
+
 impl Tier for JitTier {
     fn on_hot_call(&mut self, vm: &mut Vm, f: FnIdx) {
         let t0 = Instant::now();
         if !self.0.borrow_mut().start(vm, f) {
             return;
         }
-        let mut batch = vec![];
-        let mut count = vm.functions[f as usize].calls as u64;
-        let ok = {
-            let mut e = self.0.borrow_mut();
-            if let Some(real) = e.early_calls.remove(&f) {
-                count = real as u64 + 1;
-            }
-            e.compile_entry(vm, f, Reason::Calls, count, &mut batch);
-            let ok = e.finalize(&batch);
-            e.stats.compiling += t0.elapsed();
-            ok
+        let count = match self.0.borrow_mut().early_calls.remove(&f) {
+            Some(real) => real as u64 + 1,
+            None => vm.functions[f as usize].calls as u64,
         };
-        if ok {
-            for (unit, _) in batch {
-                let func = self.0.borrow().units[unit as usize].func;
-                vm.functions[func as usize].native = Some(Engine::native_for(&self.0, unit));
-            }
-        }
+        self.compile_entry_now(vm, f, count, t0);
     }
 
     fn on_hot_loop(&mut self, vm: &mut Vm, f: FnIdx, header_pc: u32) -> Option<NativeFn> {
@@ -676,19 +681,7 @@ impl Tier for JitTier {
             // runs ten iterations a call): an OSR unit would serve the rest
             // of this one call. Compile the entry for the next calls and let
             // this call finish interpreted.
-            let mut batch = vec![];
-            let ok = {
-                let mut e = self.0.borrow_mut();
-                let compiled = e.compile_entry(vm, f, Reason::Calls, calls as u64, &mut batch).is_some();
-                let ok = compiled && e.finalize(&batch);
-                e.stats.compiling += t0.elapsed();
-                ok
-            };
-            if ok {
-                for (unit, _) in batch {
-                    let func = self.0.borrow().units[unit as usize].func;
-                    vm.functions[func as usize].native = Some(Engine::native_for(&self.0, unit));
-                }
+            if self.compile_entry_now(vm, f, calls as u64, t0) {
                 return None;
             }
         }
