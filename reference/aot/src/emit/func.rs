@@ -267,6 +267,17 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
 
     // ---------- statements ----------
 
+    /// A loop body: `continue` goes to `next` (the header, or a `for`
+    /// loop's latch), `break` to `exit`; falling off the end goes to `next`.
+    fn loop_body(&mut self, body: &tern_syntax::ast::Block, next: Block, exit: Block) {
+        self.loops.push((next, exit));
+        self.block(body);
+        self.loops.pop();
+        if !self.is_terminated() {
+            self.b.ins().jump(next, &[]);
+        }
+    }
+
     fn block(&mut self, b: &tern_syntax::ast::Block) {
         self.alias_scopes.push(Vec::new());
         for s in &b.stmts {
@@ -364,12 +375,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 let c = self.expr(cond);
                 self.b.ins().brif(c, body_b, &[], exit, &[]);
                 self.b.switch_to_block(body_b);
-                self.loops.push((header, exit));
-                self.block(body);
-                self.loops.pop();
-                if !self.is_terminated() {
-                    self.b.ins().jump(header, &[]);
-                }
+                self.loop_body(body, header, exit);
                 self.b.switch_to_block(exit);
             }
             StmtKind::For { var, start, end, body } => {
@@ -390,12 +396,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 // A fresh binding each iteration: assigning to it cannot steer the loop.
                 let binding = self.declare_local(var.span);
                 self.b.def_var(binding, i);
-                self.loops.push((latch, exit));
-                self.block(body);
-                self.loops.pop();
-                if !self.is_terminated() {
-                    self.b.ins().jump(latch, &[]);
-                }
+                self.loop_body(body, latch, exit);
                 self.b.switch_to_block(latch);
                 let i = self.b.use_var(counter);
                 let next = self.b.ins().iadd_imm_s(i, 1);
