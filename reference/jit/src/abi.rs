@@ -270,16 +270,18 @@ pub extern "C" fn tern_jit_array_push(ctx: *mut NativeCtx, arr: u64, tag: u64, b
     }
 }
 
-fn slot_value(heap: &[tern_vm::Value], s: Slot) -> tern_vm::Value {
+/// The owned value a slot of this native run stands for (`heap`: the
+/// run's handle table).
+pub fn slot_value(heap: &[tern_vm::Value], s: Slot) -> tern_vm::Value {
     use tern_vm::Value;
     match s.tag {
-        TAG_NIL => Value::Nil,
         TAG_BOOL => Value::Bool(s.bits != 0),
         TAG_INT => Value::Int(s.bits as i64),
         TAG_FLOAT => Value::Float(f64::from_bits(s.bits)),
         TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
-        // SAFETY: a borrowed array/record handle of this native run.
-        _ => unsafe { crate::heap::own_slot(s) },
+        // SAFETY: borrowed handles only come from live values of this native run.
+        TAG_ARRAY | TAG_RECORD => unsafe { crate::heap::own_slot(s) },
+        _ => Value::Nil,
     }
 }
 
@@ -299,18 +301,7 @@ pub extern "C" fn tern_jit_builtin(ctx: *mut NativeCtx, b: u64, nargs: u64, args
     let (vm, heap) = unsafe { (&mut *ctx.vm, &*ctx.heap) };
     let Some(which) = tern_bytecode::Builtin::from_u8(b as u8).filter(|b| helper_builtin(*b)) else { return 1 };
     let slots = unsafe { std::slice::from_raw_parts_mut(args, nargs as usize) };
-    let vals: Vec<Value> = slots
-        .iter()
-        .map(|s| match s.tag {
-            TAG_NIL => Value::Nil,
-            TAG_BOOL => Value::Bool(s.bits != 0),
-            TAG_INT => Value::Int(s.bits as i64),
-            TAG_FLOAT => Value::Float(f64::from_bits(s.bits)),
-            TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
-            // SAFETY: a borrowed handle of this native run.
-            _ => unsafe { crate::heap::own_slot(*s) },
-        })
-        .collect();
+    let vals: Vec<Value> = slots.iter().map(|s| slot_value(heap, *s)).collect();
     // A push of a value that needs to be dropped later is fine; one that would drop now is not possible.
     match tern_vm::builtins::call_builtin(which, &vals, &mut vm.out, std::time::Instant::now()) {
         Ok(Value::Nil) => slots[0] = Slot::nil(),

@@ -483,18 +483,6 @@ impl Engine {
         }
     }
 
-    fn from_slot(heap: &[Value], s: Slot) -> Value {
-        match s.tag {
-            TAG_BOOL => Value::Bool(s.bits != 0),
-            TAG_INT => Value::Int(s.bits as i64),
-            TAG_FLOAT => Value::Float(f64::from_bits(s.bits)),
-            TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
-            // SAFETY: borrowed handles only come from live values of this native run.
-            TAG_ARRAY | TAG_RECORD => unsafe { heapmod::own_slot(s) },
-            _ => Value::Nil,
-        }
-    }
-
     /// Runs unit `unit` on the frame whose registers start at `vm.stack[base]`.
     fn enter(engine: &Rc<RefCell<Engine>>, vm: &mut Vm, base: usize, unit: u32) -> NativeExit {
         let mut e = engine.borrow_mut();
@@ -524,7 +512,7 @@ impl Engine {
         };
         e.stats.native += t0.elapsed();
         if status == STATUS_RETURNED {
-            return NativeExit::Return(Engine::from_slot(&e.heap, e.slots[0]));
+            return NativeExit::Return(slot_value(&e.heap, e.slots[0]));
         }
         // Rebuild interpreter frames, outermost (the one the VM entered) first.
         let exits: Vec<ExitFrame> = e.ctx.exits.iter().rev().copied().collect();
@@ -550,7 +538,7 @@ impl Engine {
         }
         // Own every value first: overwriting a register may drop the last
         // reference to an object another (borrowed) slot still points to.
-        let vals: Vec<(usize, Value)> = ranges.into_iter().flatten().map(|r| (r, Engine::from_slot(&e.heap, e.slots[r]))).collect();
+        let vals: Vec<(usize, Value)> = ranges.into_iter().flatten().map(|r| (r, slot_value(&e.heap, e.slots[r]))).collect();
         for (r, v) in vals {
             vm.stack[base + r] = v;
         }
