@@ -570,17 +570,14 @@ impl Engine {
             let threshold = vm.hot_loop_threshold;
             for x in exits.iter().rev() {
                 let func = e.units[x.unit as usize].func as usize;
-                let code = &vm.functions[func].code;
-                let around = code.iter().enumerate().filter_map(|(back, i)| match *i {
-                    Instr::Loop { id, off } | Instr::ForLoop { id, off, .. } => {
-                        let head = infer::target(back, off);
-                        (head <= x.pc as usize && x.pc as usize <= back).then_some((back - head, id))
-                    }
-                    _ => None,
-                });
-                if let Some((_, id)) = around.min() {
-                    if let Some(c) = vm.functions[func].loops.get_mut(id as usize) {
-                        *c = threshold.saturating_sub(1);
+                let proto = vm.functions[func].proto.clone();
+                let pc = x.pc as usize;
+                let innermost = infer::loops(&proto).into_iter().filter(|(head, back)| *head <= pc && pc <= *back).min_by_key(|(head, back)| back - head);
+                if let Some((_, back)) = innermost {
+                    if let Instr::Loop { id, .. } | Instr::ForLoop { id, .. } = proto.code[back] {
+                        if let Some(c) = vm.functions[func].loops.get_mut(id as usize) {
+                            *c = threshold.saturating_sub(1);
+                        }
                     }
                     break;
                 }

@@ -154,6 +154,9 @@ struct Node { v: int, next: Node }\nfn build(k: int) -> Node { let h: Node = nil
 print(run(40000));\nlet l = build(30000);\nprint(l.v);\nprint(l.next.next.v);\n";
     let events = agree_traced(src);
     assert_stays_native(&events, &["vec", "build"]);
+    // The budget exits happen in `vec`; the loop entered again is its caller's.
+    let reentries = events.iter().filter(|e| e.starts_with("tier: event=osr fn=run ")).count();
+    assert!(reentries >= 2, "{events:#?}");
     assert!(!events.iter().any(|e| e.contains("event=refuse")), "{events:#?}");
 }
 
