@@ -122,3 +122,13 @@ fn a_run_where_nothing_gets_hot_compiles_nothing() {
     assert_eq!((c.compiled, c.compiling), (0, std::time::Duration::ZERO), "{c:?}");
     assert!(h.compiled >= 1 && h.compiling > std::time::Duration::ZERO, "{h:?}");
 }
+
+/// A function that runs once but has two hot loops is entered by OSR at
+/// each; it is never compiled as if it had been called many times.
+#[test]
+fn two_hot_loops_in_a_function_run_once_are_two_osr_entries_only() {
+    let src = "let s = 0;\nfor i in 0..3000 { s = s + i % 7; }\nlet t = 0;\nfor j in 0..3000 { t = t + j % 5; }\nprint(s + t);\n";
+    let events = agree_traced(src);
+    assert_eq!(events.iter().filter(|e| e.starts_with("tier: event=osr fn=<main> ")).count(), 2, "{events:#?}");
+    assert!(!events.iter().any(|e| e.starts_with("tier: event=compile fn=<main> reason=calls")), "{events:#?}");
+}
