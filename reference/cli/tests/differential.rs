@@ -37,7 +37,7 @@ fn write_program(src: &str) -> tempfile::TempDir {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: std::env::var("TERN_PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn well_typed_programs_agree_across_engines(seed in any::<u64>()) {

@@ -149,7 +149,12 @@ impl CodeMemory {
         self.ctx.func.name = UserFuncName::user(0, id.as_u32());
         let mut ctx = std::mem::replace(&mut self.ctx, Context::new());
         let module = self.module();
+        let dis = std::env::var_os("TERN_JIT_DIS").is_some();
+        ctx.set_disasm(dis);
         let result = module.define_function(id, &mut ctx).map_err(|e| format!("{e:?}"));
+        if let (true, Some(code)) = (dis, ctx.compiled_code()) {
+            eprintln!("{}", code.vcode.as_deref().unwrap_or(""));
+        }
         module.clear_context(&mut ctx);
         self.ctx = ctx;
         result
@@ -174,6 +179,10 @@ impl CodeMemory {
 
 impl Drop for CodeMemory {
     fn drop(&mut self) {
+        // Cranelift's own per-pass times, summed over every compile of the run.
+        if std::env::var_os("TERN_JIT_PASSES").is_some() {
+            eprintln!("{}", cranelift_codegen::timing::take_current());
+        }
         if let Some(m) = self.module.take() {
             // SAFETY: the engine drops CodeMemory only after the run finished,
             // so no native frame is live and no function pointer is used again.

@@ -112,14 +112,18 @@
 //! natively called frame), are written by `tern_jit_exit` from a list; a
 //! unit entered from the interpreter (OSR) skips registers it never writes,
 //! since its slots still hold them, and loads and guards only the registers
-//! live at its loop header.
+//! live at its loop header, with one branch for all of their tags. A jump
+//! to a join fixes up (loads, tags) only the registers live there.
 //!
 //! # Tuning knobs (environment, for measuring)
 //! `TERN_JIT_OPT=none|speed` (cranelift opt_level, default speed: code is
 //! 1.5-2.5x faster for ~30% more compile time), `TERN_JIT_REGALLOC=
 //! backtracking|single_pass` (default backtracking: single_pass compiles
 //! ~20% faster but nbody's code ran 4x slower), `TERN_JIT_DEBUG=1` (lowering
-//! vs cranelift time, compile errors), `TERN_JIT_IR=1` (print the IR).
+//! vs cranelift time, compile errors), `TERN_JIT_IR=1` (print the IR),
+//! `TERN_JIT_DIS=1` (print the machine code after register allocation),
+//! `TERN_JIT_PASSES=1` (cranelift's time per pass, summed over the run, at
+//! exit: register allocation is about half of every compile).
 //!
 //! Trace grammar: [`trace`]. Code memory: [`codemem`].
 

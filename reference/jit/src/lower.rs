@@ -62,7 +62,6 @@ pub enum Mode {
 
 /// What the lowering needs to know about other functions of the module.
 pub trait Callees {
-    /// The direct entry to call for function `f` with `nargs` arguments, and its parameter types.
     /// The direct entry to call for `f`, its parameter types and the result type the caller was inferred with.
     fn unit_for(&mut self, f: u32, nargs: u8) -> Option<(FuncId, Vec<Ty>, Ty)>;
 }
@@ -99,6 +98,10 @@ struct Lower<'a, 'b> {
     sole_fallthrough: Vec<bool>,
     /// Set when the previous instruction did continue into this one.
     continued: Vec<bool>,
+    /// Registers live on entry to each pc (`infer::live_in`).
+    live: Vec<crate::infer::RegSet>,
+    /// The pc each instruction block starts (jumps there fix up only live registers).
+    block_pc: std::collections::HashMap<Block, usize>,
     /// The pcs this unit compiles (reachable from its entry).
     reached: Vec<usize>,
     /// `abi::tern_jit_store`, `abi::tern_jit_new_record`.
@@ -185,11 +188,13 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.b.switch_to_block(cont);
     }
 
-    /// Makes the registers' representation match what `to` expects.
-    fn fixup(&mut self, from: &[Ty], to: &[Ty]) {
+    /// Makes the registers' representation match what `to` expects, for
+    /// the registers in `live`: a dead one is never read again, and loading
+    /// or tagging it would only give cranelift more to compile.
+    fn fixup(&mut self, from: &[Ty], to: &[Ty], live: Option<crate::infer::RegSet>) {
         for r in 0..from.len() {
             let (s, t) = (from[r], to[r]);
-            if s == t {
+            if s == t || live.is_some_and(|l| !crate::infer::reg_live(&l, r)) {
                 continue;
             }
             debug_assert_eq!(t, Ty::Dyn, "joins only widen to Dyn");
@@ -209,7 +214,8 @@ impl<'a, 'b> Lower<'a, 'b> {
     }
 
     fn jump(&mut self, from: &[Ty], to_state: &[Ty], to: Block) {
-        self.fixup(from, to_state);
+        let live = self.block_pc.get(&to).map(|pc| self.live[*pc]);
+        self.fixup(from, to_state, live);
         self.b.ins().jump(to, &[]);
     }
 
@@ -239,7 +245,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// of `Dyn` registers).
     fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef, tag_lists: &mut Vec<Vec<(u16, u64)>>) {
         let exits = std::mem::take(&mut self.exits);
-        let live = crate::infer::live_in(self.f);
+        let live = std::mem::take(&mut self.live);
         // An entry from the interpreter (OSR) copied the whole frame into the
         // slots, and nothing but an exit writes this frame's slots: a register
         // no instruction of the unit writes needs no store. A natively called
@@ -430,7 +436,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), live: crate::infer::live_in(u.f), block_pc: Default::default(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -468,9 +474,13 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
             }
         }
         let blocks: Vec<Option<Block>> = u.states.iter().map(|s| s.as_ref().map(|_| l.b.create_block())).collect();
+        l.block_pc = blocks.iter().enumerate().filter_map(|(pc, b)| b.map(|b| (b, pc))).collect();
         // Entry guards: nothing has run yet, so failing ones write nothing back.
         let slot_state = vec![Ty::Slot; n];
         let known = l.known.clone();
+        // All entry tags are checked with one branch: a block per register
+        // was most of the blocks of a small loop's unit.
+        let mut mismatch = None;
         for r in 0..n {
             let t = u.entry[r];
             if t == Ty::Slot || l.direct {
@@ -492,16 +502,22 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
             }
             l.load_slot(r);
             let tag = l.b.use_var(l.vt[r]);
-            let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(t) as i64);
-            let exit = l.exit_to(u.entry_pc, ExitReason::Entry, &slot_state, 0, false);
-            let cont = l.b.create_block();
-            l.b.ins().brif(ok, cont, &[], exit, &[]);
-            l.b.switch_to_block(cont);
+            let diff = l.b.ins().bxor_imm_s(tag, tag_of(t) as i64);
+            mismatch = Some(match mismatch {
+                Some(m) => l.b.ins().bor(m, diff),
+                None => diff,
+            });
             if t == Ty::Float {
                 let bits = l.b.use_var(l.vi[r]);
                 let f = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
                 l.b.def_var(l.vf[r], f);
             }
+        }
+        if let Some(m) = mismatch {
+            let exit = l.exit_to(u.entry_pc, ExitReason::Entry, &slot_state, 0, false);
+            let cont = l.b.create_block();
+            l.b.ins().brif(m, exit, &[], cont, &[]);
+            l.b.switch_to_block(cont);
         }
         let first = blocks[u.entry_pc].ok_or("entry pc unreachable")?;
         let entry_state = u.states[u.entry_pc].clone().unwrap();
@@ -588,7 +604,8 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         ($l:expr) => {{
             let out = &succs[0].1;
             if $l.edges.is_empty() && $l.sole_fallthrough.get(next) == Some(&true) && states[next].is_some() {
-                $l.fixup(out, &st(next));
+                let live = $l.live[next];
+                $l.fixup(out, &st(next), Some(live));
                 $l.continued[next] = true;
             } else {
                 $l.jump(out, &st(next), goto(next));
