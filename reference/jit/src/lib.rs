@@ -71,7 +71,12 @@
 //!   negative index, nil: the interpreter re-runs the instruction and raises
 //!   its own error); `len`; array/struct annotation checks. Once guarded, a
 //!   register keeps its array/record(shape) type, so later accesses skip the
-//!   guards.
+//!   guards. Heap memory is read and written through two cranelift alias
+//!   regions, `values` (the `Value`s native code stores to) and `headers`
+//!   (shape words, data pointers, lengths: changed only by Rust, inside
+//!   calls), so a record's fields pointer loaded once is reused across the
+//!   stores to its fields; a store to a scalar-annotated field writes only
+//!   the payload (its tag cannot change).
 //! * `==`/`!=` of nil, arrays and records (a linked list's `n != nil`): a
 //!   tag guard, then identity; strings and mismatched kinds leave to the
 //!   interpreter.

@@ -8,7 +8,7 @@ use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, VALUE_BITS_OFF, 
 use crate::codemem::CodeMemory;
 use crate::infer::{plan, reads, step, target, ExitKind, HeapCheck, Hints, Plan, Ty};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_codegen::ir::{types, AbiParam, AliasRegionData, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::{FuncId, Module};
 use tern_bytecode::{Builtin, FunctionProto, Instr};
@@ -98,6 +98,16 @@ struct Lower<'a, 'b> {
     sole_fallthrough: Vec<bool>,
     /// Set when the previous instruction did continue into this one.
     continued: Vec<bool>,
+    /// Memory flags of the two alias regions native code reads heap memory
+    /// through: `values` (the `Value`s in fields, array elements and
+    /// globals, which native code stores to) and `headers` (a record's shape
+    /// and fields pointer, an array's data pointer and length, which only
+    /// Rust changes, inside helper calls). Every access to either kind of
+    /// memory carries its region, so that cranelift's alias analysis may
+    /// reuse a header load across stores to fields (nbody's inner loop
+    /// reloaded a record's fields pointer after each field it stored).
+    values: MemFlagsData,
+    headers: MemFlagsData,
     /// Registers live on entry to each pc (`infer::live_in`).
     live: Vec<crate::infer::RegSet>,
     /// The pc each instruction block starts (jumps there fix up only live registers).
@@ -432,11 +442,16 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
                 refs.insert(*pc, (module.declare_func_in_func(*id, &mut func), spec.clone(), *ret));
             }
         }
+        let region = |func: &mut cranelift_codegen::ir::Function, user_id, description: &'static str| {
+            let r = func.dfg.alias_regions.insert(AliasRegionData { user_id, description: description.into() });
+            flags().with_alias_region(Some(r))
+        };
+        let (values, headers) = (region(&mut func, 1, "values"), region(&mut func, 2, "headers"));
         let b = FunctionBuilder::new(&mut func, &mut mem.fctx);
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), live: crate::infer::live_in(u.f), block_pc: Default::default(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), values, headers, live: crate::infer::live_in(u.f), block_pc: Default::default(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -748,21 +763,21 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         }
         GetGlobal { dst, g } => {
             let addr = global_addr(l, g);
-            let tag = l.b.ins().uload8(types::I64, flags(), addr, 0);
+            let tag = l.b.ins().uload8(types::I64, l.values, addr, 0);
             let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(typed) as i64);
             // Undef (read before its `let`) fails too: the interpreter raises E0104.
             l.guard(ok, pc, guard_reason(typed), before);
             match typed {
                 Ty::Bool => {
-                    let v = l.b.ins().uload8(types::I64, flags(), addr, VALUE_BOOL_OFF);
+                    let v = l.b.ins().uload8(types::I64, l.values, addr, VALUE_BOOL_OFF);
                     l.b.def_var(l.vi[dst as usize], v);
                 }
                 Ty::Int => {
-                    let v = l.b.ins().load(types::I64, flags(), addr, VALUE_BITS_OFF);
+                    let v = l.b.ins().load(types::I64, l.values, addr, VALUE_BITS_OFF);
                     l.b.def_var(l.vi[dst as usize], v);
                 }
                 Ty::Float => {
-                    let v = l.b.ins().load(types::F64, flags(), addr, VALUE_BITS_OFF);
+                    let v = l.b.ins().load(types::F64, l.values, addr, VALUE_BITS_OFF);
                     l.b.def_var(l.vf[dst as usize], v);
                 }
                 _ => {}
@@ -774,7 +789,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let defining = matches!(instr, DefGlobal { .. });
             if !defining {
                 // Assigning a global whose `let` has not run: the interpreter raises E0104.
-                let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+                let old = l.b.ins().uload8(types::I64, l.values, addr, 0);
                 let defined = l.b.ins().icmp_imm_s(IntCC::NotEqual, old, VALUE_TAG_UNDEF);
                 l.guard(defined, pc, ExitReason::GuardType, before);
             }
@@ -786,11 +801,11 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let arr = heap_ptr(l, obj as usize, &s, TAG_ARRAY, pc, before);
             let i = int_operand(l, idx as usize, &s, pc, before);
             let vec = l.b.ins().iadd_imm_s(arr, lay.array_vec as i64);
-            let len = l.b.ins().load(types::I64, flags(), vec, lay.vec_len);
+            let len = l.b.ins().load(types::I64, l.headers, vec, lay.vec_len);
             // Out of range (negative included): the interpreter raises E0701.
             let inb = l.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
             l.guard(inb, pc, ExitReason::Error, before);
-            let data = l.b.ins().load(types::I64, flags(), vec, lay.vec_ptr);
+            let data = l.b.ins().load(types::I64, l.headers, vec, lay.vec_ptr);
             let off = l.b.ins().imul_imm_s(i, VALUE_SIZE);
             let addr = l.b.ins().iadd(data, off);
             if matches!(instr, GetIndex { .. }) {
@@ -806,23 +821,23 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let known_shape = s[obj as usize] == Ty::Rec(h.shape_id);
             let rec = heap_ptr(l, obj as usize, &s, TAG_RECORD, pc, before);
             if !known_shape {
-                let shape = l.b.ins().load(types::I64, flags(), rec, lay.record_shape);
+                let shape = l.b.ins().load(types::I64, l.headers, rec, lay.record_shape);
                 let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, h.shape_word as i64);
                 l.guard(same, pc, ExitReason::GuardType, before);
             }
-            let data = l.b.ins().load(types::I64, flags(), rec, lay.record_vec + lay.vec_ptr);
+            let data = l.b.ins().load(types::I64, l.headers, rec, lay.record_vec + lay.vec_ptr);
             let addr = l.b.ins().iadd_imm_s(data, h.slot as i64 * VALUE_SIZE);
             match (instr, h.load_ty) {
                 (GetField { .. }, Some(Ty::Float)) => {
-                    let v = l.b.ins().load(types::F64, flags(), addr, VALUE_BITS_OFF);
+                    let v = l.b.ins().load(types::F64, l.values, addr, VALUE_BITS_OFF);
                     l.b.def_var(l.vf[dst as usize], v);
                 }
                 (GetField { .. }, Some(Ty::Int)) => {
-                    let v = l.b.ins().load(types::I64, flags(), addr, VALUE_BITS_OFF);
+                    let v = l.b.ins().load(types::I64, l.values, addr, VALUE_BITS_OFF);
                     l.b.def_var(l.vi[dst as usize], v);
                 }
                 (GetField { .. }, Some(Ty::Bool)) => {
-                    let v = l.b.ins().uload8(types::I64, flags(), addr, VALUE_BOOL_OFF);
+                    let v = l.b.ins().uload8(types::I64, l.values, addr, VALUE_BOOL_OFF);
                     l.b.def_var(l.vi[dst as usize], v);
                 }
                 (GetField { .. }, _) => load_value(l, addr, dst as usize, pc, before),
@@ -881,7 +896,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let lay = hints.heap().ok_or("heap op without a layout")?;
             // Strings (and nil, which raises) are left to the interpreter.
             let arr = heap_ptr(l, base as usize, &s, TAG_ARRAY, pc, before);
-            let len = l.b.ins().load(types::I64, flags(), arr, lay.array_vec + lay.vec_len);
+            let len = l.b.ins().load(types::I64, l.headers, arr, lay.array_vec + lay.vec_len);
             l.b.def_var(l.vi[base as usize], len);
             fallthrough!(l)
         }
@@ -906,7 +921,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                         let lay = hints.heap().ok_or("struct check without a layout")?;
                         let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_RECORD as i64);
                         l.guard(ok, pc, ExitReason::GuardType, before);
-                        let shape = l.b.ins().load(types::I64, flags(), bits, lay.record_shape);
+                        let shape = l.b.ins().load(types::I64, l.headers, bits, lay.record_shape);
                         let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, word as i64);
                         l.guard(same, pc, ExitReason::GuardType, before);
                     }
@@ -1084,15 +1099,15 @@ fn int_operand(l: &mut Lower, r: usize, s: &[Ty], pc: usize, before: &[Ty]) -> V
 /// r[dst] = the `Value` at `addr`, as a Dyn register (scalars and borrowed
 /// arrays/records; strings and modules leave to the interpreter).
 fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) {
-    let tag = l.b.ins().uload8(types::I64, flags(), addr, 0);
+    let tag = l.b.ins().uload8(types::I64, l.values, addr, 0);
     let is_str = l.b.ins().icmp_imm_s(IntCC::Equal, tag, VALUE_TAG_FIRST_HEAP);
     let past = l.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, tag, TAG_RECORD as i64);
     let bad = l.b.ins().bor(is_str, past);
     let ok = l.b.ins().bxor_imm_s(bad, 1);
     l.guard(ok, pc, ExitReason::GuardType, before);
     let is_bool = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
-    let b8 = l.b.ins().uload8(types::I64, flags(), addr, VALUE_BOOL_OFF);
-    let w = l.b.ins().load(types::I64, flags(), addr, VALUE_BITS_OFF);
+    let b8 = l.b.ins().uload8(types::I64, l.values, addr, VALUE_BOOL_OFF);
+    let w = l.b.ins().load(types::I64, l.values, addr, VALUE_BITS_OFF);
     let bits = l.b.ins().select(is_bool, b8, w);
     l.b.def_var(l.vt[dst], tag);
     l.b.def_var(l.vi[dst], bits);
@@ -1104,7 +1119,7 @@ fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) 
 /// Whether the `Value` at `addr` needs no drop: a scalar (or, defining a
 /// global, the `Undef` before its `let`).
 fn old_is_plain(l: &mut Lower, addr: Value, over_undef: bool) -> Value {
-    let old = l.b.ins().uload8(types::I64, flags(), addr, 0);
+    let old = l.b.ins().uload8(types::I64, l.values, addr, 0);
     let scalar = l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, old, VALUE_TAG_FIRST_HEAP);
     if !over_undef {
         return scalar;
@@ -1142,7 +1157,7 @@ fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Opti
                 let checked = l.b.create_block();
                 l.b.ins().brif(nil, checked, &[], check_shape, &[]);
                 l.b.switch_to_block(check_shape);
-                let shape = l.b.ins().load(types::I64, flags(), bits, shape_off);
+                let shape = l.b.ins().load(types::I64, l.headers, bits, shape_off);
                 let same = l.b.ins().icmp_imm_s(IntCC::Equal, shape, word as i64);
                 l.guard(same, pc, ExitReason::GuardType, before);
                 l.b.ins().jump(checked, &[]);
@@ -1187,13 +1202,20 @@ fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Opti
         l.b.ins().brif(over, exit, &[], done, &[]);
         l.b.switch_to_block(fast);
     }
-    l.b.ins().istore8(flags(), tag, addr, 0);
+    if !scalar_field {
+        // (A scalar field's tag already is the one its check demands.)
+        l.b.ins().istore8(l.values, tag, addr, 0);
+    }
     if t != Ty::Nil {
         if matches!(t, Ty::Bool | Ty::Dyn) {
-            l.b.ins().istore8(flags(), bits, addr, VALUE_BOOL_OFF);
+            l.b.ins().istore8(l.values, bits, addr, VALUE_BOOL_OFF);
         }
-        if t != Ty::Bool {
-            l.b.ins().store(flags(), bits, addr, VALUE_BITS_OFF);
+        if t == Ty::Float {
+            // From the float register itself (no move through an integer one).
+            let f = l.b.use_var(l.vf[r]);
+            l.b.ins().store(l.values, f, addr, VALUE_BITS_OFF);
+        } else if t != Ty::Bool {
+            l.b.ins().store(l.values, bits, addr, VALUE_BITS_OFF);
         }
     }
     l.b.ins().jump(done, &[]);

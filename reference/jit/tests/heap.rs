@@ -177,3 +177,25 @@ let t = 0;\nfor i in 0..30000 { let p = pair(i, i + 1); t = t + p[0] * p[1] % 7;
     let events = agree_traced(src);
     assert_stays_native(&events, &["pair", "wrap", "rows"]);
 }
+
+/// Native field and element accesses go through two cranelift alias
+/// regions (`values`, `headers`) so that header loads are reused across
+/// field stores. A load must still see every store to the same memory,
+/// whichever reference it went through, and a header a helper changed
+/// (an array grown by `push`) must be loaded again.
+#[test]
+fn loads_see_stores_through_other_references_and_helpers() {
+    let src = "struct P { x: float, n: int, on: bool }\n\
+fn fields(a: P, b: P, k: int) -> float { let s = 0.0; for i in 0..k { let before = b.x; a.x = a.x + 1.0; a.n = a.n + 2; a.on = !a.on; s = s + (b.x - before) + float(b.n % 5); if b.on { s = s + 0.5; } } return s; }\n\
+fn elems(u: [int], v: [int], k: int) -> int { let s = 0; for i in 0..k { let before = v[i % 4]; u[i % 4] = u[i % 4] + 3; s = s + v[i % 4] - before; } return s; }\n\
+fn grow(a: [int], k: int) -> int { let s = 0; for i in 0..k { push(a, i); s = s + a[len(a) - 1] + len(a); } return s; }\n\
+let p = P { x: 0.0, n: 0, on: false };\n\
+print(fields(p, p, 5000));\n\
+print(fields(p, P { x: 1.0, n: 1, on: true }, 5000));\n\
+let a = [0, 0, 0, 0];\n\
+print(elems(a, a, 5000));\n\
+print(elems(a, [1, 2, 3, 4], 5000));\n\
+print(grow([], 5000));\n";
+    let events = agree_traced(src);
+    assert_stays_native(&events, &["fields", "elems", "grow"]);
+}
