@@ -152,6 +152,9 @@ impl CodeMemory {
         let dis = std::env::var_os("TERN_JIT_DIS").is_some();
         ctx.set_disasm(dis);
         let result = module.define_function(id, &mut ctx).map_err(|e| format!("{e:?}"));
+        if std::env::var("TERN_JIT_IR").as_deref() == Ok("opt") {
+            eprintln!("{}", ctx.func.display());
+        }
         if let (true, Some(code)) = (dis, ctx.compiled_code()) {
             eprintln!("{}", code.vcode.as_deref().unwrap_or(""));
         }

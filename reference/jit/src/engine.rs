@@ -55,6 +55,10 @@ pub struct Engine {
     ctx: Box<NativeCtx>,
     pub trace: Option<Box<dyn Write>>,
     pub stats: Stats,
+    /// Time native code (`stats.native`): two clock reads per entry from the
+    /// interpreter, which a loop calling a compiled function pays on every
+    /// call, so only when `--stats` asks for it.
+    pub time_native: bool,
     /// `tern_vm::Value` has the layout native global access assumes.
     globals_ok: bool,
     /// Offsets for native record/array access, if the probe succeeded.
@@ -254,7 +258,7 @@ impl Engine {
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_tags: std::ptr::null() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new(), osr_units: HashMap::new() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), time_native: false, globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new(), osr_units: HashMap::new() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -500,7 +504,7 @@ impl Engine {
         e.ctx.exit_tags = &e.mem.exit_tags;
         let rec = &e.units[unit as usize];
         let (ptr, target, is_entry) = (rec.ptr, rec.target, rec.direct.is_some());
-        let t0 = Instant::now();
+        let t0 = e.time_native.then(Instant::now);
         e.ctx.vm = vm as *mut Vm;
         // SAFETY: ptr is finalized code with the signature its unit kind was compiled with.
         let status = if is_entry {
@@ -510,7 +514,9 @@ impl Engine {
             let code: extern "C" fn(*mut NativeCtx, *mut Slot) -> i64 = unsafe { std::mem::transmute(ptr) };
             code(&mut *e.ctx, e.slots.as_mut_ptr())
         };
-        e.stats.native += t0.elapsed();
+        if let Some(t0) = t0 {
+            e.stats.native += t0.elapsed();
+        }
         if status == STATUS_RETURNED {
             return NativeExit::Return(slot_value(&e.heap, e.slots[0]));
         }

@@ -122,6 +122,7 @@ fn run_on_this_thread(path: &str, threshold: u32, loop_threshold: u32, trace_tie
     if trace_tier {
         engine.borrow_mut().trace = Some(Box::new(err.clone()));
     }
+    engine.borrow_mut().time_native = stats;
     let mut vm = tern_vm::Vm::new(Box::new(BufWriter::with_capacity(1 << 16, out)));
     vm.sources = sources;
     vm.set_tier(Box::new(JitTier(engine.clone())), threshold, loop_threshold);

@@ -93,6 +93,7 @@ impl std::fmt::Display for TierEvent {
 pub struct Stats {
     pub total: Duration,
     pub compiling: Duration,
+    /// Measured only when `--stats` is on (else zero, and counted as interpreting).
     pub native: Duration,
     pub compiled: u64,
     pub osr_entries: u64,
