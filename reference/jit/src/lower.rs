@@ -91,6 +91,10 @@ struct Lower<'a, 'b> {
     known: Vec<Option<crate::infer::Known>>,
     /// Native calls still allowed below this frame.
     depth: Variable,
+    /// The depth was checked earlier in this straight-line stretch of
+    /// instructions (it never changes within a frame): a second call there
+    /// needs no check, and no compare result live across the first call.
+    depth_checked: bool,
     direct: bool,
     /// Instructions whose only way in is falling through from the previous
     /// one: they continue its cranelift block instead of starting their own
@@ -451,7 +455,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), values, headers, live: crate::infer::live_in(u.f), block_pc: Default::default(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
+        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, depth_checked: false, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), values, headers, live: crate::infer::live_in(u.f), block_pc: Default::default(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -554,6 +558,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
             let Some(before) = u.states[pc].clone() else { continue };
             if !l.continued[pc] {
                 l.b.switch_to_block(blocks[pc].unwrap());
+                l.depth_checked = false;
             }
             lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), (fmod_ref, builtin_ref))?;
             l.flush_edges();
@@ -1010,8 +1015,11 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                 }
             }
             let depth = l.b.use_var(l.depth);
-            let room = l.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, depth, 0);
-            l.guard(room, pc, ExitReason::Stack, before);
+            if !l.depth_checked {
+                let room = l.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, depth, 0);
+                l.guard(room, pc, ExitReason::Stack, before);
+                l.depth_checked = true;
+            }
             let less = l.b.ins().iadd_imm_s(depth, -1);
             let window = l.b.ins().iadd_imm_s(l.regs, base as i64 * SLOT);
             let mut args = vec![l.ctx, window, less];

@@ -31,6 +31,8 @@ fn speculated_parameter_type_failing_recompiles_untyped_and_stays_right() {
 fn deep_native_recursion_raises_the_interpreters_stack_error() {
     agree("fn down(n: int) -> int { if n == 0 { return 0; } return down(n - 1) + 1; }\nfor i in 0..2000 { down(20); }\nprint(down(9000));\nprint(down(20000));\n");
     agree("fn f(x: float) -> float { return f(x + 1.0); }\nprint(f(0.0));\n");
+    // Two calls in one expression: the depth is checked once for both.
+    agree("fn two(n: int) -> int { if n == 0 { return 1; } return two(n - 1) + two(0); }\nfor i in 0..2000 { two(8); }\nprint(two(9000));\nprint(two(20000));\n");
 }
 
 #[test]
