@@ -234,11 +234,27 @@ impl<'a, 'b> Lower<'a, 'b> {
     }
 
     /// A block that fixes up the representation, then jumps to `to`
-    /// (filled in by `flush_edges` once the current block is terminated).
+    /// (filled in by `flush_edges` once the current block is terminated);
+    /// `to` itself when there is nothing to fix up (a block less for
+    /// cranelift: it splits the critical edges it must itself).
     fn edge(&mut self, from: &[Ty], to_state: &[Ty], to: Block) -> Block {
+        let live = self.block_pc.get(&to).map(|pc| self.live[*pc]);
+        let same = |r: usize| from[r] == to_state[r] || live.is_some_and(|l| !crate::infer::reg_live(&l, r));
+        if (0..from.len()).all(same) {
+            return to;
+        }
         let e = self.b.create_block();
         self.edges.push((e, from.to_vec(), to_state.to_vec(), to));
         e
+    }
+
+    /// `brif`, or a plain jump when both ways lead to the same block.
+    fn branch(&mut self, c: Value, then: Block, otherwise: Block) {
+        if then == otherwise {
+            self.b.ins().jump(then, &[]);
+        } else {
+            self.b.ins().brif(c, then, &[], otherwise, &[]);
+        }
     }
 
     fn flush_edges(&mut self) {
@@ -949,9 +965,9 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let e_next = l.edge(&succs[0].1, &st(next), goto(next));
             let e_t = l.edge(&succs[1].1, &st(t), goto(t));
             if matches!(instr, JumpIfFalse { .. }) {
-                l.b.ins().brif(c, e_next, &[], e_t, &[]);
+                l.branch(c, e_next, e_t);
             } else {
-                l.b.ins().brif(c, e_t, &[], e_next, &[]);
+                l.branch(c, e_t, e_next);
             }
         }
         JumpIfNotLt { a, b, off } | JumpIfNotLe { a, b, off } | JumpIfNotGt { a, b, off } | JumpIfNotGe { a, b, off } | JumpIfNotEq { a, b, off } | JumpIfNotNe { a, b, off } => {
@@ -959,7 +975,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             let t = target(pc, off);
             let e_next = l.edge(&succs[0].1, &st(next), goto(next));
             let e_t = l.edge(&succs[1].1, &st(t), goto(t));
-            l.b.ins().brif(c, e_next, &[], e_t, &[]);
+            l.branch(c, e_next, e_t);
         }
         ForPrep { base, off } => {
             let (start, end) = (vi(l, base), vi(l, base + 1));
