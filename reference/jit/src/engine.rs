@@ -563,7 +563,12 @@ impl Engine {
         let inner = *exits.last().expect("an exiting unit records its frame");
         let f = e.units[inner.unit as usize].func;
         e.stats.deopts += 1;
-        e.event(TierEvent::Deopt { func: vm.function_name(f), pc: inner.pc, reason: inner.reason.as_str().into() });
+        // Which instruction was left to the interpreter, as `refuse` says it.
+        let reason = match (inner.reason, vm.functions[f as usize].code.get(inner.pc as usize)) {
+            (ExitReason::Unsupported, Some(i)) => format!("unsupported-op:{}", i.mnemonic()),
+            (r, _) => r.as_str().into(),
+        };
+        e.event(TierEvent::Deopt { func: vm.function_name(f), pc: inner.pc, reason });
         // A unit that keeps failing its guards is replaced (fresher feedback) or dropped.
         if inner.reason == ExitReason::Entry && e.entry_units.get(&f).map(|(_, un, _, _)| *un) == Some(inner.unit) {
             e.generic_params.insert(f);

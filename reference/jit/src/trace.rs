@@ -23,8 +23,8 @@
 //!   the one the code was specialised to) or `error` (the instruction at P may
 //!   fail; the interpreter re-executes it and raises the diagnostic),
 //!   `stack` (call depth limit reached: the interpreter raises E1001),
-//!   `unsupported` (an instruction native code leaves to the interpreter,
-//!   such as one that had never run when the code was compiled),
+//!   `unsupported-op:OP` (the instruction OP, which native code leaves to
+//!   the interpreter, or which had never run when the code was compiled),
 //!   `entry-guard` (the unit's entry checks failed), or `displaced-budget` (the run kept too many values
 //!   alive; not a failure: resume after the instruction, and the loop is
 //!   entered natively again at its next back edge).

@@ -92,7 +92,7 @@ let a: [int] = [];\nfor i in 0..5000 { push(a, i % 100); }\nlet t = 0;\nfor k in
     assert!(interp(&write_program(dir.path(), &[("main.tern", src)])).out.contains("negative at 2500: -1"));
     assert!(!events.iter().any(|e| e.starts_with("tier: event=refuse fn=scan")), "{events:#?}");
     assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=scan ")), "{events:#?}");
-    assert!(events.iter().any(|e| e.starts_with("tier: event=deopt fn=scan ") && e.contains("reason=unsupported")), "{events:#?}");
+    assert!(events.iter().any(|e| e.starts_with("tier: event=deopt fn=scan ") && e.contains("reason=unsupported-op:const")), "{events:#?}");
 }
 
 /// A loop that only gets hot across many short calls is not entered by
