@@ -22,6 +22,8 @@ pub const TAG_HEAP: u64 = 4;
 /// Same numbers as `tern_vm::Value`'s tags, so values copy between the two as is.
 pub const TAG_ARRAY: u64 = 5;
 pub const TAG_RECORD: u64 = 6;
+/// A module (`m` of `m.f()`): its index in the bits. Also its `Value` tag.
+pub const TAG_MODULE: u64 = 7;
 
 pub const STATUS_RETURNED: i64 = 0;
 pub const STATUS_EXITED: i64 = 1;
@@ -147,6 +149,8 @@ pub const VALUE_TAG_UNDEF: i64 = 8;
 pub const VALUE_TAG_FIRST_HEAP: i64 = 4;
 pub const VALUE_BOOL_OFF: i32 = 1;
 pub const VALUE_BITS_OFF: i32 = 8;
+/// Where a `Value::Module`'s index (u32) is.
+pub const VALUE_MODULE_OFF: i32 = 4;
 
 /// Does `tern_vm::Value` have the layout native code assumes?
 pub fn value_layout_ok() -> bool {
@@ -170,7 +174,8 @@ pub fn value_layout_ok() -> bool {
             && tag(&u) as i64 == VALUE_TAG_UNDEF
             && tag(&Value::str("s")) as i64 >= VALUE_TAG_FIRST_HEAP
             && tag(&Value::array(vec![])) as i64 >= VALUE_TAG_FIRST_HEAP
-            && tag(&Value::Module(0)) as i64 >= VALUE_TAG_FIRST_HEAP
+            && tag(&Value::Module(0x1234_5678)) as u64 == TAG_MODULE
+            && *((&Value::Module(0x1234_5678) as *const Value as *const u8).add(VALUE_MODULE_OFF as usize) as *const u32) == 0x1234_5678
     }
 }
 
@@ -281,6 +286,7 @@ pub fn slot_value(heap: &[tern_vm::Value], s: Slot) -> tern_vm::Value {
         TAG_HEAP => heap.get(s.bits as usize).cloned().unwrap_or(Value::Nil),
         // SAFETY: borrowed handles only come from live values of this native run.
         TAG_ARRAY | TAG_RECORD => unsafe { crate::heap::own_slot(s) },
+        TAG_MODULE => Value::Module(s.bits as u32),
         _ => Value::Nil,
     }
 }

@@ -75,9 +75,13 @@ pub struct Engine {
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
 /// checks, and the types the globals hold now (None: globals stay interpreted).
 /// The last field: the module's struct shapes (`Rc<Shape>` pointer, field count).
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>, Vec<(u64, usize)>);
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>, Vec<(u64, usize)>, Vec<Option<(u32, FnIdx)>>);
 
 impl Hints for Feedback<'_> {
+    fn member(&self, site: u16) -> Option<(u32, u32)> {
+        self.9.get(site as usize).copied().flatten()
+    }
+
     fn call_result(&self, f: u32) -> Option<Ty> {
         self.7.get(&f).copied().filter(|t| *t != Ty::Dyn)
     }
@@ -184,6 +188,7 @@ fn global_types(vm: &Vm, native_ok: bool) -> Option<Vec<Option<Ty>>> {
                 Value::Int(_) => Some(Ty::Int),
                 Value::Float(_) => Some(Ty::Float),
                 Value::Array(_) | Value::Record(_) => Some(Ty::Dyn),
+                Value::Module(_) => Some(Ty::Mod),
                 _ => None,
             })
             .collect()
@@ -236,6 +241,33 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>
 }
 
 /// The function as native code sees it: the VM's relocated code.
+/// What each `m.f()` site of `f` called (the interpreter's inline cache),
+/// when native code can hold the module (`m` read from a global in place).
+fn member_hints(vm: &Vm, f: FnIdx, native_ok: bool) -> Vec<Option<(u32, FnIdx)>> {
+    if !native_ok {
+        return vec![];
+    }
+    vm.functions[f as usize].member_cache.iter().map(|&(m, g)| (m != u32::MAX).then_some((m, g))).collect()
+}
+
+/// The function a call instruction of `f` calls natively: `g(..)`, or
+/// `m.g(..)` on the module its site saw; None if the arity is wrong (the
+/// interpreter raises).
+fn call_target(vm: &Vm, f: FnIdx, i: &Instr) -> Option<FnIdx> {
+    let (g, nargs) = match *i {
+        Instr::Call { f: g, nargs, .. } => (g, nargs),
+        Instr::CallMember { site, nargs, .. } => {
+            let (m, g) = *vm.functions[f as usize].member_cache.get(site as usize)?;
+            if m == u32::MAX {
+                return None;
+            }
+            (g, nargs)
+        }
+        _ => return None,
+    };
+    (vm.functions[g as usize].proto.arity == nargs).then_some(g)
+}
+
 fn proto_of(vm: &Vm, f: FnIdx) -> FunctionProto {
     let rt = &vm.functions[f as usize];
     let mut p = (*rt.proto).clone();
@@ -328,7 +360,7 @@ impl Engine {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), shapes_of(vm, f));
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), shapes_of(vm, f), member_hints(vm, f, self.globals_ok));
         let n = proto.num_regs as usize;
         let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
         let mut entry = vec![Ty::Slot; n];
@@ -348,9 +380,9 @@ impl Engine {
         self.entry_units.insert(f, (id, unit, spec.clone(), Ty::Dyn));
         // Callees first, so this body can call them directly.
         for (pc, i) in proto.code.iter().enumerate() {
-            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[pc]) {
-                if *g != f && vm.functions[*g as usize].proto.arity == *nargs {
-                    self.compile_entry(vm, *g, Reason::Callee, 0, batch);
+            if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[pc]) {
+                if g != f {
+                    self.compile_entry(vm, g, Reason::Callee, 0, batch);
                 }
             }
         }
@@ -374,13 +406,11 @@ impl Engine {
         self.entry_units.insert(f, (id, unit, spec.clone(), ret));
         let mut callee_ids = HashMap::new();
         for (pc, i) in proto.code.iter().enumerate() {
-            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[pc]) {
-                if vm.functions[*g as usize].proto.arity == *nargs {
-                    if let Some((gid, gspec, _)) = self.entry_units.get(g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
-                        // The result type this body was inferred with (self: as assumed above).
-                        let r = hints.7.get(g).copied().unwrap_or(Ty::Dyn);
-                        callee_ids.insert(*g, (gid, gspec, r));
-                    }
+            if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[pc]) {
+                if let Some((gid, gspec, _)) = self.entry_units.get(&g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
+                    // The result type this body was inferred with (self: as assumed above).
+                    let r = hints.7.get(&g).copied().unwrap_or(Ty::Dyn);
+                    callee_ids.insert(g, (gid, gspec, r));
                 }
             }
         }
@@ -480,6 +510,7 @@ impl Engine {
             Value::Bool(b) => Slot::boolean(*b),
             Value::Int(i) => Slot::int(*i),
             Value::Float(f) => Slot::float(*f),
+            Value::Module(m) => Slot { tag: TAG_MODULE, bits: *m as u64 },
             other => {
                 heap.push(other.clone());
                 Slot { tag: TAG_HEAP, bits: heap.len() as u64 - 1 }
@@ -536,7 +567,7 @@ impl Engine {
                 vm.functions[f].num_regs
             } else {
                 match vm.functions[f].code.get(x.pc as usize) {
-                    Some(Instr::Call { base, .. }) => *base as usize,
+                    Some(Instr::Call { base, .. } | Instr::CallMember { base, .. }) => *base as usize,
                     _ => vm.functions[f].num_regs,
                 }
             };
@@ -556,8 +587,13 @@ impl Engine {
             if k == 0 {
                 vm.frames[top].pc = pc;
             } else {
+                // Its result goes where its caller's call instruction wants
+                // it: the frame's first register, or for `m.g()` the
+                // register before (which held the module).
                 let b = (base + x.window) as u32;
-                vm.frames.push(Frame { func: f, pc, base: b, ret: b });
+                let caller = &exits[k - 1];
+                let by_member = matches!(vm.functions[e.units[caller.unit as usize].func as usize].code.get(caller.pc as usize), Some(Instr::CallMember { .. }));
+                vm.frames.push(Frame { func: f, pc, base: b, ret: if by_member { b - 1 } else { b } });
             }
         }
         let inner = *exits.last().expect("an exiting unit records its frame");
@@ -685,7 +721,7 @@ impl Tier for JitTier {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types(), shapes_of(vm, f));
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types(), shapes_of(vm, f), member_hints(vm, f, e.globals_ok));
         let n = proto.num_regs as usize;
         // Specialise to the live registers' current types; anything else
         // stays in its slot (a dead register needs no load or entry guard).
@@ -718,10 +754,8 @@ impl Tier for JitTier {
         }
         let mut batch = vec![];
         for (at, i) in proto.code.iter().enumerate() {
-            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[at]) {
-                if vm.functions[*g as usize].proto.arity == *nargs {
-                    e.compile_entry(vm, *g, Reason::Callee, 0, &mut batch);
-                }
+            if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[at]) {
+                e.compile_entry(vm, g, Reason::Callee, 0, &mut batch);
             }
         }
         // Again, with the callees' result types.
@@ -729,11 +763,9 @@ impl Tier for JitTier {
         let states = infer::infer(&proto, pc, entry.clone(), &hints);
         let mut callee_ids = HashMap::new();
         for (at, i) in proto.code.iter().enumerate() {
-            if let (Instr::Call { f: g, nargs, .. }, Some(_)) = (i, &states[at]) {
-                if vm.functions[*g as usize].proto.arity == *nargs {
-                    if let Some((gid, gspec, _)) = e.entry_units.get(g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
-                        callee_ids.insert(*g, (gid, gspec, hints.7.get(g).copied().unwrap_or(Ty::Dyn)));
-                    }
+            if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[at]) {
+                if let Some((gid, gspec, _)) = e.entry_units.get(&g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
+                    callee_ids.insert(g, (gid, gspec, hints.7.get(&g).copied().unwrap_or(Ty::Dyn)));
                 }
             }
         }

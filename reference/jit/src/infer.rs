@@ -17,6 +17,8 @@ pub enum Ty {
     Arr,
     /// A borrowed record of the shape with this id (`Hints::shape_word`).
     Rec(u16),
+    /// A module (its index in the bits): what `m.f()` is called on.
+    Mod,
     /// Loaded, type known only at run time (tag + bits).
     Dyn,
 }
@@ -90,6 +92,11 @@ pub trait Hints {
     fn call_result(&self, _f: u32) -> Option<Ty> {
         None
     }
+    /// The module and function the module call site `site` called (the
+    /// interpreter's inline cache), if it ran.
+    fn member(&self, _site: u16) -> Option<(u32, u32)> {
+        None
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,8 +164,8 @@ fn numeric_plan(a: Ty, b: Ty, hint: Option<Ty>) -> Option<Ty> {
 }
 
 fn equality_plan(a: Ty, b: Ty, hint: Option<Ty>) -> Option<Ty> {
-    // Identity comparisons of arrays/records stay with the interpreter.
-    if a.heap() || b.heap() {
+    // Identity comparisons of arrays/records (see `reference_compare`) and modules stay with the interpreter.
+    if a.heap() || b.heap() || a == Ty::Mod || b == Ty::Mod {
         return None;
     }
     match (a.concrete(), b.concrete()) {
@@ -300,6 +307,8 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             }
         }
         Call { .. } => Plan::Plain,
+        // `m.f()` on the module the site saw: a guard on the module, then a call.
+        CallMember { base, site, .. } if hints.member(site).is_some() && matches!(t(base), Ty::Mod | Ty::Dyn | Ty::Slot) => Plan::Plain,
         // A helper makes the record (and checks its fields' annotations).
         NewRecord { s, .. } if hints.new_record(s).is_some() => Plan::Typed(Ty::Slot),
         // An array literal: helpers make the array and append its elements.
@@ -342,6 +351,7 @@ pub fn reads(i: &Instr) -> Vec<u8> {
         ForPrep { base, .. } => vec![base, base + 1],
         ForLoop { base, .. } => vec![base, base + 1],
         Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => (base..base + nargs).collect(),
+        CallMember { base, nargs, .. } => (base..=base + nargs).collect(),
         _ => vec![],
     }
 }
@@ -400,6 +410,10 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
         }
         Call { base, f: g, .. } => {
             set(&mut s, base, hints.call_result(g).unwrap_or(Ty::Dyn));
+        }
+        CallMember { base, site, .. } => {
+            let ret = hints.member(site).and_then(|(_, g)| hints.call_result(g));
+            set(&mut s, base, ret.unwrap_or(Ty::Dyn));
         }
         CallBuiltin { base, b, .. } => set(
             &mut s,

@@ -89,10 +89,14 @@
 //!   parameters; the interpreter enters through a small trampoline (one per
 //!   parameter shape, shared by all functions with it) that checks
 //!   them once. The call-depth limit (E1001) is an SSA counter passed along.
+//! * `m.f()` on an imported module: the same direct call, to the function
+//!   the site's inline cache holds, after a guard that `m` is still that
+//!   module (a module is a slot tag and its index; a global holding one is
+//!   read in place).
 //!
-//! Everything else (strings, `str`/`fixed`/`clock`, module calls, imports,
-//! a store into a field whose annotation native code cannot check, such as
-//! a string field) leaves to the interpreter at that instruction. A function
+//! Everything else (strings, `str`/`fixed`/`clock`, imports, a store into
+//! a field whose annotation native code cannot check, such as a string
+//! field) leaves to the interpreter at that instruction. A function
 //! with such an instruction inside a loop is refused (stays interpreted) — unless
 //! the interpreter's feedback shows the instruction never ran (an error
 //! message, a rare case): then it is only an exit, like HotSpot's uncommon

@@ -4,7 +4,7 @@
 //! or the instruction could raise gets a guard whose failure writes the live
 //! registers back to the slot window and leaves to the interpreter at that pc.
 
-use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, VALUE_BITS_OFF, VALUE_BOOL_OFF, VALUE_SIZE, VALUE_TAG_FIRST_HEAP, VALUE_TAG_UNDEF, STATUS_EXITED, STATUS_RETURNED, TAG_ARRAY, TAG_BOOL, TAG_RECORD, TAG_FLOAT, TAG_INT, TAG_NIL};
+use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, TAG_MODULE, VALUE_BITS_OFF, VALUE_BOOL_OFF, VALUE_MODULE_OFF, VALUE_SIZE, VALUE_TAG_FIRST_HEAP, VALUE_TAG_UNDEF, STATUS_EXITED, STATUS_RETURNED, TAG_ARRAY, TAG_BOOL, TAG_RECORD, TAG_FLOAT, TAG_INT, TAG_NIL};
 use crate::codemem::CodeMemory;
 use crate::infer::{plan, reads, step, target, ExitKind, HeapCheck, Hints, Plan, Ty};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -138,6 +138,7 @@ fn tag_of(t: Ty) -> u64 {
         Ty::Float => TAG_FLOAT,
         Ty::Arr => TAG_ARRAY,
         Ty::Rec(_) => TAG_RECORD,
+        Ty::Mod => TAG_MODULE,
         Ty::Slot | Ty::Dyn => unreachable!("no static tag"),
     }
 }
@@ -439,8 +440,16 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
     // Resolve callees first: it may compile them, which needs `mem`.
     let mut callee_ids = std::collections::HashMap::new();
     for (pc, i) in u.f.code.iter().enumerate() {
-        if let (Instr::Call { nargs, f, .. }, Some(_)) = (i, &u.states[pc]) {
-            callee_ids.insert(pc, callees.unit_for(*f, *nargs));
+        match (i, &u.states[pc]) {
+            (Instr::Call { nargs, f, .. }, Some(_)) => {
+                callee_ids.insert(pc, callees.unit_for(*f, *nargs));
+            }
+            (Instr::CallMember { nargs, site, .. }, Some(_)) => {
+                if let Some((_, f)) = hints.member(*site) {
+                    callee_ids.insert(pc, callees.unit_for(f, *nargs));
+                }
+            }
+            _ => {}
         }
     }
     let store_helper = mem.helper("tern_jit_store");
@@ -801,6 +810,10 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                     let v = l.b.ins().load(types::F64, l.values, addr, VALUE_BITS_OFF);
                     l.b.def_var(l.vf[dst as usize], v);
                 }
+                Ty::Mod => {
+                    let v = l.b.ins().uload32(l.values, addr, VALUE_MODULE_OFF);
+                    l.b.def_var(l.vi[dst as usize], v);
+                }
                 _ => {}
             }
             fallthrough!(l)
@@ -1005,73 +1018,42 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.jump(&out, &st(t), goto(t));
         }
         Call { base, nargs, .. } => {
-            let Some((callee, spec, ret)) = callee else {
+            let Some(callee) = callee else {
                 let exit = l.exit_to(pc, ExitReason::Unsupported, before, before.len(), true);
                 l.b.ins().jump(exit, &[]);
                 return Ok(());
             };
-            // Arguments must have the callee's parameter types (else the interpreter calls).
-            for (k, r) in (base..base + nargs).enumerate() {
-                let (r, want) = (r as usize, spec[k]);
-                if !matches!(want, Ty::Int | Ty::Float | Ty::Bool) || s[r] == want {
-                    continue;
+            if !native_call(l, pc, before, &s, base, nargs, base, callee) {
+                return Ok(());
+            }
+            fallthrough!(l)
+        }
+        CallMember { base, nargs, site } => {
+            let (Some(callee), Some((m, _))) = (callee, hints.member(site)) else {
+                let exit = l.exit_to(pc, ExitReason::Unsupported, before, before.len(), true);
+                l.b.ins().jump(exit, &[]);
+                return Ok(());
+            };
+            // The module the site saw (another one: the interpreter looks its function up).
+            let r = base as usize;
+            match s[r] {
+                Ty::Dyn => {
+                    let tag = l.b.use_var(l.vt[r]);
+                    let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_MODULE as i64);
+                    l.guard(ok, pc, ExitReason::GuardType, before);
                 }
-                if s[r] != Ty::Dyn {
+                Ty::Mod => {}
+                _ => {
                     let exit = l.exit_to(pc, ExitReason::GuardType, before, before.len(), true);
                     l.b.ins().jump(exit, &[]);
                     return Ok(());
                 }
-                let tag = l.b.use_var(l.vt[r]);
-                let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(want) as i64);
-                l.guard(ok, pc, guard_reason(want), before);
-                if want == Ty::Float {
-                    let bits = l.b.use_var(l.vi[r]);
-                    let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
-                    l.b.def_var(l.vf[r], fv);
-                }
             }
-            let depth = l.b.use_var(l.depth);
-            if !l.depth_checked {
-                let room = l.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, depth, 0);
-                l.guard(room, pc, ExitReason::Stack, before);
-                l.depth_checked = true;
-            }
-            let less = l.b.ins().iadd_imm_s(depth, -1);
-            let window = l.b.ins().iadd_imm_s(l.regs, base as i64 * SLOT);
-            let mut args = vec![l.ctx, window, less];
-            for (k, r) in (base..base + nargs).enumerate() {
-                let r = r as usize;
-                match spec[k] {
-                    Ty::Int | Ty::Bool => args.push(l.b.use_var(l.vi[r])),
-                    Ty::Float => args.push(l.b.use_var(l.vf[r])),
-                    _ => {
-                        let t = s[r];
-                        let tag = l.tag(r, t);
-                        let bits = l.bits(r, t);
-                        args.push(tag);
-                        args.push(bits);
-                    }
-                }
-            }
-            let call = l.b.ins().call(callee, &args);
-            let res = l.b.inst_results(call).to_vec();
-            let ok = l.b.ins().icmp_imm_s(IntCC::NotEqual, res[0], EXITED_TAG);
-            // The callee left to the interpreter: so does this frame, below it.
-            let exit = l.exit_to(pc, ExitReason::Caller, before, base as usize, true);
-            let cont = l.b.create_block();
-            l.b.ins().brif(ok, cont, &[], exit, &[]);
-            l.b.switch_to_block(cont);
-            // The callee only ever returns `ret` (when not Dyn): no check needed.
-            match ret {
-                Ty::Float => {
-                    let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), res[1]);
-                    l.b.def_var(l.vf[base as usize], fv);
-                }
-                Ty::Int | Ty::Bool => l.b.def_var(l.vi[base as usize], res[1]),
-                _ => {
-                    l.b.def_var(l.vt[base as usize], res[0]);
-                    l.b.def_var(l.vi[base as usize], res[1]);
-                }
+            let index = l.b.use_var(l.vi[r]);
+            let same = l.b.ins().icmp_imm_s(IntCC::Equal, index, m as i64);
+            l.guard(same, pc, ExitReason::GuardType, before);
+            if !native_call(l, pc, before, &s, base + 1, nargs, base, callee) {
+                return Ok(());
             }
             fallthrough!(l)
         }
@@ -1099,6 +1081,78 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
 
 /// The box pointer of register r after guarding that it holds a borrowed
 /// handle with tag `want` (anything else: the interpreter runs the instruction).
+/// A native call of a compiled function's direct entry: the arguments are
+/// registers `args..args+nargs` (the callee's frame starts there), the
+/// result goes to `dst`. False when it always leaves to the interpreter
+/// (an argument of the wrong type): the block is terminated.
+#[allow(clippy::too_many_arguments)]
+fn native_call(l: &mut Lower, pc: usize, before: &[Ty], s: &[Ty], args: u8, nargs: u8, dst: u8, (callee, spec, ret): (cranelift_codegen::ir::FuncRef, Vec<Ty>, Ty)) -> bool {
+    // Arguments must have the callee's parameter types (else the interpreter calls).
+    for (k, r) in (args..args + nargs).enumerate() {
+        let (r, want) = (r as usize, spec[k]);
+        if !matches!(want, Ty::Int | Ty::Float | Ty::Bool) || s[r] == want {
+            continue;
+        }
+        if s[r] != Ty::Dyn {
+            let exit = l.exit_to(pc, ExitReason::GuardType, before, before.len(), true);
+            l.b.ins().jump(exit, &[]);
+            return false;
+        }
+        let tag = l.b.use_var(l.vt[r]);
+        let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(want) as i64);
+        l.guard(ok, pc, guard_reason(want), before);
+        if want == Ty::Float {
+            let bits = l.b.use_var(l.vi[r]);
+            let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
+            l.b.def_var(l.vf[r], fv);
+        }
+    }
+    let depth = l.b.use_var(l.depth);
+    if !l.depth_checked {
+        let room = l.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, depth, 0);
+        l.guard(room, pc, ExitReason::Stack, before);
+        l.depth_checked = true;
+    }
+    let less = l.b.ins().iadd_imm_s(depth, -1);
+    let window = l.b.ins().iadd_imm_s(l.regs, args as i64 * SLOT);
+    let mut call_args = vec![l.ctx, window, less];
+    for (k, r) in (args..args + nargs).enumerate() {
+        let r = r as usize;
+        match spec[k] {
+            Ty::Int | Ty::Bool => call_args.push(l.b.use_var(l.vi[r])),
+            Ty::Float => call_args.push(l.b.use_var(l.vf[r])),
+            _ => {
+                let t = s[r];
+                let tag = l.tag(r, t);
+                let bits = l.bits(r, t);
+                call_args.push(tag);
+                call_args.push(bits);
+            }
+        }
+    }
+    let call = l.b.ins().call(callee, &call_args);
+    let res = l.b.inst_results(call).to_vec();
+    let ok = l.b.ins().icmp_imm_s(IntCC::NotEqual, res[0], EXITED_TAG);
+    // The callee left to the interpreter: so does this frame, below it.
+    let exit = l.exit_to(pc, ExitReason::Caller, before, dst as usize, true);
+    let cont = l.b.create_block();
+    l.b.ins().brif(ok, cont, &[], exit, &[]);
+    l.b.switch_to_block(cont);
+    // The callee only ever returns `ret` (when not Dyn): no check needed.
+    match ret {
+        Ty::Float => {
+            let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), res[1]);
+            l.b.def_var(l.vf[dst as usize], fv);
+        }
+        Ty::Int | Ty::Bool => l.b.def_var(l.vi[dst as usize], res[1]),
+        _ => {
+            l.b.def_var(l.vt[dst as usize], res[0]);
+            l.b.def_var(l.vi[dst as usize], res[1]);
+        }
+    }
+    true
+}
+
 fn heap_ptr(l: &mut Lower, r: usize, s: &[Ty], want: u64, pc: usize, before: &[Ty]) -> Value {
     if s[r].heap() {
         debug_assert_eq!(tag_of(s[r]), want, "other concrete objects are planned as exits");
