@@ -415,7 +415,7 @@ impl Engine {
             }
         }
         self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids, lower::Mode::Direct(spec.clone()));
-        let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float) { *t } else { Ty::Dyn }).collect();
+        let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::Arr) { *t } else { Ty::Dyn }).collect();
         let ttr = Instant::now();
         let tid = match self.trampolines.get(&shape) {
             Some(tid) => *tid,

@@ -602,9 +602,30 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
     let states = infer(f, 0, vec![Ty::Slot; n], hints);
     let mut spec: Vec<Option<Ty>> = vec![None; arity];
     let mut conflict = vec![false; arity];
+    let mut note = |r: usize, t: Ty| match spec[r] {
+        None => spec[r] = Some(t),
+        Some(o) if o != t => conflict[r] = true,
+        _ => {}
+    };
     for (pc, st) in states.iter().enumerate() {
         let Some(st) = st else { continue };
-        if matches!(f.code[pc], Instr::Call { .. }) {
+        if matches!(f.code[pc], Instr::Call { .. } | Instr::CallMember { .. }) {
+            continue;
+        }
+        // Indexed, pushed to, measured or checked against an array
+        // annotation first: an array (nil, or another value, fails the
+        // trampoline's check, as a wrong scalar does).
+        let array_use = match f.code[pc] {
+            Instr::GetIndex { obj, .. } | Instr::SetIndex { obj, .. } | Instr::ArrayPush { arr: obj, .. } => Some(obj),
+            Instr::CheckType { r, ty, .. } if hints.check_heap(ty) == Some(HeapCheck::Array) => Some(r),
+            Instr::CallBuiltin { base, nargs: 1, b } if tern_bytecode::Builtin::from_u8(b) == Some(tern_bytecode::Builtin::Len) && plan(f, pc, st, hints) == Plan::Plain => Some(base),
+            _ => None,
+        };
+        if let (Some(r), Some(_)) = (array_use, hints.heap()) {
+            let r = r as usize;
+            if r < arity && st[r] == Ty::Slot && plan(f, pc, st, hints) != Plan::Exit(ExitKind::Error) {
+                note(r, Ty::Arr);
+            }
             continue;
         }
         if let Plan::Typed(t) = plan(f, pc, st, hints) {
@@ -614,11 +635,7 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
             for r in reads(&f.code[pc]) {
                 let r = r as usize;
                 if r < arity && st[r] == Ty::Slot {
-                    match spec[r] {
-                        None => spec[r] = Some(t),
-                        Some(o) if o != t => conflict[r] = true,
-                        _ => {}
-                    }
+                    note(r, t);
                 }
             }
         }

@@ -85,7 +85,8 @@
 //! * Calls between compiled functions pass parameters and results in
 //!   machine registers: each function gets a direct entry whose signature is
 //!   specialised from type feedback ([`infer::param_spec`]: i64 for int/bool,
-//!   f64 for float, tag+bits otherwise), so the body never re-checks its
+//!   f64 for float, the box pointer for a parameter first used as an array,
+//!   tag+bits otherwise), so the body never re-checks its
 //!   parameters; the interpreter enters through a small trampoline (one per
 //!   parameter shape, shared by all functions with it) that checks
 //!   them once. The call-depth limit (E1001) is an SSA counter passed along.

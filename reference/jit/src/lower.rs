@@ -34,7 +34,8 @@ pub fn direct_signature(mem: &mut CodeMemory, params: &[Ty]) -> Signature {
     sig.params.push(AbiParam::new(types::I64)); // calls still allowed (depth limit)
     for p in params {
         match p {
-            Ty::Int | Ty::Bool => sig.params.push(AbiParam::new(types::I64)),
+            // (An array: its box pointer.)
+            Ty::Int | Ty::Bool | Ty::Arr => sig.params.push(AbiParam::new(types::I64)),
             Ty::Float => sig.params.push(AbiParam::new(types::F64)),
             _ => {
                 sig.params.push(AbiParam::new(types::I64));
@@ -505,7 +506,7 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
                 let mut k = 3;
                 for (r, t) in params.iter().enumerate() {
                     match t {
-                        Ty::Int | Ty::Bool => l.b.def_var(l.vi[r], ps[k]),
+                        Ty::Int | Ty::Bool | Ty::Arr => l.b.def_var(l.vi[r], ps[k]),
                         Ty::Float => l.b.def_var(l.vf[r], ps[k]),
                         _ => {
                             l.b.def_var(l.vt[r], ps[k]);
@@ -1090,7 +1091,7 @@ fn native_call(l: &mut Lower, pc: usize, before: &[Ty], s: &[Ty], args: u8, narg
     // Arguments must have the callee's parameter types (else the interpreter calls).
     for (k, r) in (args..args + nargs).enumerate() {
         let (r, want) = (r as usize, spec[k]);
-        if !matches!(want, Ty::Int | Ty::Float | Ty::Bool) || s[r] == want {
+        if !matches!(want, Ty::Int | Ty::Float | Ty::Bool | Ty::Arr) || s[r] == want {
             continue;
         }
         if s[r] != Ty::Dyn {
@@ -1119,7 +1120,7 @@ fn native_call(l: &mut Lower, pc: usize, before: &[Ty], s: &[Ty], args: u8, narg
     for (k, r) in (args..args + nargs).enumerate() {
         let r = r as usize;
         match spec[k] {
-            Ty::Int | Ty::Bool => call_args.push(l.b.use_var(l.vi[r])),
+            Ty::Int | Ty::Bool | Ty::Arr => call_args.push(l.b.use_var(l.vi[r])),
             Ty::Float => call_args.push(l.b.use_var(l.vf[r])),
             _ => {
                 let t = s[r];
@@ -1422,7 +1423,7 @@ pub fn lower_trampoline(mem: &mut CodeMemory, params: &[Ty], exit_helper: FuncId
             let tag = b.ins().load(types::I64, flags(), regs, off);
             let bits = b.ins().load(types::I64, flags(), regs, off + 8);
             match t {
-                Ty::Int | Ty::Bool | Ty::Float => {
+                Ty::Int | Ty::Bool | Ty::Float | Ty::Arr => {
                     let ok = b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(*t) as i64);
                     let cont = b.create_block();
                     b.ins().brif(ok, cont, &[], fail, &[]);

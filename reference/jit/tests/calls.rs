@@ -51,3 +51,22 @@ fn result_types_known_from_the_callee_and_mixed_results_agree() {
     assert_eq!(run, interp(&path));
     assert!(events.iter().any(|e| e.contains("event=compile fn=fib ")), "{events:#?}");
 }
+
+/// A parameter first used as an array is passed as its box pointer; a
+/// caller with something else (nil, a string whose `len` is also fine)
+/// leaves to the interpreter, from native code or from the trampoline.
+#[test]
+fn array_parameters_are_specialised_and_checked_by_callers() {
+    let src = "fn count(a) { return len(a); }\n\
+fn sum(a: [int]) -> int { let s = 0; for i in 0..len(a) { s = s + a[i]; } return s; }\n\
+fn over(xs, n: int) -> int { let t = 0; for i in 0..n { t = t + count(xs[i % len(xs)]) + sum(xs[0]); } return t; }\n\
+let rows = [[1, 2, 3], [4, 5], [6]];\n\
+print(over(rows, 5000));\n\
+print(count(\"hello\"));\n\
+for i in 0..40 { count(\"abc\"); }\n\
+print(over([[1, 2], \"four\", [3]], 3000));\n\
+print(sum(nil));\n";
+    let events = agree_traced(src);
+    assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=sum ")), "{events:#?}");
+    assert!(events.iter().any(|e| e.starts_with("tier: event=deopt fn=count ") || e.starts_with("tier: event=deopt fn=over ")), "{events:#?}");
+}
