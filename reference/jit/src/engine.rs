@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tern_bytecode::{FunctionProto, Instr};
 use tern_vm::{FnIdx, Frame, NativeExit, NativeFn, Tier, Value, Vm, MAX_DEPTH};
 
@@ -55,6 +55,8 @@ pub struct Engine {
     ctx: Box<NativeCtx>,
     pub trace: Option<Box<dyn Write>>,
     pub stats: Stats,
+    /// Time spent in `compile_entry` so far (callees nested in a compile included once).
+    entry_compile_time: Duration,
     /// Time native code (`stats.native`): two clock reads per entry from the
     /// interpreter, which a loop calling a compiled function pays on every
     /// call, so only when `--stats` asks for it.
@@ -290,7 +292,7 @@ impl Engine {
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
         let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_tags: std::ptr::null() });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), time_native: false, globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new(), osr_units: HashMap::new() })
+        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), entry_compile_time: Duration::ZERO, time_native: false, globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new(), osr_units: HashMap::new() })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -356,7 +358,7 @@ impl Engine {
         if self.refused.contains_key(&f) {
             return None;
         }
-        let t0 = Instant::now();
+        let (t0, nested0) = (Instant::now(), self.entry_compile_time);
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
@@ -429,7 +431,10 @@ impl Engine {
                 tid
             }
         };
-        let time_us = (t0.elapsed().as_micros()) as u64;
+        // Its own time: callees compiled first report theirs in their own events.
+        let own = t0.elapsed().saturating_sub(self.entry_compile_time - nested0);
+        self.entry_compile_time += own;
+        let time_us = own.as_micros() as u64;
         if std::env::var_os("TERN_JIT_DEBUG").is_some() {
             eprintln!("tern-jit: {} trampoline {}us total {}us", proto.name, ttr.elapsed().as_micros(), time_us);
         }
