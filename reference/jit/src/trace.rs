@@ -14,7 +14,10 @@
 //! * `compile fn=F reason=calls|callee|loop count=N ops=N time_us=N [pc=P]` — F was
 //!   compiled after N calls (`calls`) or N back-edges of the loop at P (`loop`,
 //!   an OSR entry at the loop header P) or because a function being compiled
-//!   calls it (`callee`, count=0); `ops` is the bytecode length compiled.
+//!   calls it (`callee`, count=0); `ops` is the bytecode length compiled;
+//!   `time_us` is this compile's own time (inference, lowering, cranelift, a
+//!   new entry trampoline), without the callees compiled first for it, which
+//!   have their own events.
 //! * `osr fn=F pc=P loop_count=N` — a running interpreter frame of F jumped
 //!   into native code at loop header P.
 //! * `deopt fn=F pc=P reason=R` — native code of F handed its live registers
