@@ -181,7 +181,11 @@ pub fn value_layout_ok() -> bool {
 
 /// Records one exiting frame. Never panics (it only pushes to a Vec whose
 /// allocation failure aborts rather than unwinds).
-pub extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason: u64, regs: *mut Slot) {
+///
+/// # Safety
+/// Called only by native code, with the `NativeCtx` the engine gave it and
+/// pointers into its own slot window or values it just checked.
+pub unsafe extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason: u64, regs: *mut Slot) {
     // SAFETY: native code passes the ctx it was given and a window inside its slot stack.
     let ctx = unsafe { &mut *ctx };
     let list = (reason >> EXIT_LIST_SHIFT) as usize;
@@ -209,7 +213,11 @@ pub const DISPLACED_BUDGET: usize = 1 << 14;
 /// code may point to it) but kept in the run's handle table. Returns 0, or
 /// 1 when the table is over [`DISPLACED_BUDGET`] (the store is done).
 /// Never panics.
-pub extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm::Value, tag: u64, bits: u64) -> u64 {
+///
+/// # Safety
+/// Called only by native code, with the `NativeCtx` the engine gave it and
+/// pointers into its own slot window or values it just checked.
+pub unsafe extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm::Value, tag: u64, bits: u64) -> u64 {
     use tern_vm::Value;
     // SAFETY: native code passes its ctx, whose handle table the engine set on entry.
     let ctx = unsafe { &mut *ctx };
@@ -230,7 +238,11 @@ pub extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm::Value,
 /// 1 when a field fails its annotation (nothing made: the interpreter
 /// re-runs the instruction and raises); 2 when made but the table is over
 /// [`DISPLACED_BUDGET`] (the run leaves after the instruction). Never panics.
-pub extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const tern_vm::Shape, fields: *const Slot, n: u64, out: *mut Slot) -> u64 {
+///
+/// # Safety
+/// Called only by native code, with the `NativeCtx` the engine gave it and
+/// pointers into its own slot window or values it just checked.
+pub unsafe extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const tern_vm::Shape, fields: *const Slot, n: u64, out: *mut Slot) -> u64 {
     use tern_vm::Value;
     // SAFETY: native code passes its ctx, its own window, and a shape its module holds for the whole run.
     let ctx = unsafe { &mut *ctx };
@@ -253,7 +265,11 @@ pub extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const tern_vm
 /// `NewArray`: an empty array with room for `cap` elements, kept alive by
 /// the run's handle table; a borrowed handle in `*out`. Returns 0, or 2
 /// when the table is over [`DISPLACED_BUDGET`]. Never panics.
-pub extern "C" fn tern_jit_new_array(ctx: *mut NativeCtx, cap: u64, out: *mut Slot) -> u64 {
+///
+/// # Safety
+/// Called only by native code, with the `NativeCtx` the engine gave it and
+/// pointers into its own slot window or values it just checked.
+pub unsafe extern "C" fn tern_jit_new_array(ctx: *mut NativeCtx, cap: u64, out: *mut Slot) -> u64 {
     // SAFETY: native code passes its ctx and a slot of its own window.
     let ctx = unsafe { &mut *ctx };
     let heap = unsafe { &mut *ctx.heap };
@@ -265,7 +281,11 @@ pub extern "C" fn tern_jit_new_array(ctx: *mut NativeCtx, cap: u64, out: *mut Sl
 
 /// `ArrayPush` (an element of an array literal): appends its own reference
 /// to slot (tag, bits) to the array whose box is `arr`. Never panics.
-pub extern "C" fn tern_jit_array_push(ctx: *mut NativeCtx, arr: u64, tag: u64, bits: u64) {
+///
+/// # Safety
+/// Called only by native code, with the `NativeCtx` the engine gave it and
+/// pointers into its own slot window or values it just checked.
+pub unsafe extern "C" fn tern_jit_array_push(ctx: *mut NativeCtx, arr: u64, tag: u64, bits: u64) {
     // SAFETY: native code passes its ctx and a borrowed array handle of this run.
     let ctx = unsafe { &mut *ctx };
     let heap = unsafe { &*ctx.heap };
@@ -300,7 +320,11 @@ pub fn helper_builtin(b: tern_bytecode::Builtin) -> bool {
 /// Runs builtin `b` on the `nargs` slots at `args`, result in `args[0]`.
 /// Returns 0, or 1 when it would raise (nothing happened yet: the
 /// interpreter re-runs the call and reports the error).
-pub extern "C" fn tern_jit_builtin(ctx: *mut NativeCtx, b: u64, nargs: u64, args: *mut Slot) -> u64 {
+///
+/// # Safety
+/// Called only by native code, with the `NativeCtx` the engine gave it and
+/// pointers into its own slot window or values it just checked.
+pub unsafe extern "C" fn tern_jit_builtin(ctx: *mut NativeCtx, b: u64, nargs: u64, args: *mut Slot) -> u64 {
     use tern_vm::Value;
     // SAFETY: native code passes its ctx (whose vm/heap the engine set on entry) and its own window.
     let ctx = unsafe { &mut *ctx };
