@@ -204,6 +204,18 @@ impl<'a, 'b> Lower<'a, 'b> {
         self.b.switch_to_block(cont);
     }
 
+    /// Guards Dyn register r to type t (a float also gets its float variable).
+    fn guard_reg(&mut self, r: usize, t: Ty, pc: usize, before: &[Ty]) {
+        let tag = self.b.use_var(self.vt[r]);
+        let ok = self.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(t) as i64);
+        self.guard(ok, pc, guard_reason(t), before);
+        if t == Ty::Float {
+            let bits = self.b.use_var(self.vi[r]);
+            let fv = self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
+            self.b.def_var(self.vf[r], fv);
+        }
+    }
+
     /// Makes the registers' representation match what `to` expects, for
     /// the registers in `live`: a dead one is never read again, and loading
     /// or tagging it would only give cranelift more to compile.
@@ -630,14 +642,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                     continue;
                 }
                 seen.push(r);
-                let tag = l.b.use_var(l.vt[r]);
-                let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(t) as i64);
-                l.guard(ok, pc, guard_reason(t), before);
-                if t == Ty::Float {
-                    let bits = l.b.use_var(l.vi[r]);
-                    let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
-                    l.b.def_var(l.vf[r], fv);
-                }
+                l.guard_reg(r, t, pc, before);
                 s[r] = t;
             }
         }
@@ -1099,14 +1104,7 @@ fn native_call(l: &mut Lower, pc: usize, before: &[Ty], s: &[Ty], args: u8, narg
             l.b.ins().jump(exit, &[]);
             return false;
         }
-        let tag = l.b.use_var(l.vt[r]);
-        let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(want) as i64);
-        l.guard(ok, pc, guard_reason(want), before);
-        if want == Ty::Float {
-            let bits = l.b.use_var(l.vi[r]);
-            let fv = l.b.ins().bitcast(types::F64, MemFlagsData::new(), bits);
-            l.b.def_var(l.vf[r], fv);
-        }
+        l.guard_reg(r, want, pc, before);
     }
     let depth = l.b.use_var(l.depth);
     if !l.depth_checked {
