@@ -1,6 +1,7 @@
 //! Differential tests: random programs must give identical results from
-//! every engine. Well-typed programs and programs over records, arrays and
-//! nil: interpreter, JIT (default thresholds and compile-everything), AOT
+//! every engine. Well-typed programs (also with their functions in an
+//! imported module) and programs over records, arrays and nil:
+//! interpreter, JIT (default thresholds and compile-everything), AOT
 //! x86-64. Dynamic programs (types change mid-run, forcing
 //! deoptimisation): interpreter and JIT.
 
@@ -53,6 +54,22 @@ proptest! {
         prop_assert_eq!(&jit0, &interp, "jit (threshold 0) vs interp on\n{}", src);
         let aot = build_and_run(d);
         prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}", src);
+    }
+
+    #[test]
+    fn module_programs_agree_across_engines(seed in any::<u64>()) {
+        let (main, lib) = tern_tests::well_typed_modules(seed);
+        let dir = write_program(&main);
+        std::fs::write(dir.path().join("lib.tern"), &lib).unwrap();
+        let d = dir.path();
+        let interp = run(d, &["run", "main.tern"]);
+        prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}\n{}", main, lib, interp.2);
+        for extra in [&[][..], &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
+            let jit = run_jit(d, extra);
+            prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}\n{}", extra, main, lib);
+        }
+        let aot = build_and_run(d);
+        prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}\n{}", main, lib);
     }
 
     #[test]

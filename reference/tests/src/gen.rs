@@ -61,6 +61,9 @@ struct Gen {
     next_var: usize,
     /// Loop nesting inside the current function body (bounds output and time).
     loop_depth: usize,
+    /// Written before a call of a generated function: `lib.` in a program
+    /// whose functions live in an imported module.
+    call_prefix: &'static str,
 }
 
 impl Gen {
@@ -159,7 +162,7 @@ impl Gen {
         let f = *self.rng.pick(&candidates);
         let params = self.funcs[f].params.clone();
         let args: Vec<String> = params.iter().map(|t| self.expr(*t, d)).collect();
-        format!("{}({})", self.funcs[f].name, args.join(", "))
+        format!("{}{}({})", self.call_prefix, self.funcs[f].name, args.join(", "))
     }
 
     fn any_ty(&mut self) -> Ty {
@@ -259,8 +262,10 @@ impl Gen {
     }
 
     /// A loop long enough to tier up, calling every function and folding
-    /// the results into a checksum so nothing is dead.
-    fn hot_loop(&mut self) {
+    /// the results into a checksum so nothing is dead. `scalars_only`:
+    /// only the functions without strings in their signature, folded
+    /// without strings, so that the loop itself can run natively.
+    fn hot_loop(&mut self, scalars_only: bool) {
         let iters = 300 + self.rng.below(2000);
         self.line("let checksum = 0;");
         self.line(&format!("for i in 0..{iters} {{"));
@@ -269,6 +274,9 @@ impl Gen {
         let calls: Vec<(usize, Vec<Ty>, Ty)> =
             self.funcs.iter().enumerate().map(|(k, f)| (k, f.params.clone(), f.ret)).collect();
         for (k, params, ret) in calls {
+            if scalars_only && (ret == Ty::Str || params.contains(&Ty::Str)) {
+                continue;
+            }
             let args: Vec<String> = params
                 .iter()
                 .map(|t| match t {
@@ -278,9 +286,10 @@ impl Gen {
                     Ty::Str => "str(i)".to_string(),
                 })
                 .collect();
-            let call = format!("f{k}({})", args.join(", "));
+            let call = format!("{}f{k}({})", self.call_prefix, args.join(", "));
             let fold = match ret {
                 Ty::Int => format!("checksum = checksum + {call} % 1000;"),
+                Ty::Float if scalars_only => format!("if {call} > 1.0 {{ checksum = checksum + 1; }}"),
                 Ty::Float => format!("checksum = checksum + len(str({call}));"),
                 Ty::Str => format!("checksum = checksum + len({call});"),
                 Ty::Bool => format!("if {call} {{ checksum = checksum + 1; }}"),
@@ -296,7 +305,7 @@ impl Gen {
 }
 
 fn new_gen(seed: u64) -> Gen {
-    Gen { rng: Rng::new(seed), out: String::new(), indent: 0, scopes: vec![Vec::new()], funcs: Vec::new(), next_var: 0, loop_depth: 0 }
+    Gen { rng: Rng::new(seed), out: String::new(), indent: 0, scopes: vec![Vec::new()], funcs: Vec::new(), next_var: 0, loop_depth: 0, call_prefix: "" }
 }
 
 /// A program the static checker accepts; every engine must print the same.
@@ -309,8 +318,26 @@ pub fn well_typed(seed: u64) -> String {
     for _ in 0..(2 + g.rng.below(6)) {
         g.stmt(2);
     }
-    g.hot_loop();
+    g.hot_loop(false);
     g.out
+}
+
+/// A [`well_typed`] program whose functions live in a module, `lib.tern`,
+/// which the main file imports and calls as `lib.f0(..)`: (main, lib).
+pub fn well_typed_modules(seed: u64) -> (String, String) {
+    let mut g = new_gen(seed);
+    let _ = writeln!(g.out, "// generated from seed {seed}: the functions main.tern calls");
+    for k in 0..(1 + g.rng.below(4)) as usize {
+        g.function(k);
+    }
+    let lib = std::mem::take(&mut g.out);
+    let _ = writeln!(g.out, "// generated from seed {seed}\nimport \"lib.tern\" as lib;");
+    g.call_prefix = "lib.";
+    for _ in 0..(2 + g.rng.below(6)) {
+        g.stmt(2);
+    }
+    g.hot_loop(true);
+    (g.out, lib)
 }
 
 /// A program whose functions see ints for many calls, then floats or
@@ -343,6 +370,8 @@ mod tests {
     #[test]
     fn same_seed_same_program() {
         assert_eq!(well_typed(7), well_typed(7));
+        let (main, lib) = well_typed_modules(5);
+        assert!(main.contains("import \"lib.tern\" as lib;") && main.contains("lib.f0(") && lib.contains("fn f0("));
         assert_ne!(well_typed(7), well_typed(8));
         assert!(dynamic(3).contains("fn mix"));
         assert_eq!(crate::heapy(3), crate::heapy(3));

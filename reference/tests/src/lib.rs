@@ -2,7 +2,9 @@
 //! (loops are bounded `for`s, functions only call earlier functions) and
 //! come in two flavours:
 //!   - [`well_typed`]: accepted by the static checker, so the interpreter,
-//!     the JIT and the AOT executables must print exactly the same thing;
+//!     the JIT and the AOT executables must print exactly the same thing
+//!     ([`well_typed_modules`]: the same with the functions in an imported
+//!     module, called as `lib.f(..)`);
 //!   - [`dynamic`]: functions that see one type for many calls and then
 //!     another, so the JIT must deoptimise — interpreter and JIT must agree;
 //!   - [`heapy`]: well typed, over records, arrays and nil (lists built,
@@ -15,5 +17,5 @@
 mod gen;
 mod heap;
 
-pub use gen::{dynamic, well_typed};
+pub use gen::{dynamic, well_typed, well_typed_modules};
 pub use heap::heapy;
