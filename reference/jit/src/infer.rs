@@ -615,10 +615,15 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
         // Indexed, pushed to, measured or checked against an array
         // annotation first: an array (nil, or another value, fails the
         // trampoline's check, as a wrong scalar does).
+        let is_len = |at: usize, r: u8| {
+            matches!(f.code.get(at), Some(Instr::CallBuiltin { base, nargs: 1, b }) if *base == r && tern_bytecode::Builtin::from_u8(*b) == Some(tern_bytecode::Builtin::Len))
+                && matches!(states.get(at), Some(Some(s)) if plan(f, at, s, hints) == Plan::Plain)
+        };
         let array_use = match f.code[pc] {
             Instr::GetIndex { obj, .. } | Instr::SetIndex { obj, .. } | Instr::ArrayPush { arr: obj, .. } => Some(obj),
             Instr::CheckType { r, ty, .. } if hints.check_heap(ty) == Some(HeapCheck::Array) => Some(r),
-            Instr::CallBuiltin { base, nargs: 1, b } if tern_bytecode::Builtin::from_u8(b) == Some(tern_bytecode::Builtin::Len) && plan(f, pc, st, hints) == Plan::Plain => Some(base),
+            // `len(a)`: the argument is moved into the call window first.
+            Instr::Move { dst, src } if is_len(pc + 1, dst) => Some(src),
             _ => None,
         };
         if let (Some(r), Some(_)) = (array_use, hints.heap()) {
