@@ -77,7 +77,7 @@ pub struct Engine {
 /// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
 /// checks, and the types the globals hold now (None: globals stay interpreted).
 /// The last field: the module's struct shapes (`Rc<Shape>` pointer, field count).
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>, Vec<(u64, usize)>, Vec<Option<(u32, FnIdx)>>);
+struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>, Vec<(u64, usize, u16)>, Vec<Option<(u32, FnIdx)>>);
 
 impl Hints for Feedback<'_> {
     fn member(&self, site: u16) -> Option<(u32, u32)> {
@@ -123,7 +123,12 @@ impl Hints for Feedback<'_> {
 
     fn new_record(&self, s: u16) -> Option<(u64, usize)> {
         self.3?;
-        self.8.get(s as usize).copied()
+        self.8.get(s as usize).map(|(ptr, n, _)| (*ptr, *n))
+    }
+
+    fn record_shape(&self, s: u16) -> Option<u16> {
+        self.3?;
+        self.8.get(s as usize).map(|(_, _, id)| *id)
     }
 
     fn refs_only(&self, pc: usize) -> bool {
@@ -145,9 +150,30 @@ impl Hints for Feedback<'_> {
     }
 }
 
-fn shapes_of(vm: &Vm, f: FnIdx) -> Vec<(u64, usize)> {
+/// The structs of `f`'s module: `Rc<Shape>` pointer, field count and
+/// shape id (`Ty::Rec`, registered in `shapes` if new).
+fn shapes_of(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>) -> Vec<(u64, usize, u16)> {
+    let Some(lay) = lay else { return vec![] };
     let m = vm.functions[f as usize].module as usize;
-    vm.modules[m].shapes.iter().map(|s| (std::rc::Rc::as_ptr(s) as u64, s.fields.len())).collect()
+    vm.modules[m]
+        .shapes
+        .iter()
+        .map(|s| {
+            let ptr = std::rc::Rc::as_ptr(s) as u64;
+            (ptr, s.fields.len(), shape_id(shapes, (ptr as i64 - lay.rc_value) as u64))
+        })
+        .collect()
+}
+
+/// The id (`Ty::Rec`) of the shape whose records hold `word`.
+fn shape_id(shapes: &mut Vec<u64>, word: u64) -> u16 {
+    match shapes.iter().position(|w| *w == word) {
+        Some(i) => i as u16,
+        None => {
+            shapes.push(word);
+            (shapes.len() - 1) as u16
+        }
+    }
 }
 
 /// The scalar type an annotation check demands (int, float, bool), if any.
@@ -230,14 +256,7 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>
                 _ => store_heap.map(|_| TAG_NIL),
             };
             let shape_word = (shape as i64 - lay.rc_value) as u64;
-            let shape_id = match shapes.iter().position(|w| *w == shape_word) {
-                Some(i) => i,
-                None => {
-                    shapes.push(shape_word);
-                    shapes.len() - 1
-                }
-            };
-            Some(FieldHint { shape_word, shape_id: shape_id as u16, slot, store_tag, store_heap, load_ty })
+            Some(FieldHint { shape_word, shape_id: shape_id(shapes, shape_word), slot, store_tag, store_heap, load_ty })
         })
         .collect()
 }
@@ -362,7 +381,8 @@ impl Engine {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), shapes_of(vm, f), member_hints(vm, f, self.globals_ok));
+        let structs = shapes_of(vm, f, self.heap_layout, &mut self.shapes);
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), structs, member_hints(vm, f, self.globals_ok));
         let n = proto.num_regs as usize;
         let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
         let mut entry = vec![Ty::Slot; n];
@@ -726,7 +746,8 @@ impl Tier for JitTier {
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types(), shapes_of(vm, f), member_hints(vm, f, e.globals_ok));
+        let structs = shapes_of(vm, f, e.heap_layout, &mut e.shapes);
+        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types(), structs, member_hints(vm, f, e.globals_ok));
         let n = proto.num_regs as usize;
         // Specialise to the live registers' current types; anything else
         // stays in its slot (a dead register needs no load or entry guard).

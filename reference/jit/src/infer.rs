@@ -71,6 +71,10 @@ pub trait Hints {
     fn new_record(&self, _s: u16) -> Option<(u64, usize)> {
         None
     }
+    /// The shape id (`Ty::Rec`) of the records struct `s` makes.
+    fn record_shape(&self, _s: u16) -> Option<u16> {
+        None
+    }
     /// Has the site at `pc` run, and seen only strings?
     fn strs_only(&self, _pc: usize) -> bool {
         false
@@ -441,7 +445,8 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
             set(&mut s, dst, Ty::Dyn)
         }
         SetIndex { obj, .. } => set(&mut s, obj, Ty::Arr),
-        NewRecord { dst, .. } => set(&mut s, dst, Ty::Dyn),
+        // A record of its struct's shape: later field accesses need no guard.
+        NewRecord { dst, s: st, .. } => set(&mut s, dst, hints.record_shape(st).map_or(Ty::Dyn, Ty::Rec)),
         NewArray { dst, .. } => set(&mut s, dst, Ty::Arr),
         Return { .. } | ReturnNil => return vec![],
         _ => {}
