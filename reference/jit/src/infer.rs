@@ -522,7 +522,10 @@ fn uses_defs(i: &Instr) -> (Option<Vec<u8>>, Vec<u8>) {
         SetField { obj, val, .. } => (Some(vec![obj, val]), vec![]),
         GetIndex { dst, obj, idx } => (Some(vec![obj, idx]), vec![dst]),
         SetIndex { obj, idx, val } => (Some(vec![obj, idx, val]), vec![]),
-        NewRecord { .. } => (None, vec![]),
+        // Its fields are registers base.. (as many as its struct has, which
+        // only the module knows): reading all from base up is safe, and
+        // leaves the registers below it dead where they are.
+        NewRecord { dst, base, .. } => (Some((base..=u8::MAX).collect()), vec![dst]),
     }
 }
 
@@ -729,5 +732,35 @@ pub fn return_type(f: &FunctionProto, states: &[Option<Vec<Ty>>]) -> Ty {
     match ret {
         Some(t @ (Ty::Int | Ty::Float | Ty::Bool)) => t,
         _ => Ty::Dyn,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(src: &str, name: &str) -> FunctionProto {
+        let (program, _) = tern_bytecode::compile_source("t.tern", src).expect("compiles");
+        program.functions.into_iter().find(|f| f.name == name).expect("function")
+    }
+
+    /// A record literal reads its field registers, not every register: a
+    /// local written only after it is dead there (a dead register is never
+    /// loaded at a join nor written back at an exit), and so is the record's own.
+    #[test]
+    fn a_record_literal_keeps_only_its_fields_live() {
+        let f = function("struct P { v: int }\nfn f(a: [int], k: int) -> int { let s = 0; let t = 0; for i in 0..k { let p = P { v: i }; t = a[i]; s = s + t + p.v; } return s; }\n", "f");
+        let live = live_in(&f);
+        let at = f.code.iter().position(|i| matches!(i, Instr::NewRecord { .. })).expect("newrecord");
+        let Instr::NewRecord { base, dst, .. } = f.code[at] else { unreachable!() };
+        let t = match f.code[at + 1..].iter().find(|i| matches!(i, Instr::GetIndex { .. })) {
+            Some(Instr::GetIndex { dst, .. }) => *dst as usize,
+            _ => panic!("getindex"),
+        };
+        assert!(t < base as usize && (dst as usize) < base as usize, "t and p below the literal's window: {:?}", f.code);
+        assert!(!reg_live(&live[at], t), "t is written after the literal, so dead before it");
+        assert!(!reg_live(&live[at], dst as usize), "the literal writes p");
+        assert!(reg_live(&live[at], base as usize), "the field register is read");
+        assert!(reg_live(&live[at], 0), "the array is read later");
     }
 }

@@ -227,6 +227,16 @@ impl<'a, 'b> Lower<'a, 'b> {
             }
             debug_assert_eq!(t, Ty::Dyn, "joins only widen to Dyn");
             match s {
+                // A natively called frame's slots were never filled: a
+                // register not written yet on this path holds nothing worth
+                // loading (possibly a handle left by an earlier run), and no
+                // instruction reads it before writing it. Nil is safe.
+                Ty::Slot if self.direct && r >= self.f.arity as usize => {
+                    let nil = self.b.ins().iconst(types::I64, TAG_NIL as i64);
+                    let zero = self.b.ins().iconst(types::I64, 0);
+                    self.b.def_var(self.vt[r], nil);
+                    self.b.def_var(self.vi[r], zero);
+                }
                 Ty::Slot => self.load_slot(r),
                 Ty::Dyn => {}
                 s => {
