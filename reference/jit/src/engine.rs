@@ -743,6 +743,7 @@ impl Tier for JitTier {
             }
         }
         let mut e = self.0.borrow_mut();
+        let (t_unit, nested0) = (Instant::now(), e.entry_compile_time);
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
         let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
@@ -795,7 +796,6 @@ impl Tier for JitTier {
                 }
             }
         }
-        let t_unit = Instant::now();
         let sig = lower::unit_signature(&mut e.mem);
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
@@ -804,7 +804,8 @@ impl Tier for JitTier {
         e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids, lower::Mode::Generic);
         batch.push((unit, id));
         let count = vm.functions[f as usize].loops.iter().copied().max().unwrap_or(0) as u64;
-        let time_us = t_unit.elapsed().as_micros() as u64;
+        // Its own time, as for an entry: callees compiled first have their own events.
+        let time_us = t_unit.elapsed().saturating_sub(e.entry_compile_time - nested0).as_micros() as u64;
         e.stats.compiled += 1;
         e.event(TierEvent::Compile { func: name.clone(), reason: Reason::Loop { pc: header_pc }, count, ops: proto.code.len(), time_us });
         // A function called again and again whose loop got hot: its later
