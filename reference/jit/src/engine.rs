@@ -468,8 +468,9 @@ impl Engine {
     fn build(&mut self, _vm: &Vm, proto: &FunctionProto, unit: u32, id: FuncId, entry_pc: usize, entry: Vec<Ty>, states: Vec<Option<Vec<Ty>>>, hints: &dyn Hints, callee_ids: HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)>, mode: lower::Mode) {
         struct Map(HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)>);
         impl Callees for Map {
-            fn unit_for(&mut self, f: u32, _nargs: u8) -> Option<(FuncId, Vec<Ty>, Ty)> {
-                self.0.get(&f).cloned()
+            fn unit_for(&mut self, f: u32, nargs: u8) -> Option<(FuncId, Vec<Ty>, Ty)> {
+                // A call with another argument count is the interpreter's (it raises E0401).
+                self.0.get(&f).filter(|(_, spec, _)| spec.len() == nargs as usize).cloned()
             }
         }
         let exit = self.mem.helper("tern_jit_exit");
