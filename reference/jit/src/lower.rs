@@ -127,6 +127,12 @@ struct Lower<'a, 'b> {
     array_push_fn: cranelift_codegen::ir::FuncRef,
 }
 
+/// Register r needs no fixup going from state `from` to `to`: the same
+/// representation, or dead there (never read again, so not worth loading or tagging).
+fn settled(from: &[Ty], to: &[Ty], live: Option<crate::infer::RegSet>, r: usize) -> bool {
+    from[r] == to[r] || live.is_some_and(|l| !crate::infer::reg_live(&l, r))
+}
+
 fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
@@ -196,6 +202,13 @@ impl<'a, 'b> Lower<'a, 'b> {
         block
     }
 
+    /// Leaves at pc unconditionally (the current block ends here), writing
+    /// back every register of `state`.
+    fn leave(&mut self, pc: usize, reason: ExitReason, state: &[Ty]) {
+        let exit = self.exit_to(pc, reason, state, state.len(), true);
+        self.b.ins().jump(exit, &[]);
+    }
+
     /// Continue in a fresh block if `ok`, else leave at pc.
     fn guard(&mut self, ok: Value, pc: usize, reason: ExitReason, state: &[Ty]) {
         let exit = self.exit_to(pc, reason, state, state.len(), true);
@@ -222,7 +235,7 @@ impl<'a, 'b> Lower<'a, 'b> {
     fn fixup(&mut self, from: &[Ty], to: &[Ty], live: Option<crate::infer::RegSet>) {
         for r in 0..from.len() {
             let (s, t) = (from[r], to[r]);
-            if s == t || live.is_some_and(|l| !crate::infer::reg_live(&l, r)) {
+            if settled(from, to, live, r) {
                 continue;
             }
             debug_assert_eq!(t, Ty::Dyn, "joins only widen to Dyn");
@@ -251,8 +264,13 @@ impl<'a, 'b> Lower<'a, 'b> {
         }
     }
 
+    /// The registers live where block `to` starts, if it is an instruction's block.
+    fn live_at(&self, to: Block) -> Option<crate::infer::RegSet> {
+        self.block_pc.get(&to).map(|pc| self.live[*pc])
+    }
+
     fn jump(&mut self, from: &[Ty], to_state: &[Ty], to: Block) {
-        let live = self.block_pc.get(&to).map(|pc| self.live[*pc]);
+        let live = self.live_at(to);
         self.fixup(from, to_state, live);
         self.b.ins().jump(to, &[]);
     }
@@ -262,9 +280,8 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// `to` itself when there is nothing to fix up (a block less for
     /// cranelift: it splits the critical edges it must itself).
     fn edge(&mut self, from: &[Ty], to_state: &[Ty], to: Block) -> Block {
-        let live = self.block_pc.get(&to).map(|pc| self.live[*pc]);
-        let same = |r: usize| from[r] == to_state[r] || live.is_some_and(|l| !crate::infer::reg_live(&l, r));
-        if (0..from.len()).all(same) {
+        let live = self.live_at(to);
+        if (0..from.len()).all(|r| settled(from, to_state, live, r)) {
             return to;
         }
         let e = self.b.create_block();
@@ -628,8 +645,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
     let p = plan(f, pc, before, hints);
     if let Plan::Exit(kind) = p {
         let reason = if kind == ExitKind::Unsupported { ExitReason::Unsupported } else { ExitReason::Error };
-        let exit = l.exit_to(pc, reason, before, before.len(), true);
-        l.b.ins().jump(exit, &[]);
+        l.leave(pc, reason, before);
         return Ok(());
     }
     // Load operands still in the window, then check their types.
@@ -922,7 +938,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         }
         ArrayPush { arr, val } => {
             let a = heap_ptr(l, arr as usize, &s, TAG_ARRAY, pc, before);
-            let (tag, bits) = (l.tag(val as usize, s[val as usize]), if s[val as usize] == Ty::Nil { l.b.ins().iconst(types::I64, 0) } else { l.bits(val as usize, s[val as usize]) });
+            let (tag, bits) = (l.tag(val as usize, s[val as usize]), l.bits(val as usize, s[val as usize]));
             l.b.ins().call(l.array_push_fn, &[l.ctx, a, tag, bits]);
             fallthrough!(l)
         }
@@ -1035,8 +1051,7 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         }
         Call { base, nargs, .. } => {
             let Some(callee) = callee else {
-                let exit = l.exit_to(pc, ExitReason::Unsupported, before, before.len(), true);
-                l.b.ins().jump(exit, &[]);
+                l.leave(pc, ExitReason::Unsupported, before);
                 return Ok(());
             };
             if !native_call(l, pc, before, &s, base, nargs, base, callee) {
@@ -1046,22 +1061,16 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
         }
         CallMember { base, nargs, site } => {
             let (Some(callee), Some((m, _))) = (callee, hints.member(site)) else {
-                let exit = l.exit_to(pc, ExitReason::Unsupported, before, before.len(), true);
-                l.b.ins().jump(exit, &[]);
+                l.leave(pc, ExitReason::Unsupported, before);
                 return Ok(());
             };
             // The module the site saw (another one: the interpreter looks its function up).
             let r = base as usize;
             match s[r] {
-                Ty::Dyn => {
-                    let tag = l.b.use_var(l.vt[r]);
-                    let ok = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_MODULE as i64);
-                    l.guard(ok, pc, ExitReason::GuardType, before);
-                }
+                Ty::Dyn => l.guard_reg(r, Ty::Mod, pc, before),
                 Ty::Mod => {}
                 _ => {
-                    let exit = l.exit_to(pc, ExitReason::GuardType, before, before.len(), true);
-                    l.b.ins().jump(exit, &[]);
+                    l.leave(pc, ExitReason::GuardType, before);
                     return Ok(());
                 }
             }
@@ -1095,8 +1104,6 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
     Ok(())
 }
 
-/// The box pointer of register r after guarding that it holds a borrowed
-/// handle with tag `want` (anything else: the interpreter runs the instruction).
 /// A native call of a compiled function's direct entry: the arguments are
 /// registers `args..args+nargs` (the callee's frame starts there), the
 /// result goes to `dst`. False when it always leaves to the interpreter
@@ -1110,8 +1117,7 @@ fn native_call(l: &mut Lower, pc: usize, before: &[Ty], s: &[Ty], args: u8, narg
             continue;
         }
         if s[r] != Ty::Dyn {
-            let exit = l.exit_to(pc, ExitReason::GuardType, before, before.len(), true);
-            l.b.ins().jump(exit, &[]);
+            l.leave(pc, ExitReason::GuardType, before);
             return false;
         }
         l.guard_reg(r, want, pc, before);
@@ -1162,6 +1168,8 @@ fn native_call(l: &mut Lower, pc: usize, before: &[Ty], s: &[Ty], args: u8, narg
     true
 }
 
+/// The box pointer of register r after guarding that it holds a borrowed
+/// handle with tag `want` (anything else: the interpreter runs the instruction).
 fn heap_ptr(l: &mut Lower, r: usize, s: &[Ty], want: u64, pc: usize, before: &[Ty]) -> Value {
     if s[r].heap() {
         debug_assert_eq!(tag_of(s[r]), want, "other concrete objects are planned as exits");
@@ -1200,9 +1208,6 @@ fn load_value(l: &mut Lower, addr: Value, dst: usize, pc: usize, before: &[Ty]) 
     l.b.def_var(l.vi[dst], bits);
 }
 
-/// Stores scalar register r into the `Value` at `addr`, whose old content
-/// must be a scalar too (never drop a heap value natively). `want`: the one
-/// tag a field annotation accepts (Some(None): none natively).
 /// Whether the `Value` at `addr` needs no drop: a scalar (or, defining a
 /// global, the `Undef` before its `let`).
 fn old_is_plain(l: &mut Lower, addr: Value, over_undef: bool) -> Value {
@@ -1226,7 +1231,7 @@ fn old_is_plain(l: &mut Lower, addr: Value, over_undef: bool) -> Value {
 fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, store_heap: Option<(HeapCheck, i32)>, over_undef: bool, pc: usize, before: &[Ty], after: &[Ty]) {
     let t = s[r];
     let tag = l.tag(r, t);
-    let bits = if t == Ty::Nil { l.b.ins().iconst(types::I64, 0) } else { l.bits(r, t) };
+    let bits = l.bits(r, t);
     match (want, store_heap) {
         (Some(Some(_)), Some((check, shape_off))) => {
             // An array/struct field: nil, or an array / a record of the struct.
