@@ -502,46 +502,39 @@ pub fn reg_live(s: &RegSet, r: usize) -> bool {
 }
 
 /// (registers read, registers written) by one instruction, for liveness.
-/// Anything unusual reads every register, which is always safe.
-fn uses_defs(i: &Instr) -> (Option<Vec<u8>>, Vec<u8>) {
+fn uses_defs(i: &Instr) -> (Vec<u8>, Vec<u8>) {
     use Instr::*;
     match *i {
-        Nil { dst } | Bool { dst, .. } | Int { dst, .. } | Const { dst, .. } | GetGlobal { dst, .. } | NewArray { dst, .. } | Import { dst, .. } => (Some(vec![]), vec![dst]),
-        Move { dst, src } | Neg { dst, src } | Not { dst, src } | AddI { dst, a: src, .. } => (Some(vec![src]), vec![dst]),
-        DefGlobal { src, .. } | SetGlobal { src, .. } | Return { src } | CheckBool { r: src } | CheckType { r: src, .. } | JumpIfFalse { r: src, .. } | JumpIfTrue { r: src, .. } => (Some(vec![src]), vec![]),
-        Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } | Div { dst, a, b } | Rem { dst, a, b } | Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => (Some(vec![a, b]), vec![dst]),
-        JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => (Some(vec![a, b]), vec![]),
-        Jump { .. } | Loop { .. } | ReturnNil | Raise { .. } => (Some(vec![]), vec![]),
-        ForPrep { base, .. } => (Some(vec![base, base + 1]), vec![base + 2]),
+        Nil { dst } | Bool { dst, .. } | Int { dst, .. } | Const { dst, .. } | GetGlobal { dst, .. } | NewArray { dst, .. } | Import { dst, .. } => (vec![], vec![dst]),
+        Move { dst, src } | Neg { dst, src } | Not { dst, src } | AddI { dst, a: src, .. } => (vec![src], vec![dst]),
+        DefGlobal { src, .. } | SetGlobal { src, .. } | Return { src } | CheckBool { r: src } | CheckType { r: src, .. } | JumpIfFalse { r: src, .. } | JumpIfTrue { r: src, .. } => (vec![src], vec![]),
+        Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } | Div { dst, a, b } | Rem { dst, a, b } | Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => (vec![a, b], vec![dst]),
+        JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => (vec![a, b], vec![]),
+        Jump { .. } | Loop { .. } | ReturnNil | Raise { .. } => (vec![], vec![]),
+        ForPrep { base, .. } => (vec![base, base + 1], vec![base + 2]),
         // The counter (base) is incremented in place.
-        ForLoop { base, .. } => (Some(vec![base, base + 1]), vec![base, base + 2]),
-        Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => (Some((base..base + nargs).collect()), vec![base]),
-        CallMember { base, nargs, .. } => (Some((base..=base + nargs).collect()), vec![base]),
-        ArrayPush { arr, val } => (Some(vec![arr, val]), vec![]),
-        GetField { dst, obj, .. } => (Some(vec![obj]), vec![dst]),
-        SetField { obj, val, .. } => (Some(vec![obj, val]), vec![]),
-        GetIndex { dst, obj, idx } => (Some(vec![obj, idx]), vec![dst]),
-        SetIndex { obj, idx, val } => (Some(vec![obj, idx, val]), vec![]),
+        ForLoop { base, .. } => (vec![base, base + 1], vec![base, base + 2]),
+        Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => ((base..base + nargs).collect(), vec![base]),
+        CallMember { base, nargs, .. } => ((base..=base + nargs).collect(), vec![base]),
+        ArrayPush { arr, val } => (vec![arr, val], vec![]),
+        GetField { dst, obj, .. } => (vec![obj], vec![dst]),
+        SetField { obj, val, .. } => (vec![obj, val], vec![]),
+        GetIndex { dst, obj, idx } => (vec![obj, idx], vec![dst]),
+        SetIndex { obj, idx, val } => (vec![obj, idx, val], vec![]),
         // Its fields are registers base.. (as many as its struct has, which
         // only the module knows): reading all from base up is safe, and
         // leaves the registers below it dead where they are.
-        NewRecord { dst, base, .. } => (Some((base..=u8::MAX).collect()), vec![dst]),
+        NewRecord { dst, base, .. } => ((base..=u8::MAX).collect(), vec![dst]),
     }
 }
 
-/// Registers the instructions at `pcs` may write (every register if one of
-/// them is unusual). A register outside this set still holds, at any exit,
-/// the value it had when the unit was entered.
+/// Registers the instructions at `pcs` may write. A register outside this
+/// set still holds, at any exit, the value it had when the unit was entered.
 pub fn written(f: &FunctionProto, pcs: impl Iterator<Item = usize>) -> RegSet {
     let mut set = [0u64; 4];
     for pc in pcs {
-        match uses_defs(&f.code[pc]) {
-            (Some(_), defs) => {
-                for d in defs {
-                    set[d as usize / 64] |= 1u64 << (d % 64);
-                }
-            }
-            (None, _) => return [u64::MAX; 4],
+        for d in uses_defs(&f.code[pc]).1 {
+            set[d as usize / 64] |= 1u64 << (d % 64);
         }
     }
     set
@@ -582,14 +575,9 @@ pub fn live_in(f: &FunctionProto) -> Vec<RegSet> {
                 let d = *d as usize;
                 s[d / 64] &= !(1u64 << (d % 64));
             }
-            match uses {
-                Some(u) => {
-                    for r in u {
-                        let r = *r as usize;
-                        s[r / 64] |= 1u64 << (r % 64);
-                    }
-                }
-                None => s = [u64::MAX; 4],
+            for r in uses {
+                let r = *r as usize;
+                s[r / 64] |= 1u64 << (r % 64);
             }
             if s != live[pc] {
                 live[pc] = s;
@@ -615,6 +603,11 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
         Some(o) if o != t => conflict[r] = true,
         _ => {}
     };
+    // `len` of register r at `at`, natively (an array's length).
+    let is_len = |at: usize, r: u8| {
+        matches!(f.code.get(at), Some(Instr::CallBuiltin { base, nargs: 1, b }) if *base == r && tern_bytecode::Builtin::from_u8(*b) == Some(tern_bytecode::Builtin::Len))
+            && matches!(states.get(at), Some(Some(s)) if plan(f, at, s, hints) == Plan::Plain)
+    };
     for (pc, st) in states.iter().enumerate() {
         let Some(st) = st else { continue };
         if matches!(f.code[pc], Instr::Call { .. } | Instr::CallMember { .. }) {
@@ -623,10 +616,6 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
         // Indexed, pushed to, measured or checked against an array
         // annotation first: an array (nil, or another value, fails the
         // trampoline's check, as a wrong scalar does).
-        let is_len = |at: usize, r: u8| {
-            matches!(f.code.get(at), Some(Instr::CallBuiltin { base, nargs: 1, b }) if *base == r && tern_bytecode::Builtin::from_u8(*b) == Some(tern_bytecode::Builtin::Len))
-                && matches!(states.get(at), Some(Some(s)) if plan(f, at, s, hints) == Plan::Plain)
-        };
         let array_use = match f.code[pc] {
             Instr::GetIndex { obj, .. } | Instr::SetIndex { obj, .. } | Instr::ArrayPush { arr: obj, .. } => Some(obj),
             Instr::CheckType { r, ty, .. } if hints.check_heap(ty) == Some(HeapCheck::Array) => Some(r),
@@ -674,11 +663,7 @@ pub fn prologue_consts(f: &FunctionProto) -> Vec<Option<Known>> {
     let mut defs = vec![0u32; n];
     let mut straight = true;
     for i in &f.code {
-        let (uses, ds) = uses_defs(i);
-        if uses.is_none() {
-            return vec![None; n];
-        }
-        for d in &ds {
+        for d in &uses_defs(i).1 {
             defs[*d as usize] += 1;
         }
         // ForLoop / ForPrep also write their counters implicitly.
