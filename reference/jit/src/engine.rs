@@ -74,9 +74,13 @@ pub struct Engine {
     osr_units: HashMap<(FnIdx, u32), (u32, Vec<Ty>)>,
 }
 
-/// Feedback bits (`tern_vm::value::tag_bit`) as a type hint, annotation
-/// checks, and the types the globals hold now (None: globals stay interpreted).
-/// The last field: the module's struct shapes (`Rc<Shape>` pointer, field count).
+/// What a compile knows of the run so far (built by `Engine::hints`):
+/// feedback bits (`tern_vm::value::tag_bit`) as type hints, annotation
+/// checks, the types the globals hold now (None: globals stay
+/// interpreted), the heap layout, field-site hints, heap annotation
+/// checks, the shape words by id, the compiled callees' result types, the
+/// module's structs (`Rc<Shape>` pointer, field count, shape id) and what
+/// each `m.f()` site called.
 struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>, Vec<(u64, usize, u16)>, Vec<Option<(u32, FnIdx)>>);
 
 impl Hints for Feedback<'_> {
@@ -261,14 +265,19 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>
         .collect()
 }
 
-/// The function as native code sees it: the VM's relocated code.
-/// What each `m.f()` site of `f` called (the interpreter's inline cache),
-/// when native code can hold the module (`m` read from a global in place).
+/// The (module, function) the `m.f()` site `site` of `f` called, from the
+/// interpreter's inline cache (None: it has not run).
+fn member_of(vm: &Vm, f: FnIdx, site: usize) -> Option<(u32, FnIdx)> {
+    vm.functions[f as usize].member_cache.get(site).copied().filter(|(m, _)| *m != u32::MAX)
+}
+
+/// What each `m.f()` site of `f` called, when native code can hold the
+/// module (`m` read from a global in place).
 fn member_hints(vm: &Vm, f: FnIdx, native_ok: bool) -> Vec<Option<(u32, FnIdx)>> {
     if !native_ok {
         return vec![];
     }
-    vm.functions[f as usize].member_cache.iter().map(|&(m, g)| (m != u32::MAX).then_some((m, g))).collect()
+    (0..vm.functions[f as usize].member_cache.len()).map(|site| member_of(vm, f, site)).collect()
 }
 
 /// The function a call instruction of `f` calls natively: `g(..)`, or
@@ -277,18 +286,13 @@ fn member_hints(vm: &Vm, f: FnIdx, native_ok: bool) -> Vec<Option<(u32, FnIdx)>>
 fn call_target(vm: &Vm, f: FnIdx, i: &Instr) -> Option<FnIdx> {
     let (g, nargs) = match *i {
         Instr::Call { f: g, nargs, .. } => (g, nargs),
-        Instr::CallMember { site, nargs, .. } => {
-            let (m, g) = *vm.functions[f as usize].member_cache.get(site as usize)?;
-            if m == u32::MAX {
-                return None;
-            }
-            (g, nargs)
-        }
+        Instr::CallMember { site, nargs, .. } => (member_of(vm, f, site as usize)?.1, nargs),
         _ => return None,
     };
     (vm.functions[g as usize].proto.arity == nargs).then_some(g)
 }
 
+/// The function as native code sees it: the VM's relocated code.
 fn proto_of(vm: &Vm, f: FnIdx) -> FunctionProto {
     let rt = &vm.functions[f as usize];
     let mut p = (*rt.proto).clone();
@@ -320,9 +324,6 @@ impl Engine {
         }
     }
 
-    /// Why `f` entered at `entry` cannot be compiled, if it cannot.
-    /// `osr`: the loop header entered; only unsupported instructions in the
-    /// loops around it matter (later loops exit, and get their own OSR).
     /// Sets cranelift up on the first hot event (its time counts in
     /// `compile_us`, not in any function's `time_us`). On a machine without
     /// a native target the function is refused and stays interpreted.
@@ -340,6 +341,9 @@ impl Engine {
         }
     }
 
+    /// Why `f` entered at `entry` cannot be compiled, if it cannot.
+    /// `osr`: the loop header entered; only unsupported instructions in the
+    /// loops around it matter (later loops exit, and get their own OSR).
     fn refusal(&self, f: &FunctionProto, states: &[Option<Vec<Ty>>], hints: &dyn Hints, osr: Option<usize>) -> Option<String> {
         if !self.mem.budget_left() {
             return Some("code-budget".into());
@@ -364,6 +368,27 @@ impl Engine {
         None
     }
 
+    /// What compiling `f` may assume (`fb`: its feedback bits).
+    fn hints<'a>(&mut self, vm: &Vm, f: FnIdx, fb: &'a [u8]) -> Feedback<'a> {
+        let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
+        let structs = shapes_of(vm, f, self.heap_layout, &mut self.shapes);
+        Feedback(fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), structs, member_hints(vm, f, self.globals_ok))
+    }
+
+    /// The compiled direct entries a unit of `f` calls (in `states`), with
+    /// the result type each was inferred with (`ret_types`).
+    fn callee_units(&self, vm: &Vm, f: FnIdx, proto: &FunctionProto, states: &[Option<Vec<Ty>>], ret_types: &HashMap<FnIdx, Ty>) -> HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)> {
+        let mut ids = HashMap::new();
+        for (pc, i) in proto.code.iter().enumerate() {
+            if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[pc]) {
+                if let Some((gid, gspec)) = self.entry_units.get(&g).map(|(a, _, b, _)| (*a, b.clone())) {
+                    ids.insert(g, (gid, gspec, ret_types.get(&g).copied().unwrap_or(Ty::Dyn)));
+                }
+            }
+        }
+        ids
+    }
+
     /// Result types of the compiled entries (what their direct calls return).
     fn ret_types(&self) -> HashMap<FnIdx, Ty> {
         self.entry_units.iter().map(|(f, (_, _, _, r))| (*f, *r)).collect()
@@ -380,9 +405,7 @@ impl Engine {
         let (t0, nested0) = (Instant::now(), self.entry_compile_time);
         let proto = proto_of(vm, f);
         let fb = vm.functions[f as usize].feedback.clone();
-        let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
-        let structs = shapes_of(vm, f, self.heap_layout, &mut self.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), structs, member_hints(vm, f, self.globals_ok));
+        let mut hints = self.hints(vm, f, &fb);
         let n = proto.num_regs as usize;
         let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
         let mut entry = vec![Ty::Slot; n];
@@ -426,16 +449,8 @@ impl Engine {
             ret = Ty::Dyn;
         }
         self.entry_units.insert(f, (id, unit, spec.clone(), ret));
-        let mut callee_ids = HashMap::new();
-        for (pc, i) in proto.code.iter().enumerate() {
-            if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[pc]) {
-                if let Some((gid, gspec, _)) = self.entry_units.get(&g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
-                    // The result type this body was inferred with (self: as assumed above).
-                    let r = hints.7.get(&g).copied().unwrap_or(Ty::Dyn);
-                    callee_ids.insert(g, (gid, gspec, r));
-                }
-            }
-        }
+        // (With the result types this body was inferred with; its own as assumed above.)
+        let callee_ids = self.callee_units(vm, f, &proto, &states, &hints.7);
         self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids, lower::Mode::Direct(spec.clone()));
         let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::Arr) { *t } else { Ty::Dyn }).collect();
         let ttr = Instant::now();
@@ -746,10 +761,6 @@ impl Tier for JitTier {
         let mut e = self.0.borrow_mut();
         let (t_unit, nested0) = (Instant::now(), e.entry_compile_time);
         let proto = proto_of(vm, f);
-        let fb = vm.functions[f as usize].feedback.clone();
-        let fh = field_hints(vm, f, e.heap_layout, &mut e.shapes);
-        let structs = shapes_of(vm, f, e.heap_layout, &mut e.shapes);
-        let mut hints = Feedback(&fb, scalar_checks(vm, f), global_types(vm, e.globals_ok), e.heap_layout, fh, heap_checks(vm, f, e.heap_layout), e.shapes.clone(), e.ret_types(), structs, member_hints(vm, f, e.globals_ok));
         let n = proto.num_regs as usize;
         // Specialise to the live registers' current types; anything else
         // stays in its slot (a dead register needs no load or entry guard).
@@ -774,6 +785,8 @@ impl Tier for JitTier {
             drop(e);
             return Some(Engine::native_for(&self.0, unit));
         }
+        let fb = vm.functions[f as usize].feedback.clone();
+        let mut hints = e.hints(vm, f, &fb);
         let states = infer::infer(&proto, pc, entry.clone(), &hints);
         if let Some(why) = e.refusal(&proto, &states, &hints, Some(pc)) {
             e.stats.refused += 1;
@@ -789,14 +802,7 @@ impl Tier for JitTier {
         // Again, with the callees' result types.
         hints.7 = e.ret_types();
         let states = infer::infer(&proto, pc, entry.clone(), &hints);
-        let mut callee_ids = HashMap::new();
-        for (at, i) in proto.code.iter().enumerate() {
-            if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[at]) {
-                if let Some((gid, gspec, _)) = e.entry_units.get(&g).map(|(a, _, b, c)| (*a, b.clone(), *c)) {
-                    callee_ids.insert(g, (gid, gspec, hints.7.get(&g).copied().unwrap_or(Ty::Dyn)));
-                }
-            }
-        }
+        let callee_ids = e.callee_units(vm, f, &proto, &states, &hints.7);
         let sig = lower::unit_signature(&mut e.mem);
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
