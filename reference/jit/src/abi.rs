@@ -206,6 +206,13 @@ pub unsafe extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, 
 /// which frees the ones nothing else holds.
 pub const DISPLACED_BUDGET: usize = 1 << 14;
 
+/// Keeps `v` alive in the run's handle table until the run ends; true when
+/// the table is now over [`DISPLACED_BUDGET`].
+fn keep(heap: &mut Vec<tern_vm::Value>, v: tern_vm::Value) -> bool {
+    heap.push(v);
+    heap.len() > DISPLACED_BUDGET
+}
+
 /// Stores slot (tag, bits) into the `Value` at `addr` (a record field or
 /// an array element, already checked against its annotation) when the
 /// new or the old value is a heap value: the new one gets its own
@@ -228,8 +235,7 @@ pub unsafe extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm:
     if matches!(old, Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
         return 0;
     }
-    heap.push(old);
-    (heap.len() > DISPLACED_BUDGET) as u64
+    keep(heap, old) as u64
 }
 
 /// `NewRecord`: a record of `shape` (an `Rc<Shape>` pointer of a loaded
@@ -258,8 +264,7 @@ pub unsafe extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const 
     }
     let v = Value::Record(std::rc::Rc::new(tern_vm::Record { shape, fields: std::cell::RefCell::new(values) }));
     unsafe { *out = Slot { tag: TAG_RECORD, bits: crate::heap::payload(&v) } };
-    heap.push(v);
-    if heap.len() > DISPLACED_BUDGET { 2 } else { 0 }
+    if keep(heap, v) { 2 } else { 0 }
 }
 
 /// `NewArray`: an empty array with room for `cap` elements, kept alive by
@@ -275,8 +280,7 @@ pub unsafe extern "C" fn tern_jit_new_array(ctx: *mut NativeCtx, cap: u64, out: 
     let heap = unsafe { &mut *ctx.heap };
     let v = tern_vm::Value::array(Vec::with_capacity(cap as usize));
     unsafe { *out = Slot { tag: TAG_ARRAY, bits: crate::heap::payload(&v) } };
-    heap.push(v);
-    if heap.len() > DISPLACED_BUDGET { 2 } else { 0 }
+    if keep(heap, v) { 2 } else { 0 }
 }
 
 /// `ArrayPush` (an element of an array literal): appends its own reference
