@@ -31,6 +31,21 @@ fn build_and_run(dir: &std::path::Path) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// The interpreter runs main.tern in `d` without an error, and the JIT
+/// (default thresholds, compile-everything, low thresholds) and the AOT
+/// executable print exactly what it printed. `shown`: the program, for failures.
+fn all_engines_agree(d: &std::path::Path, shown: &str) -> Result<(), TestCaseError> {
+    let interp = run(d, &["run", "main.tern"]);
+    prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}", shown, interp.2);
+    for extra in [&[][..], &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
+        let jit = run_jit(d, extra);
+        prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}", extra, shown);
+    }
+    let aot = build_and_run(d);
+    prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}", shown);
+    Ok(())
+}
+
 fn write_program(src: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tern"), src).unwrap();
@@ -61,30 +76,14 @@ proptest! {
         let (main, lib) = tern_tests::well_typed_modules(seed);
         let dir = write_program(&main);
         std::fs::write(dir.path().join("lib.tern"), &lib).unwrap();
-        let d = dir.path();
-        let interp = run(d, &["run", "main.tern"]);
-        prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}\n{}", main, lib, interp.2);
-        for extra in [&[][..], &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
-            let jit = run_jit(d, extra);
-            prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}\n{}", extra, main, lib);
-        }
-        let aot = build_and_run(d);
-        prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}\n{}", main, lib);
+        all_engines_agree(dir.path(), &format!("{main}\n// lib.tern:\n{lib}"))?;
     }
 
     #[test]
     fn heap_programs_agree_across_engines(seed in any::<u64>()) {
         let src = tern_tests::heapy(seed);
         let dir = write_program(&src);
-        let d = dir.path();
-        let interp = run(d, &["run", "main.tern"]);
-        prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}", src, interp.2);
-        for extra in [&[][..], &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
-            let jit = run_jit(d, extra);
-            prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}", extra, src);
-        }
-        let aot = build_and_run(d);
-        prop_assert_eq!(&aot, &interp, "aot vs interp on\n{}", src);
+        all_engines_agree(dir.path(), &src)?;
     }
 
     #[test]
