@@ -73,9 +73,14 @@ pub fn agree_files(files: &[(&str, &str)]) -> Vec<String> {
 /// [`agree`], then the tier events of a run at the default thresholds
 /// (whose result must also be the interpreter's).
 pub fn agree_traced(src: &str) -> Vec<String> {
-    agree(src);
+    agree_files_traced(&[("main.tern", src)])
+}
+
+/// [`agree_traced`] for a program of several files (the first is run).
+pub fn agree_files_traced(files: &[(&str, &str)]) -> Vec<String> {
+    agree_files(files);
     let dir = tempfile::tempdir().unwrap();
-    let path = write_program(dir.path(), &[("main.tern", src)]);
+    let path = write_program(dir.path(), files);
     let (run, events) = jit(&path, tern_jit::DEFAULT_THRESHOLD, tern_jit::DEFAULT_LOOP_THRESHOLD);
     assert_eq!(run, interp(&path), "default thresholds disagree with the interpreter; events: {events:#?}");
     events
