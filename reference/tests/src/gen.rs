@@ -261,6 +261,21 @@ impl Gen {
         self.funcs.push(Func { name, params, ret });
     }
 
+    /// One to four functions, each calling only earlier ones.
+    fn functions(&mut self) {
+        for k in 0..(1 + self.rng.below(4)) as usize {
+            self.function(k);
+        }
+    }
+
+    /// A few top-level statements, then the hot loop (see [`Self::hot_loop`]).
+    fn top_level(&mut self, scalars_only: bool) {
+        for _ in 0..(2 + self.rng.below(6)) {
+            self.stmt(2);
+        }
+        self.hot_loop(scalars_only);
+    }
+
     /// A loop long enough to tier up, calling every function and folding
     /// the results into a checksum so nothing is dead. `scalars_only`:
     /// only the functions without strings in their signature, folded
@@ -312,13 +327,8 @@ fn new_gen(seed: u64) -> Gen {
 pub fn well_typed(seed: u64) -> String {
     let mut g = new_gen(seed);
     let _ = writeln!(g.out, "// generated from seed {seed}");
-    for k in 0..(1 + g.rng.below(4)) as usize {
-        g.function(k);
-    }
-    for _ in 0..(2 + g.rng.below(6)) {
-        g.stmt(2);
-    }
-    g.hot_loop(false);
+    g.functions();
+    g.top_level(false);
     g.out
 }
 
@@ -327,16 +337,11 @@ pub fn well_typed(seed: u64) -> String {
 pub fn well_typed_modules(seed: u64) -> (String, String) {
     let mut g = new_gen(seed);
     let _ = writeln!(g.out, "// generated from seed {seed}: the functions main.tern calls");
-    for k in 0..(1 + g.rng.below(4)) as usize {
-        g.function(k);
-    }
+    g.functions();
     let lib = std::mem::take(&mut g.out);
     let _ = writeln!(g.out, "// generated from seed {seed}\nimport \"lib.tern\" as lib;");
     g.call_prefix = "lib.";
-    for _ in 0..(2 + g.rng.below(6)) {
-        g.stmt(2);
-    }
-    g.hot_loop(true);
+    g.top_level(true);
     (g.out, lib)
 }
 
