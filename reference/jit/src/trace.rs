@@ -28,9 +28,9 @@
 //!   `stack` (call depth limit reached: the interpreter raises E1001),
 //!   `unsupported-op:OP` (the instruction OP, which native code leaves to
 //!   the interpreter, or which had never run when the code was compiled),
-//!   `entry-guard` (the unit's entry checks failed), or `displaced-budget` (the run kept too many values
-//!   alive; not a failure: resume after the instruction, and the loop is
-//!   entered natively again at its next back edge).
+//!   `entry-guard` (the unit's entry checks failed), or `displaced-budget`
+//!   (the run kept too many values alive; not a failure: resume after the
+//!   instruction, and the loop is entered natively again at its next back edge).
 //! * `refuse fn=F reason=R` — F stays interpreted: `unsupported-op:OP`,
 //!   `code-budget`, `too-many-deopts`, `compile-error`, `no-native-target`.
 //!
