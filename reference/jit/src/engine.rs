@@ -4,6 +4,7 @@
 
 use crate::abi::*;
 use crate::codemem::{CodeMemory, Helper};
+use crate::entry;
 use crate::heap::{self as heapmod, HeapLayout};
 use crate::infer::{self, FieldHint, HeapCheck, Hints, Plan, Ty};
 use crate::lower::{self, Callees};
@@ -34,9 +35,11 @@ struct UnitRec {
     func: FnIdx,
     ptr: *const u8,
     deopts: u32,
-    /// Function-entry units: the direct entry the shared trampoline at `ptr` calls.
+    /// Function-entry units: the direct entry (which the shared trampoline at `ptr` calls, if any).
     direct: Option<FuncId>,
     target: *const u8,
+    /// Function-entry units Rust calls ([`entry::call`], no trampoline): their parameter shape.
+    shape: Option<Box<[Ty]>>,
 }
 
 pub struct Engine {
@@ -48,7 +51,8 @@ pub struct Engine {
     generic_params: std::collections::HashSet<FnIdx>,
     refused: HashMap<FnIdx, String>,
     recompiles: HashMap<FnIdx, u32>,
-    /// One entry trampoline per parameter shape (Int/Bool/Float, anything else as Dyn).
+    /// One entry trampoline per parameter shape (Int/Bool/Float/Arr, anything
+    /// else as Dyn) that `entry::fits` does not cover.
     trampolines: HashMap<Vec<Ty>, FuncId>,
     slots: Vec<Slot>,
     heap: Vec<Value>,
@@ -420,7 +424,7 @@ impl Engine {
         let dsig = lower::direct_signature(&mut self.mem, &spec);
         let id = self.mem.declare(&vm.function_name(f), &dsig).ok()?;
         let unit = self.units.len() as u32;
-        self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: Some(id), target: std::ptr::null() });
+        self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: Some(id), target: std::ptr::null(), shape: None });
         // Until its own result type is known, (mutually) recursive callers see Dyn.
         self.entry_units.insert(f, (id, unit, spec.clone(), Ty::Dyn));
         // Callees first, so this body can call them directly.
@@ -455,6 +459,11 @@ impl Engine {
         let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::Arr) { *t } else { Ty::Dyn }).collect();
         let ttr = Instant::now();
         let tid = match self.trampolines.get(&shape) {
+            // (`ptr` is then the direct entry too: unused.)
+            _ if entry::fits(&shape) => {
+                self.units[unit as usize].shape = Some(shape.into());
+                id
+            }
             Some(tid) => *tid,
             None => {
                 let tsig = lower::trampoline_signature(&mut self.mem);
@@ -579,7 +588,9 @@ impl Engine {
         let t0 = e.time_native.then(Instant::now);
         e.ctx.vm = vm as *mut Vm;
         // SAFETY: ptr is finalized code with the signature its unit kind was compiled with.
-        let status = if is_entry {
+        let status = if let Some(shape) = &rec.shape {
+            unsafe { entry::call(&mut *e.ctx, e.slots.as_mut_ptr(), target, unit, shape) }
+        } else if is_entry {
             let code: extern "C" fn(*mut NativeCtx, *mut Slot, *const u8, u64) -> i64 = unsafe { std::mem::transmute(ptr) };
             code(&mut *e.ctx, e.slots.as_mut_ptr(), target, unit as u64)
         } else {
@@ -806,7 +817,7 @@ impl Tier for JitTier {
         let sig = lower::unit_signature(&mut e.mem);
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
-        e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: None, target: std::ptr::null() });
+        e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: None, target: std::ptr::null(), shape: None });
         e.osr_units.insert((f, header_pc), (unit, entry.clone()));
         e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids, lower::Mode::Generic);
         batch.push((unit, id));

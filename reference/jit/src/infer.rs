@@ -615,7 +615,7 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
         }
         // Indexed, pushed to, measured or checked against an array
         // annotation first: an array (nil, or another value, fails the
-        // trampoline's check, as a wrong scalar does).
+        // entry's check, as a wrong scalar does).
         let array_use = match f.code[pc] {
             Instr::GetIndex { obj, .. } | Instr::SetIndex { obj, .. } | Instr::ArrayPush { arr: obj, .. } => Some(obj),
             Instr::CheckType { r, ty, .. } if hints.check_heap(ty) == Some(HeapCheck::Array) => Some(r),

@@ -87,9 +87,10 @@
 //!   specialised from type feedback ([`infer::param_spec`]: i64 for int/bool,
 //!   f64 for float, the box pointer for a parameter first used as an array,
 //!   tag+bits otherwise), so the body never re-checks its
-//!   parameters; the interpreter enters through a small trampoline (one per
-//!   parameter shape, shared by all functions with it) that checks
-//!   them once. The call-depth limit (E1001) is an SSA counter passed along.
+//!   parameters; the interpreter enters through [`entry`], Rust that
+//!   checks them once and calls the direct entry as a C function (a
+//!   function with more parameters than that covers gets a compiled
+//!   trampoline, one per parameter shape). The call-depth limit (E1001) is an SSA counter passed along.
 //! * `m.f()` on an imported module: the same direct call, to the function
 //!   the site's inline cache holds, after a guard that `m` is still that
 //!   module (a module is a slot tag and its index; a global holding one is
@@ -140,6 +141,7 @@
 pub mod abi;
 pub mod codemem;
 pub mod engine;
+pub mod entry;
 pub mod heap;
 pub mod infer;
 pub mod lower;

@@ -16,7 +16,7 @@
 //!   an OSR entry at the loop header P) or because a function being compiled
 //!   calls it (`callee`, count=0); `ops` is the bytecode length compiled;
 //!   `time_us` is this compile's own time (inference, lowering, cranelift, a
-//!   new entry trampoline), without the callees compiled first for it, which
+//!   new entry trampoline if it needs one), without the callees compiled first for it, which
 //!   have their own events.
 //! * `osr fn=F pc=P loop_count=N` — a running interpreter frame of F jumped
 //!   into native code at loop header P.

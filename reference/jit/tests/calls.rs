@@ -54,7 +54,7 @@ fn result_types_known_from_the_callee_and_mixed_results_agree() {
 
 /// A parameter first used as an array is passed as its box pointer; a
 /// caller with something else (nil, a string whose `len` is also fine)
-/// leaves to the interpreter, from native code or from the trampoline.
+/// leaves to the interpreter, from native code or from the entry check.
 #[test]
 fn array_parameters_are_specialised_and_checked_by_callers() {
     let src = "fn count(a) { return len(a); }\n\
@@ -70,6 +70,45 @@ print(sum(nil));\n";
     assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=sum ")), "{events:#?}");
     // Specialised to arrays (by `len`, by the annotation): a string or nil fails the entry check.
     for f in ["count", "sum"] {
+        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} pc=0 reason=entry-guard"))), "{f}: {events:#?}");
+    }
+}
+
+/// The interpreter calls compiled functions of every parameter count and
+/// mix: up to 16 integer and 8 float arguments through one Rust function
+/// type (`entry.rs`), more through a compiled trampoline. Every argument
+/// must arrive in its own parameter, and a wrong type must leave at entry.
+#[test]
+fn the_interpreter_enters_compiled_functions_of_every_parameter_shape() {
+    let defs = "fn i5(a: int, b: int, c: int, d: int, e: int) -> int { return a + b * 10 + c * 100 + d * 1000 + e * 10000; }\n\
+fn mix(a: int, x: float, b, y: float, c: bool) { if c { return float(a) + x * 10.0 + y * 100.0; } return b; }\n\
+fn f9(a: float, b: float, c: float, d: float, e: float, f: float, g: float, h: float, i: float) -> float { return a + b * 2.0 + c * 3.0 + d * 4.0 + e * 5.0 + f * 6.0 + g * 7.0 + h * 8.0 + i * 9.0; }\n\
+fn i14(a: int, b: int, c: int, d: int, e: int, f: int, g: int, h: int, i: int, j: int, k: int, l: int, m: int, n: int) -> int { return a - b + c - d + e - f + g - h + i - j + k - l + m * n; }\n\
+fn d6(a, b, c, d, e, f) { if a { return f; } return e; }\n\
+fn d7(a, b, c, d, e, f, g) { if a { return g; } return b; }\n\
+let t = 0;\n\
+let x = 0.0;\n\
+for k in 0..50 {\n\
+  t = t + i5(k, 1, 2, 3, 4) + i14(k, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, k);\n\
+  x = x + mix(k, 0.5, nil, 0.25, true) + f9(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, float(k));\n\
+  print(mix(k, 0.5, k * 3, 0.25, false));\n\
+  print(d6(k % 2 == 0, 1, 2.5, nil, \"e\", k));\n\
+  print(d7(k % 2 == 0, \"b\", 2, 3, 4, 5, k));\n\
+}\n\
+print(t);\n\
+print(x);\n";
+    // The last call of each has an argument of the wrong type (an error).
+    for (wrong, f) in [("print(i5(1, 2, 3, 4.5, 5));\n", "i5"), ("print(f9(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9));\n", "f9")] {
+        let src = format!("{defs}{wrong}");
+        agree(&src);
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_program(dir.path(), &[("main.tern", &src)]);
+        // Compiled at the first call; the loop stays interpreted, so every call is an entry.
+        let (run, events) = jit(&path, 0, u32::MAX);
+        assert_eq!(run, interp(&path));
+        for g in ["i5", "mix", "f9", "i14", "d6", "d7"] {
+            assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={g} "))), "{g}: {events:#?}");
+        }
         assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} pc=0 reason=entry-guard"))), "{f}: {events:#?}");
     }
 }
