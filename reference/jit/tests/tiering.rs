@@ -132,3 +132,25 @@ fn two_hot_loops_in_a_function_run_once_are_two_osr_entries_only() {
     assert_eq!(events.iter().filter(|e| e.starts_with("tier: event=osr fn=<main> ")).count(), 2, "{events:#?}");
     assert!(!events.iter().any(|e| e.starts_with("tier: event=compile fn=<main> reason=calls")), "{events:#?}");
 }
+
+/// A `for` loop's variable is a copy of its hidden counter: a body that
+/// assigns to it, loops back to its own start (`while`) or skips ahead
+/// (`continue`) must leave the counter alone, entered by call and by OSR.
+#[test]
+fn a_for_loop_variable_assigned_in_the_body_agrees() {
+    let src = "fn f(n: int) -> int { let s = 0; for i in 0..n { s = s + i; i = i * 2; s = s + i; } return s; }\n\
+fn g(n: int) -> int { let s = 0; for i in 0..n { while i % 7 != 0 { i = i + 1; s = s + 1; } s = s + i; } return s; }\n\
+fn h(n: int) -> int { let s = 0; for i in 0..n { if i % 3 == 0 { continue; } s = s + i; } return s; }\n\
+let t = 0;\n\
+for k in 0..200 { t = t + f(k) + g(k) + h(k); }\n\
+print(t);\n\
+let u = 0;\n\
+for i in 0..100000 { u = u + i; i = i + 3; u = u + i; }\n\
+print(u);\n\
+let w = 0.0;\n\
+for i in 0..5000 { w = w + float(i); if i == 4000 { w = w + 0.5; i = 7; } }\n\
+print(w);\n";
+    let events = agree_traced(src);
+    assert_stays_native(&events, &["f", "g", "h"]);
+    assert!(events.iter().filter(|e| e.starts_with("tier: event=osr fn=<main> ")).count() >= 2, "{events:#?}");
+}
