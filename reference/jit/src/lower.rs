@@ -1396,8 +1396,6 @@ fn identity(l: &mut Lower, instr: &Instr, s: &[Ty], a: u8, b: u8, pc: usize, bef
     }
 }
 
-/// The interpreter's way into a direct unit: loads and checks the
-/// parameters from the slot window, calls, stores the result in `regs[0]`.
 /// Signature of a shared entry trampoline: `(ctx, regs, direct entry, unit) -> status`.
 pub fn trampoline_signature(mem: &mut CodeMemory) -> Signature {
     let ptr = mem.pointer_type();
@@ -1407,10 +1405,12 @@ pub fn trampoline_signature(mem: &mut CodeMemory) -> Signature {
     sig
 }
 
-/// The interpreter's way into a direct entry taking `params`. One
-/// trampoline serves every function with the same parameter shape (it gets
-/// the direct entry's address and the unit number as arguments), so a
-/// compile costs cranelift one function, not two.
+/// The interpreter's way into a direct entry taking `params` when
+/// [`crate::entry`] cannot call it (more parameters than one C call passes
+/// in its fixed shape): loads and checks the parameters from the slot
+/// window, calls, stores the result in `regs[0]`. One trampoline serves
+/// every function with the same parameter shape (it gets the direct entry's
+/// address and the unit number as arguments).
 pub fn lower_trampoline(mem: &mut CodeMemory, params: &[Ty], exit_helper: FuncId) {
     let sig = trampoline_signature(mem);
     mem.ctx.func.signature = sig;
