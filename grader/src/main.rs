@@ -28,10 +28,11 @@ enum OnOff {
 
 #[derive(clap::Args, Clone)]
 struct RunLimits {
-    /// Per-run timeout in milliseconds (an exercise's `timeout_ms` wins).
+    /// Per-run timeout in milliseconds. An exercise's `timeout_ms` replaces it for that
+    /// exercise; an engine manifest's `timeout_ms` can only lower it, never raise it.
     #[arg(long, default_value_t = 10_000)]
     timeout_ms: u64,
-    /// Per-stream output cap in bytes.
+    /// Per-stream output cap in bytes (an engine manifest cannot change it).
     #[arg(long, default_value_t = 1 << 20)]
     output_cap: usize,
 }

@@ -77,7 +77,8 @@ struct ManifestFile {
     build: Option<Vec<String>>,
     #[serde(default)]
     targets: Option<Vec<Target>>,
-    /// Per-run timeout override in milliseconds (a slow engine may ask for more).
+    /// Per-run timeout in milliseconds. It can only lower the instructor's
+    /// limit (`--timeout-ms` or the exercise's `timeout_ms`), never raise it.
     #[serde(default)]
     timeout_ms: Option<u64>,
 }

@@ -366,3 +366,24 @@ fn validate_flags_a_starter_that_already_passes() {
     assert_eq!(code, 1);
     assert!(out.contains("the starter already passes every check"), "{out}");
 }
+
+/// A student's manifest may lower the timeout but never raise the instructor's
+/// (`--timeout-ms`) or the exercise's (`timeout_ms`) limit.
+#[test]
+fn a_manifest_cannot_extend_the_instructors_timeout() {
+    let greedy = engine("greedy-timeout.yaml");
+    let started = std::time::Instant::now();
+    let rs = grade(&[fixtures().join("bad/timeout.yaml")], Some(&greedy), &opts());
+    assert_eq!(check(ex(&rs, "timeout"), "interp: stdout").status, Status::Timeout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "the exercise's 500 ms won: {:?}", started.elapsed());
+
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("hang.yaml"),
+        "kind: engine\ntitle: hangs\nfiles:\n  main.tern: \"// @all hang\\n\"\nexpect:\n  all: {exit: 0}\n").unwrap();
+    let manifest = fixtures().join("engines/greedy-timeout.yaml");
+    let started = std::time::Instant::now();
+    let (code, out, _) = grader(&["run", "hang.yaml", "--engine", manifest.to_str().unwrap(), "--timeout-ms", "1000"], tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("timed out"), "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "--timeout-ms 1000 won: {:?}", started.elapsed());
+}

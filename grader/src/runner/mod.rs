@@ -147,12 +147,22 @@ fn substitute(argv: &[String], vars: &[(&str, &str)], extra: &[String]) -> Vec<S
     out
 }
 
+/// The limits a run of `engine` gets. `instructor` holds what the grader was
+/// told (`--timeout-ms`, `--output-cap`, overridden by the exercise's own
+/// `timeout_ms`): those are ceilings. A manifest is written by whoever wrote
+/// the engine (a student), so its `timeout_ms` may only *lower* the timeout,
+/// never raise it; the output cap is not the manifest's to set at all.
+pub fn effective_limits(engine: &Engine, instructor: &Limits) -> Limits {
+    let timeout = match engine.timeout_ms.map(Duration::from_millis) {
+        Some(asked) => asked.min(instructor.timeout),
+        None => instructor.timeout,
+    };
+    Limits { timeout, ..*instructor }
+}
+
 /// Runs the program on the engine: one run for interp/jit, one per target for aot.
 pub fn run_engine(engine: &Engine, program: &Program, opts: &RunOptions) -> Vec<EngineRun> {
-    let limits = Limits {
-        timeout: engine.timeout_ms.map(Duration::from_millis).unwrap_or(opts.limits.timeout),
-        ..opts.limits
-    };
+    let limits = effective_limits(engine, &opts.limits);
     match engine.kind {
         EngineKind::Interp | EngineKind::Jit => vec![run_interpreted(engine, program, opts, &limits)],
         EngineKind::Aot => {
@@ -296,6 +306,24 @@ fn capture(run: &mut EngineRun, dir: &Path, out_rel: Option<&str>, opts: &RunOpt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_timeout(ms: Option<u64>) -> Engine {
+        let mut e = Engine::reference(EngineKind::Interp);
+        e.timeout_ms = ms;
+        e
+    }
+
+    #[test]
+    fn a_manifest_timeout_never_raises_the_instructors_limit() {
+        let instructor = Limits { timeout: Duration::from_millis(1000), output_cap: 100 };
+        let got = effective_limits(&with_timeout(Some(8000)), &instructor);
+        assert_eq!(got.timeout, Duration::from_millis(1000), "a student's manifest must not extend the limit");
+        assert_eq!(got.output_cap, 100);
+        let got = effective_limits(&with_timeout(Some(200)), &instructor);
+        assert_eq!(got.timeout, Duration::from_millis(200), "a manifest may ask for less");
+        let got = effective_limits(&with_timeout(None), &instructor);
+        assert_eq!(got.timeout, Duration::from_millis(1000));
+    }
 
     #[test]
     fn extra_args_go_before_the_file() {
