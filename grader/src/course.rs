@@ -117,6 +117,7 @@ impl Course {
                 }
             }
         }
+        check_prerequisite_cycles(dir, &levels)?;
         Ok(Course { dir: dir.to_path_buf(), title: f.title, language: f.language, reference, levels })
     }
 
@@ -142,20 +143,69 @@ impl Course {
     }
 }
 
+/// A level that (directly or through others) requires itself could never be unlocked.
+fn check_prerequisite_cycles(dir: &Path, levels: &[Level]) -> Result<()> {
+    fn visit<'a>(levels: &'a [Level], name: &'a str, path: &mut Vec<&'a str>, done: &mut Vec<&'a str>) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|n| *n == name) {
+            let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
+            cycle.push(name.to_string());
+            return Some(cycle);
+        }
+        if done.contains(&name) {
+            return None;
+        }
+        path.push(name);
+        if let Some(level) = levels.iter().find(|l| l.name == name) {
+            for p in &level.prerequisites {
+                if let Some(c) = visit(levels, p, path, done) {
+                    return Some(c);
+                }
+            }
+        }
+        path.pop();
+        done.push(name);
+        None
+    }
+    let mut done = Vec::new();
+    for level in levels {
+        if let Some(cycle) = visit(levels, &level.name, &mut Vec::new(), &mut done) {
+            let at = &cycle[0];
+            let lf = dir.join(at).join("level.yaml");
+            let lsrc = std::fs::read_to_string(&lf).unwrap_or_default();
+            let msg = if cycle.len() == 2 {
+                format!("level `{at}` lists itself in its prerequisites")
+            } else {
+                format!("prerequisites form a cycle: {}", cycle.join(" -> "))
+            };
+            return Err(GradeError::at_key(&lf, &lsrc, "prerequisites", msg)
+                .hint("a level in a cycle could never be unlocked; remove one of these prerequisites"));
+        }
+    }
+    Ok(())
+}
+
 fn load_level(dir: &Path, name: &str) -> Result<Level> {
     let file = dir.join("level.yaml");
     let src = std::fs::read_to_string(&file).map_err(|e| GradeError::new(format!("level `{name}`: cannot read {}: {e}", file.display())))?;
     let f: LevelFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml(&file, &e))?;
-    let mut exercises = Vec::new();
-    for entry in &f.exercises {
+    let mut exercises: Vec<Exercise> = Vec::new();
+    for (i, entry) in f.exercises.iter().enumerate() {
         let p = dir.join(&entry.path);
         if !p.is_file() {
-            return Err(GradeError::at_key(&file, &src, "path", format!("exercise `{}` does not exist", entry.path))
+            return Err(GradeError::at_key_nth(&file, &src, "path", i, format!("exercise `{}` does not exist", entry.path))
                 .hint(format!("paths are relative to {}", dir.display())));
         }
         let mut ex = Exercise::load(&p)?;
         if let Some(points) = entry.points {
             ex.points = points;
+        }
+        // The id (file stem) names the exercise's workspace directory and its
+        // results: two exercises with one id would share both.
+        if let Some(first) = exercises.iter().position(|e| e.id == ex.id) {
+            return Err(GradeError::at_key_nth(&file, &src, "path", i, format!(
+                "exercise id `{}` is used twice in this level (`{}` and `{}`)",
+                ex.id, f.exercises[first].path, entry.path))
+                .hint("an exercise's id is its file stem; rename one of the files"));
         }
         exercises.push(ex);
     }

@@ -51,6 +51,11 @@ impl GradeError {
         let (line, col) = locate_key(src, key).unwrap_or((1, 1));
         GradeError::at(file, line, col, message)
     }
+    /// Like `at_key`, at the `n`th (0-based) occurrence of the key, else the first.
+    pub fn at_key_nth(file: &Path, src: &str, key: &str, n: usize, message: impl Into<String>) -> Self {
+        let (line, col) = locate_key_nth(src, key, n).or_else(|| locate_key(src, key)).unwrap_or((1, 1));
+        GradeError::at(file, line, col, message)
+    }
     pub fn io(file: &Path, err: &std::io::Error) -> Self {
         GradeError::in_file(file, format!("cannot read: {err}"))
     }
@@ -58,12 +63,21 @@ impl GradeError {
 
 /// First line where `key:` starts a mapping entry (possibly inside a list item).
 pub fn locate_key(src: &str, key: &str) -> Option<(usize, usize)> {
+    locate_key_nth(src, key, 0)
+}
+
+/// The `n`th (0-based) line where `key:` starts a mapping entry.
+pub fn locate_key_nth(src: &str, key: &str, n: usize) -> Option<(usize, usize)> {
+    let mut seen = 0;
     for (i, line) in src.lines().enumerate() {
         let trimmed = line.trim_start();
         let body = trimmed.strip_prefix("- ").unwrap_or(trimmed);
         if body.starts_with(&format!("{key}:")) {
-            let col = line.len() - body.len() + 1;
-            return Some((i + 1, col));
+            if seen == n {
+                let col = line.len() - body.len() + 1;
+                return Some((i + 1, col));
+            }
+            seen += 1;
         }
     }
     None

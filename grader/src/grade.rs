@@ -284,7 +284,16 @@ pub fn level_results(course: &Course, results: &[ExerciseResult], all: bool) -> 
         }
         let points = level.exercises.iter().map(|e| e.points).sum();
         let earned = mine.iter().map(|r| r.earned).sum();
-        let passed = level.exercises.iter().filter(|e| mine.iter().any(|r| r.id == e.id && r.full_marks())).count();
+        // An exercise passes when it has a result and every result carrying its id
+        // is at full marks: a failure can never be hidden behind a namesake's pass.
+        let passed = level
+            .exercises
+            .iter()
+            .filter(|e| {
+                let same: Vec<&&ExerciseResult> = mine.iter().filter(|r| r.id == e.id).collect();
+                !same.is_empty() && same.iter().all(|r| r.full_marks())
+            })
+            .count();
         let total = level.exercises.len();
         let earned_xp = if total > 0 && passed == total { level.xp } else { 0 };
         out.push(LevelResult {
@@ -306,4 +315,39 @@ pub fn level_results(course: &Course, results: &[ExerciseResult], all: bool) -> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::Level;
+    use crate::result::CheckResult;
+
+    fn result(id: &str, path: &str, pass: bool) -> ExerciseResult {
+        let check = if pass { CheckResult::pass("interp: stdout", "") } else { CheckResult::fail("interp: stdout", "") };
+        ExerciseResult {
+            id: id.into(), title: id.into(), kind: "program".into(), path: path.into(), level: Some("l1".into()),
+            points: 5, earned: 0.0, status: Status::Pass, checks: vec![check], notices: vec![],
+        }
+        .finish()
+    }
+
+    #[test]
+    fn xp_never_counts_a_failed_exercise_behind_a_namesake() {
+        let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n";
+        let ex = Exercise::parse(Path::new("a/hello.yaml"), src).unwrap();
+        let course = Course {
+            dir: PathBuf::from("."),
+            title: "c".into(),
+            language: "tern".into(),
+            reference: BTreeMap::new(),
+            levels: vec![Level { name: "l1".into(), title: "L".into(), xp: 10, prerequisites: vec![], exercises: vec![ex.clone(), ex] }],
+        };
+        let rs = [result("hello", "a/hello.yaml", false), result("hello", "b/hello.yaml", true)];
+        let l = &level_results(&course, &rs, false)[0];
+        assert_eq!((l.passed, l.earned_xp), (0, 0), "{l:?}");
+        let rs = [result("hello", "a/hello.yaml", true)];
+        let l = &level_results(&course, &rs, false)[0];
+        assert_eq!(l.earned_xp, 10);
+    }
 }

@@ -387,3 +387,40 @@ fn a_manifest_cannot_extend_the_instructors_timeout() {
     assert!(out.contains("timed out"), "{out}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "--timeout-ms 1000 won: {:?}", started.elapsed());
 }
+
+/// Two exercises with one id in a level would share a workspace directory and
+/// a result; a level that requires itself could never be unlocked.
+#[test]
+fn duplicate_ids_and_prerequisite_cycles_are_load_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures(), tmp.path());
+    let course = tmp.path().join("course");
+    for (sub, n) in [("a", 1), ("b", 2)] {
+        let d = tmp.path().join("ex").join(sub);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("hello.yaml"), format!(
+            "kind: program\ntitle: prints {n}\nstarter:\n  main.tern: \"// print {n}\\n\"\nsolution:\n  main.tern: \"// @all print {n}\\n\"\nexpect:\n  all: {{stdout: \"{n}\\n\"}}\n")).unwrap();
+    }
+    let level = course.join("02-programs/level.yaml");
+    let original = std::fs::read_to_string(&level).unwrap();
+    std::fs::write(&level, format!("{original}  - path: ../../ex/a/hello.yaml\n  - path: ../../ex/b/hello.yaml\n")).unwrap();
+    for cmd in [&["validate", "course"][..], &["run", "course"], &["init", "course", "ws"]] {
+        let (code, out, err) = grader(cmd, tmp.path());
+        assert_eq!(code, 2, "{cmd:?}: {out}{err}");
+        assert!(err.contains("course/02-programs/level.yaml:10:5: error: exercise id `hello` is used twice in this level"), "{cmd:?}: {err}");
+    }
+    assert!(!tmp.path().join("ws").exists(), "no workspace is written for a broken course");
+
+    std::fs::write(&level, original.replace("prerequisites: [01-basics]", "prerequisites: [02-programs]")).unwrap();
+    let (code, _, err) = grader(&["validate", "course"], tmp.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("course/02-programs/level.yaml:3:1: error: level `02-programs` lists itself in its prerequisites"), "{err}");
+
+    std::fs::write(&level, &original).unwrap();
+    let basics = course.join("01-basics/level.yaml");
+    let text = std::fs::read_to_string(&basics).unwrap();
+    std::fs::write(&basics, text.replace("xp: 50\n", "xp: 50\nprerequisites: [02-programs]\n")).unwrap();
+    let (code, _, err) = grader(&["validate", "course"], tmp.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("course/01-basics/level.yaml:3:1: error: prerequisites form a cycle: 01-basics -> 02-programs -> 01-basics"), "{err}");
+}
