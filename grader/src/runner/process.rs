@@ -4,8 +4,8 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::os::fd::AsRawFd;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
@@ -72,44 +72,46 @@ pub fn run(argv: &[String], cwd: &Path, limits: &Limits) -> ProcessOutput {
         Err(e) => return fail(format!("cannot start `{program}`: {e}")),
     };
     let pid = child.id() as libc::pid_t;
-    let flooded = Arc::new(AtomicBool::new(false));
+    let streams: [Arc<Mutex<Captured>>; 2] = Default::default();
+    let mut pipe_inodes = Vec::new();
     let (tx, rx) = mpsc::channel();
     for (idx, pipe) in [
-        child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
-        child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child.stdout.take().map(|p| (p.as_raw_fd(), Box::new(p) as Box<dyn Read + Send>)),
+        child.stderr.take().map(|p| (p.as_raw_fd(), Box::new(p) as Box<dyn Read + Send>)),
     ]
     .into_iter()
     .enumerate()
     {
-        let (tx, flooded, cap) = (tx.clone(), flooded.clone(), limits.output_cap);
-        let mut pipe = pipe.expect("piped");
+        let (fd, mut pipe) = pipe.expect("piped");
+        pipe_inodes.extend(pipe_inode(fd));
+        let (tx, captured, cap) = (tx.clone(), streams[idx].clone(), limits.output_cap);
         std::thread::spawn(move || {
-            let mut buf = Vec::new();
             let mut chunk = [0u8; 8192];
-            let mut truncated = false;
             loop {
                 match pipe.read(&mut chunk) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        let room = cap.saturating_sub(buf.len());
-                        buf.extend_from_slice(&chunk[..n.min(room)]);
+                        // Everything read is kept as it arrives, so a reader we stop
+                        // waiting for (a process escaped the group) loses nothing.
+                        let mut c = captured.lock().unwrap_or_else(|e| e.into_inner());
+                        let room = cap.saturating_sub(c.buf.len());
+                        c.buf.extend_from_slice(&chunk[..n.min(room)]);
                         if n > room {
-                            truncated = true;
-                            flooded.store(true, Ordering::SeqCst);
+                            c.truncated = true;
                             // Keep draining so the child never blocks on a full pipe before we kill it.
                         }
                     }
                 }
             }
-            let _ = tx.send((idx, buf, truncated));
+            let _ = tx.send(idx);
         });
     }
     drop(tx);
+    let flooded = || streams.iter().any(|s| s.lock().unwrap_or_else(|e| e.into_inner()).truncated);
 
     let mut status: libc::c_int = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let mut timed_out = false;
-    let mut capped = false;
     let mut nap = Duration::from_micros(200);
     loop {
         // SAFETY: plain syscall on our own child's pid with valid out-pointers.
@@ -125,10 +127,8 @@ pub fn run(argv: &[String], cwd: &Path, limits: &Limits) -> ProcessOutput {
             return fail(format!("waiting for `{program}` failed: {err}"));
         }
         let over_time = started.elapsed() >= limits.timeout;
-        let over_cap = flooded.load(Ordering::SeqCst);
-        if over_time || over_cap {
+        if over_time || flooded() {
             timed_out = over_time;
-            capped = over_cap && !over_time;
             kill_group(pid);
             unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
             break;
@@ -140,18 +140,30 @@ pub fn run(argv: &[String], cwd: &Path, limits: &Limits) -> ProcessOutput {
     // Grandchildren left behind would hold our pipes open forever; the group dies with the engine.
     kill_group(pid);
 
-    let mut streams: [(Vec<u8>, bool); 2] = [(Vec::new(), false), (Vec::new(), false)];
-    let deadline = Instant::now() + Duration::from_secs(2);
-    for _ in 0..2 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok((idx, buf, trunc)) => streams[idx] = (buf, trunc),
-            Err(_) => break, // a process that escaped the group keeps a pipe open; give up on it
+    // The readers finish once every writer is gone. A process that left the
+    // group (setsid) may still hold a pipe: give it a moment, then kill
+    // whatever holds our pipes and keep what was read either way.
+    let mut finished = 0;
+    let mut escaped = false;
+    for grace in [Duration::from_millis(500), Duration::from_millis(1500)] {
+        let deadline = Instant::now() + grace;
+        while finished < 2 {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(_) => finished += 1,
+                Err(_) => break,
+            }
         }
+        if finished == 2 {
+            break;
+        }
+        escaped = true;
+        kill_pipe_holders(&pipe_inodes);
     }
-    let render = |(buf, trunc): &(Vec<u8>, bool)| {
-        let mut s = String::from_utf8_lossy(buf).into_owned();
-        if *trunc {
+    let take = |i: usize| std::mem::take(&mut *streams[i].lock().unwrap_or_else(|e| e.into_inner()));
+    let (out, err) = (take(0), take(1));
+    let render = |c: &Captured| {
+        let mut s = String::from_utf8_lossy(&c.buf).into_owned();
+        if c.truncated {
             if !s.ends_with('\n') && !s.is_empty() {
                 s.push('\n');
             }
@@ -160,16 +172,65 @@ pub fn run(argv: &[String], cwd: &Path, limits: &Limits) -> ProcessOutput {
         s
     };
     let cpu = timeval(usage.ru_utime) + timeval(usage.ru_stime);
+    // Decided from what was read, not from when we happened to look: output
+    // over the cap is `output-cap` whether the engine flooded or exited right after.
     let exit = if timed_out {
         Exit::Timeout
-    } else if capped {
+    } else if out.truncated || err.truncated {
         Exit::OutputCap
     } else if libc::WIFSIGNALED(status) {
         Exit::Signal(libc::WTERMSIG(status))
     } else {
         Exit::Code(libc::WEXITSTATUS(status))
     };
-    ProcessOutput { exit, stdout: render(&streams[0]), stderr: render(&streams[1]), wall, cpu }
+    let mut stderr = render(&err);
+    if escaped {
+        if !stderr.ends_with('\n') && !stderr.is_empty() {
+            stderr.push('\n');
+        }
+        stderr.push_str(&format!("{ESCAPE_MARKER}; it was killed, and the output read until then is kept]\n"));
+    }
+    ProcessOutput { exit, stdout: render(&out), stderr, wall, cpu }
+}
+
+/// Appended to stderr when a process started by the engine left its process
+/// group (e.g. `setsid`) and kept stdout or stderr open after the engine exited.
+pub const ESCAPE_MARKER: &str = "[grader: a process started by the engine left its process group and kept its output open";
+
+#[derive(Default)]
+struct Captured {
+    buf: Vec<u8>,
+    truncated: bool,
+}
+
+fn pipe_inode(fd: std::os::fd::RawFd) -> Option<u64> {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat on a file descriptor we own, with a valid out-pointer.
+    (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(st.st_ino as u64)
+}
+
+/// Kills the processes (other than this one) that hold one of our pipes open:
+/// descendants of an engine that escaped its process group. Linux only (/proc).
+fn kill_pipe_holders(inodes: &[u64]) {
+    let me = std::process::id();
+    let names: Vec<String> = inodes.iter().map(|i| format!("pipe:[{i}]")).collect();
+    let Ok(procs) = std::fs::read_dir("/proc") else { return };
+    for p in procs.flatten() {
+        let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        if pid == me {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else { continue };
+        let holds = fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|l| names.iter().any(|n| l.as_os_str() == n.as_str()))
+        });
+        if holds {
+            // SAFETY: plain kill(2) of a process that holds our engine's pipe.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
 }
 
 fn kill_group(pid: libc::pid_t) {
@@ -252,6 +313,33 @@ mod tests {
         assert_eq!(out.exit, Exit::OutputCap);
         assert!(out.stdout.contains(TRUNCATION_MARKER), "{}", out.stdout);
         assert!(out.stdout.len() < 1100);
+    }
+
+    #[test]
+    fn output_over_the_cap_then_a_normal_exit_is_output_cap() {
+        let limits = Limits { output_cap: 100, ..Limits::default() };
+        for _ in 0..20 {
+            let out = sh("head -c 150 /dev/zero | tr '\\0' x; exit 70", limits);
+            assert_eq!(out.exit, Exit::OutputCap, "{out:?}");
+            assert!(out.stdout.contains(TRUNCATION_MARKER), "{}", out.stdout);
+            let out = sh("head -c 150 /dev/zero | tr '\\0' x >&2; exit 0", limits);
+            assert_eq!(out.exit, Exit::OutputCap, "stderr is capped too: {out:?}");
+        }
+        let out = sh("head -c 100 /dev/zero | tr '\\0' x; exit 0", limits);
+        assert_eq!(out.exit, Exit::Code(0), "exactly at the cap is not over it");
+    }
+
+    #[test]
+    fn output_is_kept_when_a_child_escapes_the_group() {
+        let started = Instant::now();
+        let out = sh("setsid sleep 987654 & sleep 0.3; echo hello; exit 0", Limits::default());
+        assert_eq!(out.exit, Exit::Code(0));
+        assert_eq!(out.stdout, "hello\n");
+        assert!(out.stderr.contains(ESCAPE_MARKER), "{}", out.stderr);
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        // The escaped sleeper was killed: nothing holds a pipe any more.
+        let ps = std::process::Command::new("sh").args(["-c", "ps -eo args | grep -c '^sleep 987654$' || true"]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "0", "the escaped sleep 987654 is still running");
     }
 
     #[test]
