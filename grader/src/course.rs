@@ -188,8 +188,17 @@ fn load_level(dir: &Path, name: &str) -> Result<Level> {
     let file = dir.join("level.yaml");
     let src = std::fs::read_to_string(&file).map_err(|e| GradeError::new(format!("level `{name}`: cannot read {}: {e}", file.display())))?;
     let f: LevelFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml(&file, &e))?;
+    if f.xp > crate::exercise::MAX_XP {
+        return Err(GradeError::at_key(&file, &src, "xp", format!(
+            "xp: {} is more than the maximum of {}", f.xp, crate::exercise::MAX_XP)));
+    }
     let mut exercises: Vec<Exercise> = Vec::new();
+    let mut points_keys = 0;
     for (i, entry) in f.exercises.iter().enumerate() {
+        if let Some(points) = entry.points {
+            crate::exercise::check_points(&file, &src, points_keys, points)?;
+            points_keys += 1;
+        }
         let p = dir.join(&entry.path);
         if !p.is_file() {
             return Err(GradeError::at_key_nth(&file, &src, "path", i, format!("exercise `{}` does not exist", entry.path))

@@ -218,6 +218,11 @@ pub struct Exercise {
 }
 
 const DEFAULT_POINTS: u32 = 10;
+/// The most points one exercise (or one level entry) may be worth; keeps every
+/// total of points far from overflowing.
+pub const MAX_POINTS: u32 = 10_000;
+/// The most XP one level may award.
+pub const MAX_XP: u32 = 1_000_000;
 const DEFAULT_PERF_RUNS: u32 = 5;
 
 impl Exercise {
@@ -281,6 +286,9 @@ impl Exercise {
                 }
             }
         }
+        if let Some(points) = f.points {
+            check_points(path, src, 0, points)?;
+        }
         let perf = f.perf.iter().map(|r| perf_rule(path, src, r)).collect::<Result<Vec<_>>>()?;
         let engines = if f.engines.is_empty() { f.expect.kinds() } else { f.engines.clone() };
         Ok(Exercise {
@@ -301,6 +309,15 @@ impl Exercise {
             timeout_ms: f.timeout_ms,
         })
     }
+}
+
+/// `points:` (the `n`th such key in the file) is at most MAX_POINTS.
+pub fn check_points(path: &Path, src: &str, n: usize, points: u32) -> Result<()> {
+    if points > MAX_POINTS {
+        return Err(GradeError::at_key_nth(path, src, "points", n, format!(
+            "points: {points} is more than the maximum of {MAX_POINTS}")));
+    }
+    Ok(())
 }
 
 fn check_extract(path: &Path, src: &str, id: &str, x: &Extract) -> Result<()> {
@@ -395,6 +412,15 @@ mod tests {
         let err = Exercise::parse(Path::new("p.yaml"), src).unwrap_err();
         assert!(err.message.contains("faster, than, by_at_least"), "{err}");
         assert_eq!(err.line, Some(4));
+    }
+
+    #[test]
+    fn points_are_bounded() {
+        let src = "kind: engine\ntitle: t\npoints: 4294967295\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n";
+        let err = Exercise::parse(Path::new("p.yaml"), src).unwrap_err();
+        assert!(err.to_string().starts_with("p.yaml:3:1: error: points: 4294967295 is more than the maximum of 10000"), "{err}");
+        let ok = src.replace("4294967295", "10000");
+        assert_eq!(Exercise::parse(Path::new("p.yaml"), &ok).unwrap().points, 10_000);
     }
 
     #[test]

@@ -424,3 +424,20 @@ fn duplicate_ids_and_prerequisite_cycles_are_load_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("course/01-basics/level.yaml:3:1: error: prerequisites form a cycle: 01-basics -> 02-programs -> 01-basics"), "{err}");
 }
+
+/// Points are bounded in the schema, so no total of them can overflow.
+#[test]
+fn huge_points_in_a_level_are_a_load_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures(), tmp.path());
+    let level = tmp.path().join("course/02-programs/level.yaml");
+    let text = std::fs::read_to_string(&level).unwrap();
+    std::fs::write(&level, text.replace("points: 20", "points: 4294967295")).unwrap();
+    let (code, _, err) = grader(&["validate", "course"], tmp.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("course/02-programs/level.yaml:8:5: error: points: 4294967295 is more than the maximum of 10000"), "{err}");
+    std::fs::write(&level, text.replace("xp: 100", "xp: 4294967295")).unwrap();
+    let (code, _, err) = grader(&["validate", "course"], tmp.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("course/02-programs/level.yaml:2:1: error: xp: 4294967295 is more than the maximum of 1000000"), "{err}");
+}
