@@ -56,6 +56,26 @@ impl GradeError {
         let (line, col) = locate_key_nth(src, key, n).or_else(|| locate_key(src, key)).unwrap_or((1, 1));
         GradeError::at(file, line, col, message)
     }
+    /// At the line where `key: value` appears (e.g. the second `kind:` of a
+    /// file, the one inside `error:`), else at the first `key:`.
+    pub fn at_key_value(file: &Path, src: &str, key: &str, value: &str, message: impl Into<String>) -> Self {
+        let mut n = 0;
+        while let Some((line, col)) = locate_key_nth(src, key, n) {
+            let text = src.lines().nth(line - 1).unwrap_or("");
+            let rest = text[col - 1 + key.len() + 1..].trim().trim_matches(|c| c == '"' || c == '\'');
+            if rest == value || rest.starts_with(&format!("{value},")) || rest.starts_with(&format!("{value} ")) {
+                return GradeError::at(file, line, col, message);
+            }
+            n += 1;
+        }
+        let needle = format!("{key}: {value}");
+        for (i, text) in src.lines().enumerate() {
+            if let Some(c) = text.find(&needle) {
+                return GradeError::at(file, i + 1, c + 1, message);
+            }
+        }
+        GradeError::at_key(file, src, key, message)
+    }
     pub fn io(file: &Path, err: &std::io::Error) -> Self {
         GradeError::in_file(file, format!("cannot read: {err}"))
     }

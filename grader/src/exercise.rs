@@ -284,6 +284,17 @@ impl Exercise {
                     return Err(GradeError::at_key(path, src, "phase", format!("unknown phase `{}`", e.phase))
                         .hint("phases: parse, build, import, runtime"));
                 }
+                if !crate::diag::KINDS.contains(&e.kind.as_str()) {
+                    return Err(GradeError::at_key_value(path, src, "kind", &e.kind, format!("unknown error kind `{}`", e.kind))
+                        .hint(format!("kinds: {}", crate::diag::KINDS.join(", "))));
+                }
+            }
+        }
+        // A block with no checks would grade nothing (a silent 0 points).
+        for (key, block) in [("all", &f.expect.all), ("interp", &f.expect.interp), ("jit", &f.expect.jit), ("aot", &f.expect.aot)] {
+            if block.as_ref().is_some_and(|b| b.is_empty()) {
+                return Err(GradeError::at_key(path, src, key, format!("`expect.{key}` has no checks"))
+                    .hint("give it at least one of stdout, snapshot: true, exit, error, stdout_before_error (or remove it)"));
             }
         }
         if let Some(points) = f.points {
@@ -334,13 +345,26 @@ fn check_extract(path: &Path, src: &str, id: &str, x: &Extract) -> Result<()> {
     Ok(())
 }
 
+/// A ratio threshold must be a finite number above zero to mean anything.
+fn positive_ratio(path: &Path, src: &str, key: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        return Ok(());
+    }
+    Err(GradeError::at_key(path, src, key, format!("`{key}: {v}` must be a ratio above 0"))
+        .hint("e.g. by_at_least: 5 (five times faster) or within: 2.0 (at most twice as slow)"))
+}
+
 fn perf_rule(path: &Path, src: &str, r: &PerfRuleFile) -> Result<PerfRule> {
     let runs = r.runs.unwrap_or(DEFAULT_PERF_RUNS).max(1);
     match (r.faster, r.than, r.by_at_least, r.within, &r.of) {
         (Some(faster), Some(than), Some(by), None, None) => {
+            positive_ratio(path, src, "by_at_least", by)?;
             Ok(PerfRule::Faster { faster, than, by_at_least: by, runs, measure: r.measure })
         }
-        (None, None, None, Some(within), Some(of)) => Ok(PerfRule::Within { within, of: of.clone(), runs, measure: r.measure }),
+        (None, None, None, Some(within), Some(of)) => {
+            positive_ratio(path, src, "within", within)?;
+            Ok(PerfRule::Within { within, of: of.clone(), runs, measure: r.measure })
+        }
         _ => Err(GradeError::at_key(path, src, "perf", "a perf rule is either {faster, than, by_at_least} or {within, of}")
             .hint("perf:\n  - faster: jit\n    than: interp\n    by_at_least: 5\n  - within: 2.0\n    of: reference")),
     }
@@ -356,8 +380,21 @@ fn load_files(
 ) -> Result<Program> {
     let mut program = Program::default();
     for (name, source) in files {
+        if name.trim().is_empty() {
+            return Err(GradeError::at_key(path, src, key, format!("`{key}:` has a file with an empty name"))
+                .hint("name each file, e.g. main.tern"));
+        }
         if Path::new(name).is_absolute() || name.split('/').any(|c| c == "..") {
             return Err(GradeError::at_key(path, src, name, format!("file name `{name}` must be relative and stay inside the exercise")));
+        }
+        if name.split('/').any(|c| c.is_empty() || c == ".") || name.contains('\\') || name.contains('\0') {
+            return Err(GradeError::at_key(path, src, name, format!(
+                "file name `{name}` must be a plain relative path (no empty or `.` parts, no backslashes)")));
+        }
+        // `a` and `a/b` cannot both exist: `a` would be a file and a directory.
+        if let Some(parent) = files.keys().find(|other| name.starts_with(&format!("{other}/"))) {
+            return Err(GradeError::at_key(path, src, name, format!(
+                "`{key}:` has both `{parent}` and `{name}`: `{parent}` cannot be a file and a directory")));
         }
         let bytes = match source {
             FileSource::Inline(s) => s.clone().into_bytes(),
@@ -421,6 +458,37 @@ mod tests {
         assert!(err.to_string().starts_with("p.yaml:3:1: error: points: 4294967295 is more than the maximum of 10000"), "{err}");
         let ok = src.replace("4294967295", "10000");
         assert_eq!(Exercise::parse(Path::new("p.yaml"), &ok).unwrap().points, 10_000);
+    }
+
+    fn load_err(src: &str) -> String {
+        Exercise::parse(Path::new("x.yaml"), src).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn values_that_can_never_pass_or_run_are_load_errors() {
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 70\n    error: {phase: runtime, kind: bogus}\n");
+        assert!(err.starts_with("x.yaml:7:29: error: unknown error kind `bogus`"), "{err}");
+        assert!(err.contains("div-zero"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    error:\n      phase: runtime\n      kind: bogus\n");
+        assert!(err.starts_with("x.yaml:8:7: error: unknown error kind `bogus`"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    than: interp\n    by_at_least: -1\n");
+        assert!(err.starts_with("x.yaml:7:5: error: `by_at_least: -1` must be a ratio above 0"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - within: 0\n    of: reference\n");
+        assert!(err.starts_with("x.yaml:5:5: error: `within: 0` must be a ratio above 0"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all: {}\n");
+        assert!(err.starts_with("x.yaml:5:3: error: `expect.all` has no checks"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all: {exit: 0}\n  jit: {}\n");
+        assert!(err.starts_with("x.yaml:6:3: error: `expect.jit` has no checks"), "{err}");
+    }
+
+    #[test]
+    fn file_names_that_cannot_be_written_are_load_errors() {
+        let err = load_err("kind: engine\ntitle: t\nfiles:\n  \"\": x\nexpect: {all: {exit: 0}}\n");
+        assert!(err.starts_with("x.yaml:3:1: error: `files:` has a file with an empty name"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: x\n  main.tern/x: y\nexpect: {all: {exit: 0}}\n");
+        assert!(err.starts_with("x.yaml:5:3: error: `files:` has both `main.tern` and `main.tern/x`"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: x\n  lib//a.tern: y\nexpect: {all: {exit: 0}}\n");
+        assert!(err.starts_with("x.yaml:5:3: error: file name `lib//a.tern` must be a plain relative path"), "{err}");
     }
 
     #[test]
