@@ -46,6 +46,33 @@ impl GradeError {
         };
         GradeError { file: Some(file.to_path_buf()), line, col, message: msg, hint }
     }
+    /// Like `yaml`, with the source at hand: a duplicate key is reported at
+    /// its second occurrence (serde_yaml points at the start of the mapping).
+    pub fn yaml_src(file: &Path, src: &str, err: &serde_yaml::Error) -> Self {
+        let mut e = GradeError::yaml(file, err);
+        let after = |m: &str, pre: &str, end: char| -> Option<String> {
+            let rest = &m[m.find(pre)? + pre.len()..];
+            rest.strip_suffix(end).map(str::to_string)
+        };
+        let dup = after(&e.message, "duplicate field `", '`').or_else(|| after(&e.message, "duplicate entry with key \"", '"'));
+        if let (Some(key), Some(line), Some(col)) = (dup, e.line, e.col) {
+            let indent = col - 1;
+            let second = src.lines().enumerate().skip(line - 1).filter(|(_, l)| {
+                l.len() > indent && l[..indent].trim().is_empty() && {
+                    let body = &l[indent..];
+                    let body = body.strip_prefix("- ").unwrap_or(body);
+                    body.starts_with(&format!("{key}:")) || body.starts_with(&format!("\"{key}\":"))
+                }
+            }).nth(1);
+            if let Some((i, l)) = second {
+                let body = l.trim_start().strip_prefix("- ").unwrap_or(l.trim_start());
+                e.line = Some(i + 1);
+                e.col = Some(l.len() - body.len() + 1);
+                e.hint = Some(format!("`{key}` is given twice in the same mapping; keep one"));
+            }
+        }
+        e
+    }
     /// Errors found after parsing (a missing `run:` for instance) point at the key's line.
     pub fn at_key(file: &Path, src: &str, key: &str, message: impl Into<String>) -> Self {
         let (line, col) = locate_key(src, key).unwrap_or((1, 1));
@@ -98,6 +125,17 @@ pub fn locate_key_nth(src: &str, key: &str, n: usize) -> Option<(usize, usize)> 
                 return Some((i + 1, col));
             }
             seen += 1;
+        }
+    }
+    // Flow style (`files: {main.tern: {from: x}}`): the key after `{`, `,` or a space.
+    if n == 0 && !key.is_empty() {
+        let needle = format!("{key}:");
+        for (i, line) in src.lines().enumerate() {
+            for (c, _) in line.match_indices(&needle) {
+                if line[..c].ends_with(['{', ',', ' ']) {
+                    return Some((i + 1, c + 1));
+                }
+            }
         }
     }
     None

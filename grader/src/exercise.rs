@@ -236,7 +236,7 @@ impl Exercise {
     }
 
     pub fn parse(path: &Path, src: &str) -> Result<Exercise> {
-        let f: ExerciseFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml(path, &e))?;
+        let f: ExerciseFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml_src(path, src, &e))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("exercise").to_string();
         let entry = f.entry.clone();
@@ -370,6 +370,16 @@ fn perf_rule(path: &Path, src: &str, r: &PerfRuleFile) -> Result<PerfRule> {
     }
 }
 
+/// The exercise's directory for a hint: `.` rather than nothing for `hello.yaml`.
+fn shown_dir(dir: &Path) -> String {
+    let abs = if dir.as_os_str().is_empty() { Path::new(".").canonicalize() } else { dir.canonicalize() };
+    match abs {
+        Ok(p) => p.display().to_string(),
+        Err(_) if dir.as_os_str().is_empty() => ".".into(),
+        Err(_) => dir.display().to_string(),
+    }
+}
+
 fn load_files(
     path: &Path,
     src: &str,
@@ -402,7 +412,7 @@ fn load_files(
                 let p = dir.join(from);
                 std::fs::read(&p).map_err(|e| {
                     GradeError::at_key(path, src, name, format!("`{key}.{name}` reads `{from}`: {e}"))
-                        .hint(format!("the path is relative to {}", dir.display()))
+                        .hint(format!("the path is relative to the exercise's directory, {}", shown_dir(dir)))
                 })?
             }
         };
@@ -489,6 +499,20 @@ mod tests {
         assert!(err.starts_with("x.yaml:5:3: error: `files:` has both `main.tern` and `main.tern/x`"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: x\n  lib//a.tern: y\nexpect: {all: {exit: 0}}\n");
         assert!(err.starts_with("x.yaml:5:3: error: file name `lib//a.tern` must be a plain relative path"), "{err}");
+    }
+
+    #[test]
+    fn yaml_positions_and_hints_point_at_the_problem() {
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n    stdout: \"\"\nkind: engine\n");
+        assert!(err.starts_with("x.yaml:8:1: error: duplicate field `kind`"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n    exit: 1\n");
+        assert!(err.starts_with("x.yaml:7:5: error: expect.all: duplicate field `exit`"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: {from: /etc}}\nexpect: {all: {exit: 0}}\n");
+        assert!(err.starts_with("x.yaml:3:9: error: `files.main.tern` reads `/etc`"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: {from: no-such-file.tern}\nexpect: {all: {exit: 0}}\n");
+        let hint = err.lines().find(|l| l.contains("hint:")).unwrap();
+        let shown = hint.rsplit(", ").next().unwrap();
+        assert!(!shown.trim().is_empty() && Path::new(shown).is_absolute(), "{err}");
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl Engine {
     }
 
     pub fn parse(path: &Path, src: &str) -> Result<Engine> {
-        let m: ManifestFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml(path, &e))?;
+        let m: ManifestFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml_src(path, src, &e))?;
         if m.protocol != PROTOCOL_VERSION {
             return Err(GradeError::at_key(path, src, "protocol", format!(
                 "protocol {} is not supported; this grader speaks protocol {PROTOCOL_VERSION}", m.protocol))

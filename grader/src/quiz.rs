@@ -15,7 +15,7 @@ pub type Answers = BTreeMap<String, String>;
 
 pub fn load_answers(path: &Path) -> Result<Answers> {
     let src = std::fs::read_to_string(path).map_err(|e| GradeError::io(path, &e))?;
-    let v: BTreeMap<String, serde_yaml::Value> = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml(path, &e))?;
+    let v: BTreeMap<String, serde_yaml::Value> = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml_src(path, &src, &e))?;
     Ok(v.into_iter()
         .filter_map(|(k, v)| {
             let s = match v {
