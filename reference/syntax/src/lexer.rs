@@ -1,13 +1,18 @@
 //! Bytes -> tokens. Stops at the first error: one precise diagnostic beats
 //! a cascade of guesses for a student reading it.
 
-use crate::token::{Tok, Token};
+use crate::token::{Comment, Tok, Token};
 use tern_diag::{Code, Diagnostic, FileId, Phase, Span};
 
 pub fn lex(file: FileId, src: &str) -> Result<Vec<Token>, Diagnostic> {
-    let mut lx = Lexer { file, src, bytes: src.as_bytes(), pos: 0, out: Vec::new() };
+    lex_with_comments(file, src).map(|(tokens, _)| tokens)
+}
+
+/// The tokens, and the comments between them in source order (for `tern fmt`).
+pub fn lex_with_comments(file: FileId, src: &str) -> Result<(Vec<Token>, Vec<Comment>), Diagnostic> {
+    let mut lx = Lexer { file, src, bytes: src.as_bytes(), pos: 0, out: Vec::new(), comments: Vec::new(), line_has_code: false };
     lx.run()?;
-    Ok(lx.out)
+    Ok((lx.out, lx.comments))
 }
 
 struct Lexer<'a> {
@@ -16,6 +21,9 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     out: Vec<Token>,
+    comments: Vec<Comment>,
+    /// A token started on the current line: a comment here trails code.
+    line_has_code: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -34,6 +42,17 @@ impl<'a> Lexer<'a> {
     fn push(&mut self, tok: Tok, start: usize) {
         let span = self.span(start);
         self.out.push(Token { tok, span });
+        self.line_has_code = true;
+    }
+
+    fn comment(&mut self) {
+        let start = self.pos;
+        while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
+            self.pos += 1;
+        }
+        let text = self.src[start..self.pos].trim_end().to_string();
+        let span = Span::new(self.file, start, start + text.len());
+        self.comments.push(Comment { text, span, own_line: !self.line_has_code });
     }
 
     fn run(&mut self) -> Result<(), Diagnostic> {
@@ -41,12 +60,12 @@ impl<'a> Lexer<'a> {
             let start = self.pos;
             let c = self.bytes[self.pos];
             match c {
-                b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
-                b'/' if self.peek(1) == b'/' => {
-                    while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
-                        self.pos += 1;
-                    }
+                b'\n' => {
+                    self.pos += 1;
+                    self.line_has_code = false;
                 }
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'/' if self.peek(1) == b'/' => self.comment(),
                 b'0'..=b'9' => self.number()?,
                 b'"' => self.string()?,
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
@@ -220,6 +239,16 @@ mod tests {
     fn ranges_stay_integers() {
         assert_eq!(toks("0..10"), vec![Tok::Int(0), Tok::DotDot, Tok::Int(10), Tok::Eof]);
         assert_eq!(toks("2.5e3 1e2"), vec![Tok::Float(2500.0), Tok::Float(100.0), Tok::Eof]);
+    }
+
+    #[test]
+    fn comments_are_kept_aside_with_their_place() {
+        let src = "// head\nlet s = \"// no\"; // tail  \r\n  // own\r\nx";
+        let (tokens, comments) = lex_with_comments(FileId(0), src).unwrap();
+        assert_eq!(tokens.len(), 7, "the comments are not tokens");
+        let seen: Vec<(&str, bool)> = comments.iter().map(|c| (c.text.as_str(), c.own_line)).collect();
+        assert_eq!(seen, vec![("// head", true), ("// tail", false), ("// own", true)]);
+        assert_eq!(&src[comments[1].span.range()], "// tail");
     }
 
     #[test]

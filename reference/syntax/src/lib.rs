@@ -9,6 +9,6 @@ mod parser;
 pub mod pretty;
 mod token;
 
-pub use lexer::lex;
-pub use parser::{parse, MAX_DEPTH};
-pub use token::{Tok, Token};
+pub use lexer::{lex, lex_with_comments};
+pub use parser::{parse, parse_with_comments, MAX_DEPTH};
+pub use token::{Comment, Tok, Token};

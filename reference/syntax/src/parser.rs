@@ -2,8 +2,8 @@
 //! operators. Stops at the first error, which carries a hint.
 
 use crate::ast::*;
-use crate::lexer::lex;
-use crate::token::{Tok, Token};
+use crate::lexer::lex_with_comments;
+use crate::token::{Comment, Tok, Token};
 use tern_diag::{Code, Diagnostic, FileId, Phase, Span};
 
 /// Nesting deeper than this is refused so hostile input cannot overflow the stack.
@@ -12,10 +12,15 @@ pub const MAX_DEPTH: u32 = 100;
 /// Parses one file. Errors carry phase `parse`; callers re-phase them
 /// (`import` for a lazily loaded module, `build` under AOT).
 pub fn parse(file: FileId, src: &str) -> Result<Module, Diagnostic> {
-    let tokens = lex(file, src)?;
+    parse_with_comments(file, src).map(|(module, _)| module)
+}
+
+/// Like `parse`, also returning the file's comments, which the tree does not hold.
+pub fn parse_with_comments(file: FileId, src: &str) -> Result<(Module, Vec<Comment>), Diagnostic> {
+    let (tokens, comments) = lex_with_comments(file, src)?;
     let mut p = Parser { file, tokens, pos: 0, next_id: 0, depth: 0, no_record: false };
     let items = p.file_items()?;
-    Ok(Module { file, items, expr_count: p.next_id })
+    Ok((Module { file, items, expr_count: p.next_id }, comments))
 }
 
 struct Parser {

@@ -148,3 +148,16 @@ pub struct Token {
     pub tok: Tok,
     pub span: Span,
 }
+
+/// A `//` comment. The parser never sees comments; the lexer keeps them on
+/// the side so `tern fmt` can put every one of them back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comment {
+    /// From `//` to the end of the line, without trailing whitespace (so a
+    /// `\r` of CRLF files does not end up in the middle of a line).
+    pub text: String,
+    /// Covers `text`.
+    pub span: Span,
+    /// Nothing but whitespace precedes it on its line; otherwise it trails code.
+    pub own_line: bool,
+}
