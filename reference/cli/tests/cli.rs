@@ -105,6 +105,31 @@ fn fmt_prints_canonical_layout_and_check_mode_detects_drift() {
 }
 
 #[test]
+fn fmt_keeps_every_comment_in_print_check_and_write_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "// header\nfn f(a) { // trailing\n  // inside\n  return a; }\nprint(f(1));\nlet xs = [1, // one\n 2]; // \"quoted\" // twice\n// end";
+    let expected = "// header\nfn f(a) { // trailing\n    // inside\n    return a;\n}\nprint(f(1));\nlet xs = [\n    1, // one\n    2,\n]; // \"quoted\" // twice\n// end\n";
+    let f = program(dir.path(), "commented.tern", src);
+    tern().current_dir(dir.path()).args(["fmt", &f]).assert().success().stdout(expected);
+    tern().current_dir(dir.path()).args(["fmt", "--check", &f]).assert().code(1);
+    assert_eq!(std::fs::read_to_string(dir.path().join(&f)).unwrap(), src, "--check writes nothing");
+    tern().current_dir(dir.path()).args(["fmt", "--write", &f]).assert().success().stdout("");
+    assert_eq!(std::fs::read_to_string(dir.path().join(&f)).unwrap(), expected);
+    tern().current_dir(dir.path()).args(["fmt", "--check", &f]).assert().success();
+    tern().current_dir(dir.path()).args(["fmt", &f]).assert().success().stdout(expected);
+    tern().current_dir(dir.path()).args(["run", &f]).assert().success().stdout("1\n");
+}
+
+#[test]
+fn fmt_write_leaves_a_file_with_a_syntax_error_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "// keep me\nprint(1) // no semicolon\n";
+    let f = program(dir.path(), "broken.tern", src);
+    tern().current_dir(dir.path()).args(["fmt", "--write", &f]).assert().code(65);
+    assert_eq!(std::fs::read_to_string(dir.path().join(&f)).unwrap(), src);
+}
+
+#[test]
 fn hostile_bytes_give_a_diagnostic_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bin.tern"), [0xff, 0xfe, 0x00, 0x41]).unwrap();

@@ -3,6 +3,7 @@
 //! follows `import` statements through a whole program.
 
 pub mod ast;
+pub mod format;
 mod lexer;
 pub mod loader;
 mod parser;

@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 use tern_diag::{FileId, Span};
 use tern_syntax::ast::*;
-use tern_syntax::{parse, pretty};
+use tern_syntax::format::format_source;
+use tern_syntax::{lex, parse, pretty};
 
 const VOCAB: &[&str] = &[
     "let", "fn", "if", "else", "while", "for", "in", "break", "continue", "return", "struct", "import", "as", "true",
@@ -39,6 +40,46 @@ proptest! {
         let parsed = parse(FileId(0), &printed).map_err(|d| TestCaseError::fail(format!("{}\n{printed}", d.message)))?;
         prop_assert_eq!(pretty::print_module(&parsed), printed);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Comments after arbitrary tokens (trailing, or on a line of their own)
+    /// all survive `tern fmt`, which stays idempotent and keeps the program.
+    #[test]
+    fn comments_survive_formatting(m in module(), spots in proptest::collection::vec((any::<proptest::sample::Index>(), any::<bool>()), 0..12)) {
+        let printed = pretty::print_module(&m);
+        let src = with_comments(&printed, &spots);
+        let out = format_source(FileId(0), &src).map_err(|e| TestCaseError::fail(format!("{e:?}\n{src}")))?;
+        for k in 0..spots.len() {
+            prop_assert!(out.contains(&format!("// c{k} ")), "comment {} lost:\n{}\n---\n{}", k, src, out);
+        }
+        let again = format_source(FileId(0), &out).map_err(|e| TestCaseError::fail(format!("{e:?}\n{out}")))?;
+        prop_assert_eq!(&again, &out, "not idempotent:\n{}", src);
+        prop_assert_eq!(pretty::print_module(&parse(FileId(0), &out).unwrap()), printed);
+    }
+}
+
+/// `src` with comment `// cK "x" //` after the token each spot picks: at the
+/// end of that token's line when `own_line` is false, else on a line of its own.
+fn with_comments(src: &str, spots: &[(proptest::sample::Index, bool)]) -> String {
+    let tokens = lex(FileId(0), src).unwrap();
+    let mut inserts: Vec<(usize, String)> = spots
+        .iter()
+        .enumerate()
+        .map(|(k, (at, own_line))| {
+            let end = tokens[at.index(tokens.len())].span.end as usize;
+            let text = format!("// c{k} \"x\" //");
+            (end, if *own_line { format!("\n{text}\n") } else { format!(" {text}\n") })
+        })
+        .collect();
+    inserts.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    let mut out = src.to_string();
+    for (at, text) in inserts {
+        out.insert_str(at, &text);
+    }
+    out
 }
 
 fn sp() -> Span {
