@@ -170,3 +170,51 @@ fn bytecode_files_round_trip_and_corrupt_ones_are_refused() {
     std::fs::write(dir.path().join("cut.tbc"), &bytes[..bytes.len() / 2]).unwrap();
     tern().current_dir(dir.path()).args(["run", "cut.tbc"]).assert().code(65).stderr(predicate::str::contains("not a valid .tbc"));
 }
+
+/// Left-associative chains are parsed by loops, but the checker, the bytecode
+/// compiler and the AOT emitter walk the tree recursively: a long one used to
+/// overflow the stack (SIGABRT) in `check` and `build`. The parser now refuses
+/// expressions taller than its limit with an E0001 diagnostic, so every
+/// subcommand reports the same error instead of crashing.
+#[test]
+fn long_flat_chains_are_a_diagnostic_in_every_subcommand_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 200_000;
+    let programs = [
+        ("add.tern", format!("let x = 1{};\nprint(x);\n", " + 1".repeat(n)), "1:40007"),
+        ("or.tern", format!("let x = false{};\nprint(x);\n", " || false".repeat(n)), "1:90006"),
+        ("field.tern", format!("let a = nil;\nif false {{ print(a{}); }}\n", ".b".repeat(n)), "2:20018"),
+        ("index.tern", format!("let a = [1];\nif false {{ print(a{}); }}\n", "[0]".repeat(n)), "2:30016"),
+        ("method.tern", format!("import \"m.tern\" as m;\nif false {{ print(m{}); }}\n", ".f()".repeat(n)), "2:40016"),
+    ];
+    program(dir.path(), "m.tern", "fn f() { return 1; }\n");
+    for (name, src, at) in &programs {
+        program(dir.path(), name, src);
+        for args in [&["check"][..], &["build", "-o", "out"], &["run"], &["run", "--engine", "jit"], &["compile", "-o", "out.tbc"], &["disasm"], &["fmt"]] {
+            let out = tern().current_dir(dir.path()).args(args).arg(name).assert().code(65).get_output().stderr.clone();
+            let text = String::from_utf8_lossy(&out);
+            let first = text.lines().next().unwrap_or("");
+            assert!(first.starts_with("error[E0001]:"), "{args:?} {name}: {first:.200}");
+            assert!(first.contains(&format!("{name}:{at}: expression nested deeper than")), "{args:?} {name}: {first:.200}");
+            assert!(!text.contains("overflow") && !text.contains("panicked"), "{args:?} {name}");
+        }
+    }
+    // Far longer ones too (the file is 4 MB), and chains that only add up through parentheses.
+    program(dir.path(), "huge.tern", &format!("let x = 1{};\nprint(x);\n", " * 1".repeat(1_000_000)));
+    let mut nested = "1".to_string();
+    for _ in 0..40 {
+        nested = format!("({nested}{})", " - 1".repeat(5000));
+    }
+    program(dir.path(), "parens.tern", &format!("let x = {nested};\nprint(x);\n"));
+    for name in ["huge.tern", "parens.tern"] {
+        for sub in ["check", "run"] {
+            tern().current_dir(dir.path()).args([sub, name]).assert().code(65).stderr(predicate::str::starts_with("error[E0001]:"));
+        }
+    }
+    // A long chain under the limit still checks, runs and builds.
+    let f = program(dir.path(), "long.tern", &format!("let x = 1{};\nprint(x);\n", " + 1".repeat(9_000)));
+    tern().current_dir(dir.path()).args(["check", &f]).assert().success();
+    tern().current_dir(dir.path()).args(["run", &f]).assert().success().stdout("9001\n");
+    tern().current_dir(dir.path()).args(["build", &f, "-o", "long"]).assert().success();
+    std::process::Command::new(dir.path().join("long")).output().map(|o| assert_eq!(o.stdout, b"9001\n")).unwrap();
+}

@@ -9,6 +9,13 @@ use tern_diag::{Code, Diagnostic, FileId, Phase, Span};
 /// Nesting deeper than this is refused so hostile input cannot overflow the stack.
 pub const MAX_DEPTH: u32 = 100;
 
+/// An expression whose tree is taller than this is refused. Left-associative
+/// chains (`a + b + c ...`, `a.b.c ...`, `a[0][0] ...`, `m.f().g() ...`) are
+/// parsed by loops, so [`MAX_DEPTH`] does not bound them, but every later
+/// phase (checker, bytecode compiler, AOT emitter) walks the tree recursively:
+/// this limit keeps all of them within their stacks.
+pub const MAX_EXPR_HEIGHT: u32 = 10_000;
+
 /// Parses one file. Errors carry phase `parse`; callers re-phase them
 /// (`import` for a lazily loaded module, `build` under AOT).
 pub fn parse(file: FileId, src: &str) -> Result<Module, Diagnostic> {
@@ -18,7 +25,7 @@ pub fn parse(file: FileId, src: &str) -> Result<Module, Diagnostic> {
 /// Like `parse`, also returning the file's comments, which the tree does not hold.
 pub fn parse_with_comments(file: FileId, src: &str) -> Result<(Module, Vec<Comment>), Diagnostic> {
     let (tokens, comments) = lex_with_comments(file, src)?;
-    let mut p = Parser { file, tokens, pos: 0, next_id: 0, depth: 0, no_record: false };
+    let mut p = Parser { file, tokens, pos: 0, next_id: 0, depth: 0, no_record: false, heights: Vec::new() };
     let items = p.file_items()?;
     Ok((Module { file, items, expr_count: p.next_id }, comments))
 }
@@ -32,6 +39,8 @@ struct Parser {
     /// Set while parsing an `if`/`while` condition or a `for` range, where
     /// `name {` opens the body, not a record literal (as in Rust).
     no_record: bool,
+    /// The height of every expression tree built so far, by expression id.
+    heights: Vec<u32>,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
@@ -120,10 +129,37 @@ impl Parser {
         self.depth -= 1;
     }
 
-    fn mk(&mut self, kind: ExprKind, span: Span) -> Expr {
+    /// Builds an expression node, refusing it when its tree would be taller
+    /// than [`MAX_EXPR_HEIGHT`] (E0001 at the operator, field or `[` that
+    /// crosses the limit).
+    fn mk(&mut self, kind: ExprKind, span: Span) -> PResult<Expr> {
+        let h = |e: &Expr| self.heights.get(e.id as usize).copied().unwrap_or(1);
+        let (below, at) = match &kind {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Nil | ExprKind::Name(_) => (0, span),
+            ExprKind::Binary { op_span, lhs, rhs, .. } => (h(lhs).max(h(rhs)), *op_span),
+            ExprKind::Unary { operand, .. } => (h(operand), span),
+            ExprKind::Call { callee, args } => {
+                let base = match callee {
+                    Callee::Member { base, .. } => h(base),
+                    Callee::Name(_) => 0,
+                };
+                (args.iter().map(h).fold(base, u32::max), callee.name().span)
+            }
+            ExprKind::Field { obj, field } => (h(obj), field.span),
+            ExprKind::Index { obj, index } => (h(obj).max(h(index)), Span { file: obj.span.file, start: obj.span.end, end: obj.span.end + 1 }),
+            ExprKind::Array(elems) => (elems.iter().map(h).max().unwrap_or(0), span),
+            ExprKind::Record { fields, .. } => (fields.iter().map(|(_, e)| h(e)).max().unwrap_or(0), span),
+        };
+        let height = below + 1;
+        if height > MAX_EXPR_HEIGHT {
+            return Err(Diagnostic::new(Code::UnexpectedToken, Phase::Parse, at, format!("expression nested deeper than {MAX_EXPR_HEIGHT} operations"))
+                .with_hint("split the expression into smaller `let`s"));
+        }
         let id = self.next_id;
         self.next_id += 1;
-        Expr { id, kind, span }
+        debug_assert_eq!(self.heights.len(), id as usize);
+        self.heights.push(height);
+        Ok(Expr { id, kind, span })
     }
 
     // ---- items and statements ----
@@ -390,7 +426,7 @@ impl Parser {
             let op_span = self.bump().span;
             let rhs = self.binary(prec + 1)?;
             let span = lhs.span.to(rhs.span);
-            lhs = self.mk(ExprKind::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span);
+            lhs = self.mk(ExprKind::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span)?;
         }
         self.leave();
         Ok(lhs)
@@ -407,7 +443,7 @@ impl Parser {
         let operand = self.unary()?;
         self.leave();
         let span = start.to(operand.span);
-        Ok(self.mk(ExprKind::Unary { op, operand: Box::new(operand) }, span))
+        self.mk(ExprKind::Unary { op, operand: Box::new(operand) }, span)
     }
 
     fn args(&mut self) -> PResult<(Vec<Expr>, Span)> {
@@ -435,10 +471,10 @@ impl Parser {
                     if self.at(&Tok::LParen) {
                         let (args, end) = self.args()?;
                         let span = e.span.to(end);
-                        e = self.mk(ExprKind::Call { callee: Callee::Member { base: Box::new(e), name }, args }, span);
+                        e = self.mk(ExprKind::Call { callee: Callee::Member { base: Box::new(e), name }, args }, span)?;
                     } else {
                         let span = e.span.to(name.span);
-                        e = self.mk(ExprKind::Field { obj: Box::new(e), field: name }, span);
+                        e = self.mk(ExprKind::Field { obj: Box::new(e), field: name }, span)?;
                     }
                 }
                 Tok::LBracket => {
@@ -450,7 +486,7 @@ impl Parser {
                     let end = self.expect(Tok::RBracket)?;
                     self.leave();
                     let span = e.span.to(end);
-                    e = self.mk(ExprKind::Index { obj: Box::new(e), index: Box::new(index) }, span);
+                    e = self.mk(ExprKind::Index { obj: Box::new(e), index: Box::new(index) }, span)?;
                 }
                 Tok::LParen => {
                     return Err(self.error("only named functions can be called").with_hint("call a function by its name, like `f(x)` or `module.f(x)`"));
@@ -492,7 +528,7 @@ impl Parser {
                 let id = Ident { name, span };
                 if self.at(&Tok::LParen) {
                     let (args, end) = self.args()?;
-                    return Ok(self.mk(ExprKind::Call { callee: Callee::Name(id), args }, span.to(end)));
+                    return self.mk(ExprKind::Call { callee: Callee::Name(id), args }, span.to(end));
                 }
                 if self.at(&Tok::LBrace) && !self.no_record {
                     return self.record(id);
@@ -524,11 +560,11 @@ impl Parser {
                 self.no_record = saved;
                 let end = self.expect(Tok::RBracket)?;
                 self.leave();
-                return Ok(self.mk(ExprKind::Array(elems), span.to(end)));
+                return self.mk(ExprKind::Array(elems), span.to(end));
             }
             _ => return Err(self.unexpected("an expression")),
         };
-        Ok(self.mk(kind, span))
+        self.mk(kind, span)
     }
 
     fn record(&mut self, name: Ident) -> PResult<Expr> {
@@ -550,7 +586,7 @@ impl Parser {
         let end = self.expect(Tok::RBrace)?;
         self.leave();
         let span = name.span.to(end);
-        Ok(self.mk(ExprKind::Record { name, fields }, span))
+        self.mk(ExprKind::Record { name, fields }, span)
     }
 }
 
@@ -626,5 +662,27 @@ mod tests {
         assert!(parse(FileId(0), &deep_blocks).is_err());
         let deep_unary = "-".repeat(10_000) + "1;";
         assert!(parse(FileId(0), &deep_unary).is_err());
+    }
+
+    #[test]
+    fn expression_height_limit() {
+        let n = MAX_EXPR_HEIGHT as usize;
+        // A flat chain of n - 1 operators is n - 1 nodes tall: accepted.
+        ok(&format!("let x = 1{};", " + 1".repeat(n - 1)));
+        // Every left-nested chain one node taller is refused at the link that crosses the limit.
+        for (chain, link) in [(" + 1", " + 1"), (" && a", " && a"), (".f", ".f"), ("[0]", "[0]"), (".f()", ".f()")] {
+            let src = format!("let x = a{};", chain.repeat(n));
+            let e = parse(FileId(0), &src).unwrap_err();
+            assert_eq!(e.code, Code::UnexpectedToken, "{link}");
+            assert!(e.message.contains("expression nested deeper than"), "{link}: {}", e.message);
+            let at = e.span.unwrap().start as usize;
+            assert_eq!(at, "let x = a".len() + link.len() * (n - 1) + if link.starts_with(' ') { 1 } else if link == "[0]" { 0 } else { 1 }, "{link}");
+        }
+        // Nesting through parentheses adds up: the tree is what later phases walk.
+        let mut src = "1".to_string();
+        for _ in 0..3 {
+            src = format!("({src}{})", " + 1".repeat(n / 3 + 1));
+        }
+        assert!(parse(FileId(0), &format!("let x = {src};")).is_err());
     }
 }
