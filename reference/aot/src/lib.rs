@@ -167,11 +167,20 @@ pub fn compile_object(checked: &tern_check::Checked, sources: &SourceMap, target
 pub fn build(entry: &str, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let t0 = Instant::now();
     let (checked, sources) = check_program(entry)?;
+    // Never overwrite a source file of the program (the entry or a module it imports).
+    let obj_path = object_path(&opts.out, opts.emit_obj);
+    for i in 0..sources.len() {
+        let src = Path::new(sources.name(tern_diag::FileId(i as u32)));
+        for out in [&opts.out, &obj_path] {
+            if tern_syntax::loader::same_file(src, out) {
+                return Err(BuildError::Io(format!("input file {} is the same as output file {}", src.display(), out.display())));
+            }
+        }
+    }
     let t1 = Instant::now();
     let (object, symbols) = compile_object(&checked, &sources, opts.target)?;
     let t2 = Instant::now();
     let runtime = toolchain::runtime_object(opts.target).map_err(BuildError::Tool)?;
-    let obj_path = object_path(&opts.out, opts.emit_obj);
     std::fs::write(&obj_path, &object).map_err(|e| BuildError::Io(format!("cannot write {}: {e}", obj_path.display())))?;
     let linked = toolchain::link(opts.target, &obj_path, &runtime, &opts.out);
     if !opts.emit_obj {

@@ -15,16 +15,30 @@ pub fn diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: Format) ->
 
 /// Reads the entry file, or explains why not (exit 66).
 pub fn read_entry(path: &Path) -> Result<String, i32> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-            eprintln!("tern: {} is not UTF-8 text", path.display());
-            tern_diag::EXIT_NO_INPUT
-        }),
-        Err(e) => {
-            eprintln!("tern: cannot read {}: {}", path.display(), e);
-            Err(tern_diag::EXIT_NO_INPUT)
-        }
+    String::from_utf8(read_entry_bytes(path)?).map_err(|_| {
+        eprintln!("tern: {} is not UTF-8 text", path.display());
+        tern_diag::EXIT_NO_INPUT
+    })
+}
+
+/// Reads the entry file's bytes (a `.tbc`, or source before its UTF-8 check),
+/// or explains why not (exit 66).
+pub fn read_entry_bytes(path: &Path) -> Result<Vec<u8>, i32> {
+    std::fs::read(path).map_err(|e| {
+        eprintln!("tern: cannot read {}: {}", path.display(), e);
+        tern_diag::EXIT_NO_INPUT
+    })
+}
+
+/// Refuses an output path that names the input file (however spelled: another
+/// relative path, a symlink or a hard link), before anything is written:
+/// a usage error (exit 2) that leaves the source untouched.
+pub fn output_not_input(input: &Path, output: &Path) -> Result<(), i32> {
+    if tern_syntax::loader::same_file(input, output) {
+        eprintln!("tern: input file {} is the same as output file {}", input.display(), output.display());
+        return Err(tern_diag::EXIT_USAGE);
     }
+    Ok(())
 }
 
 /// Reads and compiles the entry file to bytecode, printing any diagnostic.

@@ -218,3 +218,36 @@ fn long_flat_chains_are_a_diagnostic_in_every_subcommand_not_a_crash() {
     tern().current_dir(dir.path()).args(["build", &f, "-o", "long"]).assert().success();
     std::process::Command::new(dir.path().join("long")).output().map(|o| assert_eq!(o.stdout, b"9001\n")).unwrap();
 }
+
+/// `-o` naming the input used to overwrite the source with the executable
+/// (`build`) or the bytecode (`compile`) and exit 0.
+#[test]
+fn output_naming_an_input_is_a_usage_error_and_the_source_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "import \"lib.tern\" as l;\nprint(l.x);\n";
+    let f = program(dir.path(), "main.tern", src);
+    program(dir.path(), "lib.tern", "let x = 2;\n");
+    std::fs::hard_link(dir.path().join("main.tern"), dir.path().join("hard.tern")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("main.tern", dir.path().join("sym.tern")).unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    for out in ["main.tern", "./main.tern", "sub/../main.tern", "hard.tern", "sym.tern"] {
+        for cmd in ["build", "compile"] {
+            tern()
+                .current_dir(dir.path())
+                .args([cmd, &f, "-o", out])
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("is the same as output file"));
+            assert_eq!(std::fs::read_to_string(dir.path().join("main.tern")).unwrap(), src, "{cmd} -o {out}");
+        }
+    }
+    // A module the program imports is a source too.
+    tern().current_dir(dir.path()).args(["build", &f, "-o", "lib.tern"]).assert().code(2).stderr(predicate::str::contains("lib.tern"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("lib.tern")).unwrap(), "let x = 2;\n");
+    // Other outputs still work.
+    tern().current_dir(dir.path()).args(["build", &f, "-o", "main"]).assert().success();
+    tern().current_dir(dir.path()).args(["compile", &f, "-o", "main.tbc"]).assert().success();
+    tern().current_dir(dir.path()).args(["run", "main.tbc"]).assert().success().stdout("2\n");
+}

@@ -148,3 +148,21 @@ mod tests {
         assert_eq!(resolve("main.tern", "../x.tern"), "../x.tern");
     }
 }
+
+/// Whether two paths name the same existing file: the same device and inode
+/// (so another relative path, a symlink or a hard link counts), or, where
+/// that is not available, the same canonical path. A path that does not
+/// exist is never the same file as anything.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}

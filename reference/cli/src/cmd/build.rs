@@ -9,6 +9,9 @@ pub fn run(file: &Path, output: &Path, target: Option<TargetArg>, emit: Option<E
     if let Err(code) = report::read_entry(file) {
         return code;
     }
+    if let Err(code) = report::output_not_input(file, output) {
+        return code;
+    }
     let target = match target {
         Some(TargetArg::X86_64) => Target::X86_64,
         Some(TargetArg::Aarch64) => Target::Aarch64,
