@@ -251,3 +251,35 @@ fn output_naming_an_input_is_a_usage_error_and_the_source_survives() {
     tern().current_dir(dir.path()).args(["compile", &f, "-o", "main.tbc"]).assert().success();
     tern().current_dir(dir.path()).args(["run", "main.tbc"]).assert().success().stdout("2\n");
 }
+
+/// `tern run` (the interpreter) read the entry itself and reported an
+/// unreadable or non-UTF-8 entry as a diagnostic (E0801 / E0005, exit 65
+/// for the latter); every other subcommand prints one plain line and exits 66.
+#[test]
+fn every_subcommand_reports_an_unreadable_entry_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notutf.tern"), b"print(\"\xff\");\n").unwrap();
+    std::fs::create_dir(dir.path().join("dir.tern")).unwrap();
+    let cases = [
+        ("notutf.tern", "tern: notutf.tern is not UTF-8 text\n".to_string()),
+        ("missing.tern", "tern: cannot read missing.tern: No such file or directory (os error 2)\n".to_string()),
+        ("dir.tern", "tern: cannot read dir.tern: Is a directory (os error 21)\n".to_string()),
+    ];
+    for (file, expected) in &cases {
+        for args in [&["run"][..], &["run", "--engine", "jit"], &["check"], &["build", "-o", "out"], &["compile", "-o", "out.tbc"], &["disasm"], &["fmt"]] {
+            for json in [false, true] {
+                let mut cmd = tern();
+                if json {
+                    cmd.arg("--diagnostics=json");
+                }
+                cmd.current_dir(dir.path()).args(args).arg(file).assert().code(66).stdout("").stderr(expected.clone());
+            }
+        }
+    }
+    tern()
+        .current_dir(dir.path())
+        .args(["run", "missing.tbc"])
+        .assert()
+        .code(66)
+        .stderr("tern: cannot read missing.tbc: No such file or directory (os error 2)\n");
+}

@@ -57,7 +57,7 @@ pub struct RunOutcome {
 /// Parses, compiles and runs `path`. Imports load lazily as they execute.
 pub fn run_file(path: &str, opts: RunOptions) -> RunOutcome {
     let t0 = Instant::now();
-    let mut sources = SourceMap::new();
+    let sources = SourceMap::new();
     let norm = tern_syntax::loader::normalize(Path::new(path));
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -73,6 +73,18 @@ pub fn run_file(path: &str, opts: RunOptions) -> RunOutcome {
             return fail_before_run(d, sources, opts);
         }
     };
+    run_loaded(t0, norm, text, sources, opts)
+}
+
+/// Like [`run_file`] for an entry the caller has already read (the `tern`
+/// CLI reads it itself, to report an unreadable entry the same way for
+/// every subcommand). `path` names it in diagnostics and resolves imports.
+pub fn run_source(path: &str, text: String, opts: RunOptions) -> RunOutcome {
+    let norm = tern_syntax::loader::normalize(Path::new(path));
+    run_loaded(Instant::now(), norm, text, SourceMap::new(), opts)
+}
+
+fn run_loaded(t0: Instant, norm: String, text: String, mut sources: SourceMap, opts: RunOptions) -> RunOutcome {
     let file = sources.add(norm.clone(), text);
     let compiled = tern_syntax::parse(file, sources.text(file))
         .and_then(|ast| tern_bytecode::compile_module(&norm, sources.text(file), &ast, Phase::Parse));

@@ -11,6 +11,8 @@
 //! ```
 //! * [`run_file`]`(path, RunOptions) -> RunOutcome`: parse the entry (syntax
 //!   error: phase `parse`, nothing runs), compile, run; imports load lazily.
+//! * [`run_source`]`(path, text, RunOptions)`: the same for an entry the
+//!   caller has already read (the CLI, which reports an unreadable entry itself).
 //! * [`run_tbc`]`(path, RunOptions)`: same for a `.tbc` file (see
 //!   `tern_bytecode::tbc`); imports resolve next to the `.tbc`.
 //! * [`RunOptions`]: `stats` (count instructions), `format` (human/JSON
@@ -35,7 +37,7 @@ pub mod tier;
 pub mod value;
 pub mod vm;
 
-pub use api::{load_tbc, run_file, run_program, run_tbc, RunOptions, RunOutcome, Stats};
+pub use api::{load_tbc, run_file, run_program, run_source, run_tbc, RunOptions, RunOutcome, Stats};
 pub use tier::{NativeExit, NativeFn, Tier};
 pub use value::{Array, Check, Record, Shape, Value};
 pub use vm::{FnIdx, FnRt, Frame, ModuleRt, Vm, DISCARD, MAX_DEPTH};

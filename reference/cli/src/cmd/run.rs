@@ -23,7 +23,19 @@ pub fn run(file: &Path, args: RunArgs) -> i32 {
                 return tern_diag::EXIT_USAGE;
             }
             let opts = tern_vm::RunOptions { stats: args.stats, format: args.format, ..Default::default() };
-            let outcome = if is_tbc { tern_vm::run_tbc(&path, opts) } else { tern_vm::run_file(&path, opts) };
+            // The entry is read here, like every other subcommand does: an unreadable or
+            // non-UTF-8 entry is a plain `tern: ...` line and exit 66, never a diagnostic.
+            let outcome = if is_tbc {
+                if let Err(code) = report::read_entry_bytes(file) {
+                    return code;
+                }
+                tern_vm::run_tbc(&path, opts)
+            } else {
+                match report::read_entry(file) {
+                    Ok(text) => tern_vm::run_source(&path, text, opts),
+                    Err(code) => return code,
+                }
+            };
             if args.stats {
                 eprintln!("{}", outcome.stats.render());
             }
