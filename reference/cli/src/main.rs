@@ -2,6 +2,7 @@
 //! thin shell over one library crate; this file only parses arguments.
 
 mod cmd;
+mod malloc;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -117,6 +118,7 @@ enum Command {
 }
 
 fn main() {
+    malloc::tune();
     // Deeply nested (but legal) programs recurse in the checker and compilers;
     // give them room instead of the 8 MB main-thread default.
     let code = std::thread::Builder::new()
