@@ -458,22 +458,20 @@ impl Engine {
         self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids, lower::Mode::Direct(spec.clone()));
         let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::Arr) { *t } else { Ty::Dyn }).collect();
         let ttr = Instant::now();
-        let tid = match self.trampolines.get(&shape) {
+        let tid = if entry::fits(&shape) {
+            self.units[unit as usize].shape = Some(shape.into());
             // (`ptr` is then the direct entry too: unused.)
-            _ if entry::fits(&shape) => {
-                self.units[unit as usize].shape = Some(shape.into());
-                id
-            }
-            Some(tid) => *tid,
-            None => {
-                let tsig = lower::trampoline_signature(&mut self.mem);
-                let tid = self.mem.declare("entry", &tsig).ok()?;
-                let exit = self.mem.helper("tern_jit_exit");
-                lower::lower_trampoline(&mut self.mem, &shape, exit);
-                self.mem.define(tid).ok()?;
-                self.trampolines.insert(shape, tid);
-                tid
-            }
+            id
+        } else if let Some(tid) = self.trampolines.get(&shape) {
+            *tid
+        } else {
+            let tsig = lower::trampoline_signature(&mut self.mem);
+            let tid = self.mem.declare("entry", &tsig).ok()?;
+            let exit = self.mem.helper("tern_jit_exit");
+            lower::lower_trampoline(&mut self.mem, &shape, exit);
+            self.mem.define(tid).ok()?;
+            self.trampolines.insert(shape, tid);
+            tid
         };
         // Its own time: callees compiled first report theirs in their own events.
         let own = t0.elapsed().saturating_sub(self.entry_compile_time - nested0);

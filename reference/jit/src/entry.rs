@@ -16,9 +16,9 @@
 //! Entries with more parameters keep a compiled trampoline
 //! ([`crate::lower::lower_trampoline`]).
 
-use crate::abi::{tern_jit_exit, ExitReason, NativeCtx, Slot, STATUS_EXITED, STATUS_RETURNED, TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_INT};
+use crate::abi::{tern_jit_exit, ExitReason, NativeCtx, Slot, STATUS_EXITED, STATUS_RETURNED};
 use crate::infer::Ty;
-use crate::lower::EXITED_TAG;
+use crate::lower::{tag_of, EXITED_TAG};
 
 /// Integer arguments (ctx, regs and depth included) one call passes.
 const INTS: usize = 16;
@@ -66,19 +66,13 @@ pub unsafe fn call(ctx: *mut NativeCtx, regs: *mut Slot, target: *const u8, unit
     for (r, t) in shape.iter().enumerate() {
         // SAFETY: the window holds the call's arguments.
         let s = unsafe { *regs.add(r) };
-        let want = match t {
-            Ty::Int => TAG_INT,
-            Ty::Bool => TAG_BOOL,
-            Ty::Float => TAG_FLOAT,
-            Ty::Arr => TAG_ARRAY,
-            _ => {
-                ints[ni] = s.tag as i64;
-                ints[ni + 1] = s.bits as i64;
-                ni += 2;
-                continue;
-            }
-        };
-        if s.tag != want {
+        if !matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::Arr) {
+            ints[ni] = s.tag as i64;
+            ints[ni + 1] = s.bits as i64;
+            ni += 2;
+            continue;
+        }
+        if s.tag != tag_of(*t) {
             // Nothing ran yet: the interpreter runs the call from the start.
             // SAFETY: the engine's ctx and window, as native code passes them.
             unsafe { tern_jit_exit(ctx, unit as u64, 0, ExitReason::Entry as u64, regs) };

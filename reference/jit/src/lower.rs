@@ -137,7 +137,7 @@ fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-fn tag_of(t: Ty) -> u64 {
+pub(crate) fn tag_of(t: Ty) -> u64 {
     match t {
         Ty::Nil => TAG_NIL,
         Ty::Bool => TAG_BOOL,
