@@ -25,21 +25,21 @@ pub fn parse(file: FileId, src: &str) -> Result<Module, Diagnostic> {
 /// Like `parse`, also returning the file's comments, which the tree does not hold.
 pub fn parse_with_comments(file: FileId, src: &str) -> Result<(Module, Vec<Comment>), Diagnostic> {
     let (tokens, comments) = lex_with_comments(file, src)?;
-    let mut p = Parser { file, tokens, pos: 0, next_id: 0, depth: 0, no_record: false, heights: Vec::new() };
+    let mut p = Parser { file, tokens, pos: 0, depth: 0, no_record: false, heights: Vec::new() };
     let items = p.file_items()?;
-    Ok((Module { file, items, expr_count: p.next_id }, comments))
+    Ok((Module { file, items, expr_count: p.heights.len() as u32 }, comments))
 }
 
 struct Parser {
     file: FileId,
     tokens: Vec<Token>,
     pos: usize,
-    next_id: u32,
     depth: u32,
     /// Set while parsing an `if`/`while` condition or a `for` range, where
     /// `name {` opens the body, not a record literal (as in Rust).
     no_record: bool,
-    /// The height of every expression tree built so far, by expression id.
+    /// The height of every expression tree built so far; an expression's id
+    /// is its index here (so the next id is the length).
     heights: Vec<u32>,
 }
 
@@ -133,7 +133,12 @@ impl Parser {
     /// than [`MAX_EXPR_HEIGHT`] (E0001 at the operator, field or `[` that
     /// crosses the limit).
     fn mk(&mut self, kind: ExprKind, span: Span) -> PResult<Expr> {
-        let h = |e: &Expr| self.heights.get(e.id as usize).copied().unwrap_or(1);
+        self.mk_at(kind, span, None)
+    }
+
+    /// [`Self::mk`] for an index, whose `[` (`open`) the node does not record.
+    fn mk_at(&mut self, kind: ExprKind, span: Span, open: Option<Span>) -> PResult<Expr> {
+        let h = |e: &Expr| self.heights[e.id as usize];
         let (below, at) = match &kind {
             ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Nil | ExprKind::Name(_) => (0, span),
             ExprKind::Binary { op_span, lhs, rhs, .. } => (h(lhs).max(h(rhs)), *op_span),
@@ -146,7 +151,7 @@ impl Parser {
                 (args.iter().map(h).fold(base, u32::max), callee.name().span)
             }
             ExprKind::Field { obj, field } => (h(obj), field.span),
-            ExprKind::Index { obj, index } => (h(obj).max(h(index)), Span { file: obj.span.file, start: obj.span.end, end: obj.span.end + 1 }),
+            ExprKind::Index { obj, index } => (h(obj).max(h(index)), open.unwrap_or(index.span)),
             ExprKind::Array(elems) => (elems.iter().map(h).max().unwrap_or(0), span),
             ExprKind::Record { fields, .. } => (fields.iter().map(|(_, e)| h(e)).max().unwrap_or(0), span),
         };
@@ -155,9 +160,7 @@ impl Parser {
             return Err(Diagnostic::new(Code::UnexpectedToken, Phase::Parse, at, format!("expression nested deeper than {MAX_EXPR_HEIGHT} operations"))
                 .with_hint("split the expression into smaller `let`s"));
         }
-        let id = self.next_id;
-        self.next_id += 1;
-        debug_assert_eq!(self.heights.len(), id as usize);
+        let id = self.heights.len() as u32;
         self.heights.push(height);
         Ok(Expr { id, kind, span })
     }
@@ -479,14 +482,14 @@ impl Parser {
                 }
                 Tok::LBracket => {
                     self.enter()?;
-                    self.bump();
+                    let open = self.bump().span;
                     let saved = std::mem::replace(&mut self.no_record, false);
                     let index = self.expr()?;
                     self.no_record = saved;
                     let end = self.expect(Tok::RBracket)?;
                     self.leave();
                     let span = e.span.to(end);
-                    e = self.mk(ExprKind::Index { obj: Box::new(e), index: Box::new(index) }, span)?;
+                    e = self.mk_at(ExprKind::Index { obj: Box::new(e), index: Box::new(index) }, span, Some(open))?;
                 }
                 Tok::LParen => {
                     return Err(self.error("only named functions can be called").with_hint("call a function by its name, like `f(x)` or `module.f(x)`"));

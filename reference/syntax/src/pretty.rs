@@ -203,12 +203,9 @@ impl<'c> Printer<'c> {
     /// node starts). Any further comments are left for the caller's next
     /// `own_line_comments`: on their own lines, where the next run, seeing
     /// them there, leaves them.
+    /// (The same rule as [`Self::open_line_comment`], with `end` for the bracket.)
     fn end_line(&mut self, end: u32, limit: u32) {
-        if self.pending(limit).is_some_and(|c| c.span.start < end || !c.own_line) {
-            let c = self.take();
-            self.out.push(' ');
-            self.out.push_str(&c.text);
-        }
+        self.open_line_comment(end, limit);
         self.out.push('\n');
     }
 
