@@ -58,7 +58,9 @@ impl GradeError {
         if let (Some(key), Some(line), Some(col)) = (dup, e.line, e.col) {
             let indent = col - 1;
             let second = src.lines().enumerate().skip(line - 1).filter(|(_, l)| {
-                l.len() > indent && l[..indent].trim().is_empty() && {
+                // (`get`: serde_yaml counts columns in characters; a line whose
+                // first `indent` bytes are not all blanks is not the key's.)
+                l.len() > indent && l.get(..indent).is_some_and(|pre| pre.trim().is_empty()) && {
                     let body = &l[indent..];
                     let body = body.strip_prefix("- ").unwrap_or(body);
                     body.starts_with(&format!("{key}:")) || body.starts_with(&format!("\"{key}\":"))

@@ -507,6 +507,9 @@ mod tests {
         assert!(err.starts_with("x.yaml:8:1: error: duplicate field `kind`"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n    exit: 1\n");
         assert!(err.starts_with("x.yaml:7:5: error: expect.all: duplicate field `exit`"), "{err}");
+        // A line of multi-byte characters between the two is skipped, not sliced through.
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n  #ñé\n    exit: 1\n");
+        assert!(err.starts_with("x.yaml:8:5: error: expect.all: duplicate field `exit`"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: {from: /etc}}\nexpect: {all: {exit: 0}}\n");
         assert!(err.starts_with("x.yaml:3:9: error: `files.main.tern` reads `/etc`"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: {from: no-such-file.tern}\nexpect: {all: {exit: 0}}\n");
