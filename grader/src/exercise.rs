@@ -232,12 +232,12 @@ impl Exercise {
     }
 
     pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        dir_of(&self.path)
     }
 
     pub fn parse(path: &Path, src: &str) -> Result<Exercise> {
         let f: ExerciseFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml_src(path, src, &e))?;
-        let dir = path.parent().unwrap_or(Path::new("."));
+        let dir = dir_of(path);
         let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("exercise").to_string();
         let entry = f.entry.clone();
         let program = load_files(path, src, dir, &f.files, "files", entry.as_deref())?;
@@ -370,14 +370,16 @@ fn perf_rule(path: &Path, src: &str, r: &PerfRuleFile) -> Result<PerfRule> {
     }
 }
 
-/// The exercise's directory for a hint: `.` rather than nothing for `hello.yaml`.
+/// The directory of an exercise file: `.` for a bare `hello.yaml`, whose
+/// `parent()` is the empty path (which shows as nothing in hints and in a
+/// quiz command's `{exercise}`).
+fn dir_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// The exercise's directory for a hint, absolute when it can be.
 fn shown_dir(dir: &Path) -> String {
-    let abs = if dir.as_os_str().is_empty() { Path::new(".").canonicalize() } else { dir.canonicalize() };
-    match abs {
-        Ok(p) => p.display().to_string(),
-        Err(_) if dir.as_os_str().is_empty() => ".".into(),
-        Err(_) => dir.display().to_string(),
-    }
+    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display().to_string()
 }
 
 fn load_files(
@@ -472,6 +474,14 @@ mod tests {
 
     fn load_err(src: &str) -> String {
         Exercise::parse(Path::new("x.yaml"), src).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn an_exercise_given_by_bare_file_name_lives_in_dot() {
+        let ex = Exercise::parse(Path::new("x.yaml"), "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n").unwrap();
+        assert_eq!(ex.dir(), Path::new("."));
+        let ex = Exercise::parse(Path::new("ex/x.yaml"), "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n").unwrap();
+        assert_eq!(ex.dir(), Path::new("ex"));
     }
 
     #[test]
