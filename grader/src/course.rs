@@ -1,6 +1,6 @@
 //! `course.yaml` and `<level>/level.yaml`: a course names its language, its
 //! reference engines and its levels; a level lists exercises with points.
-use crate::error::{GradeError, Result};
+use crate::error::{parse_yaml, GradeError, Result};
 use crate::exercise::Exercise;
 use crate::manifest::{Engine, EngineKind};
 use serde::Deserialize;
@@ -82,7 +82,7 @@ impl Course {
     pub fn load(dir: &Path) -> Result<Course> {
         let file = dir.join("course.yaml");
         let src = std::fs::read_to_string(&file).map_err(|e| GradeError::io(&file, &e).hint("a course directory holds course.yaml"))?;
-        let f: CourseFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml_src(&file, &src, &e))?;
+        let f: CourseFile = parse_yaml(&file, &src)?;
         let mut reference: BTreeMap<EngineKind, Engine> =
             EngineKind::ALL.into_iter().map(|k| (k, Engine::reference(k))).collect();
         for (kind, spec) in &f.reference {
@@ -187,7 +187,7 @@ fn check_prerequisite_cycles(dir: &Path, levels: &[Level]) -> Result<()> {
 fn load_level(dir: &Path, name: &str) -> Result<Level> {
     let file = dir.join("level.yaml");
     let src = std::fs::read_to_string(&file).map_err(|e| GradeError::new(format!("level `{name}`: cannot read {}: {e}", file.display())))?;
-    let f: LevelFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml_src(&file, &src, &e))?;
+    let f: LevelFile = parse_yaml(&file, &src)?;
     if f.xp > crate::exercise::MAX_XP {
         return Err(GradeError::at_key(&file, &src, "xp", format!(
             "xp: {} is more than the maximum of {}", f.xp, crate::exercise::MAX_XP)));

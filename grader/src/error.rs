@@ -14,6 +14,17 @@ pub struct GradeError {
 
 pub type Result<T> = std::result::Result<T, GradeError>;
 
+/// Parses a YAML input file (`src`, read from `file`) into `T`, every error
+/// at its file:line:col. A key given twice in any mapping is an error, also
+/// in the map-typed fields (`files:`, quiz answers) where serde keeps the
+/// last one silently: a document that parses is read again as a plain
+/// `serde_yaml::Value`, whose mappings refuse duplicates.
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Result<T> {
+    let t = serde_yaml::from_str(src).map_err(|e| GradeError::yaml_src(file, src, &e))?;
+    serde_yaml::from_str::<serde_yaml::Value>(src).map_err(|e| GradeError::yaml_src(file, src, &e))?;
+    Ok(t)
+}
+
 impl GradeError {
     pub fn new(message: impl Into<String>) -> Self {
         GradeError { file: None, line: None, col: None, message: message.into(), hint: None }

@@ -1,6 +1,6 @@
 //! The exercise YAML schema (documented in grader/EXERCISES.md). Parsing is
 //! strict: unknown keys are errors, and every error names file:line:col.
-use crate::error::{GradeError, Result};
+use crate::error::{parse_yaml, GradeError, Result};
 use crate::manifest::{EngineKind, Target};
 use crate::runner::Program;
 use serde::{Deserialize, Serialize};
@@ -236,7 +236,7 @@ impl Exercise {
     }
 
     pub fn parse(path: &Path, src: &str) -> Result<Exercise> {
-        let f: ExerciseFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml_src(path, src, &e))?;
+        let f: ExerciseFile = parse_yaml(path, src)?;
         let dir = dir_of(path);
         let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("exercise").to_string();
         let entry = f.entry.clone();
@@ -517,6 +517,9 @@ mod tests {
         assert!(err.starts_with("x.yaml:8:1: error: duplicate field `kind`"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n    exit: 1\n");
         assert!(err.starts_with("x.yaml:7:5: error: expect.all: duplicate field `exit`"), "{err}");
+        // Also in a map-typed field, where serde alone keeps the last one.
+        let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: \"print(1);\"\n  lib.tern: x\n  main.tern: \"print(2);\"\nexpect: {all: {exit: 0}}\n");
+        assert!(err.starts_with("x.yaml:6:3: error: files: duplicate entry with key \"main.tern\""), "{err}");
         // A line of multi-byte characters between the two is skipped, not sliced through.
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n  #ñé\n    exit: 1\n");
         assert!(err.starts_with("x.yaml:8:5: error: expect.all: duplicate field `exit`"), "{err}");

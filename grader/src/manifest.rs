@@ -1,6 +1,6 @@
 //! `engine.yaml`: how to run an engine (see PROTOCOL.md). Built-in manifests
 //! `reference:interp|jit|aot` describe the Tern reference engines.
-use crate::error::{GradeError, Result};
+use crate::error::{parse_yaml, GradeError, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -121,7 +121,7 @@ impl Engine {
     }
 
     pub fn parse(path: &Path, src: &str) -> Result<Engine> {
-        let m: ManifestFile = serde_yaml::from_str(src).map_err(|e| GradeError::yaml_src(path, src, &e))?;
+        let m: ManifestFile = parse_yaml(path, src)?;
         if m.protocol != PROTOCOL_VERSION {
             return Err(GradeError::at_key(path, src, "protocol", format!(
                 "protocol {} is not supported; this grader speaks protocol {PROTOCOL_VERSION}", m.protocol))

@@ -2,7 +2,7 @@
 //! (run an engine or command, extract a value), and the student's answer must
 //! equal what the grader observes at grading time.
 use crate::course::References;
-use crate::error::{GradeError, Result};
+use crate::error::{parse_yaml, GradeError, Result};
 use crate::exercise::{Exercise, Extract, Question};
 use crate::manifest::{Engine, EngineKind};
 use crate::result::{CheckResult, Status};
@@ -15,7 +15,7 @@ pub type Answers = BTreeMap<String, String>;
 
 pub fn load_answers(path: &Path) -> Result<Answers> {
     let src = std::fs::read_to_string(path).map_err(|e| GradeError::io(path, &e))?;
-    let v: BTreeMap<String, serde_yaml::Value> = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml_src(path, &src, &e))?;
+    let v: BTreeMap<String, serde_yaml::Value> = parse_yaml(path, &src)?;
     Ok(v.into_iter()
         .filter_map(|(k, v)| {
             let s = match v {

@@ -1,7 +1,7 @@
 //! A student workspace, Rustlings style: starter files per exercise, a small
 //! `tern-course.yaml` pointing at the course, results kept in `.grader/`.
 use crate::course::Course;
-use crate::error::{GradeError, Result};
+use crate::error::{parse_yaml, GradeError, Result};
 use crate::exercise::{Exercise, ExerciseKind};
 use crate::grade::{Job, Source};
 use crate::quiz;
@@ -45,7 +45,7 @@ impl Workspace {
     pub fn open(dir: &Path) -> Result<Workspace> {
         let path = dir.join(MANIFEST);
         let src = std::fs::read_to_string(&path).map_err(|e| GradeError::io(&path, &e))?;
-        let file: WorkspaceFile = serde_yaml::from_str(&src).map_err(|e| GradeError::yaml_src(&path, &src, &e))?;
+        let file: WorkspaceFile = parse_yaml(&path, &src)?;
         let course_dir = dir.join(&file.course);
         let course = Course::load(&course_dir).map_err(|e| {
             if e.file.as_deref() == Some(&course_dir.join("course.yaml")) && e.line.is_none() {
