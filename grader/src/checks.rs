@@ -1,7 +1,7 @@
 //! Output, exit and diagnostic checks of one engine run against expectations.
 use crate::exercise::{ErrorExpect, Expect};
 use crate::result::{CheckResult, Status};
-use crate::runner::{EngineRun, RunStatus};
+use crate::runner::{EngineRun};
 use crate::snapshot::{self, Snapshot};
 
 fn exit_meaning(code: i32) -> &'static str {
@@ -33,14 +33,7 @@ pub fn check_run(run: &EngineRun, expect: &Expect, snap: Option<&Result<Snapshot
         names.push("stdout_before_error");
     }
 
-    let abnormal = match &run.status {
-        RunStatus::Completed => None,
-        RunStatus::Error(m) => Some((Status::Error, format!("engine could not run: {m}"))),
-        RunStatus::Timeout => Some((Status::Timeout, "engine timed out; the grader killed its process group".to_string())),
-        RunStatus::Crash(m) => Some((Status::Crash, format!("engine crashed: {m}"))),
-        RunStatus::OutputCap => Some((Status::OutputCap, "engine printed more than the output cap; the grader stopped it".to_string())),
-        RunStatus::Skipped(m) => Some((Status::Skipped, format!("skipped: {m}"))),
-    };
+    let abnormal = run.status.failure("engine");
     if let Some((status, msg)) = abnormal {
         let tail = tail_lines(&run.stderr, 5);
         return names
@@ -165,6 +158,7 @@ fn tail_lines(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::RunStatus;
     use crate::diag;
     use crate::manifest::EngineKind;
     use std::collections::BTreeMap;

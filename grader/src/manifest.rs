@@ -95,6 +95,8 @@ pub struct Engine {
     pub timeout_ms: Option<u64>,
     /// Where the manifest came from: a path, or `reference:KIND`.
     pub source: String,
+    /// The manifest's directory: what the engine may read in the sandbox.
+    pub dir: Option<PathBuf>,
     pub is_reference: bool,
 }
 
@@ -137,6 +139,7 @@ impl Engine {
             targets: Vec::new(),
             timeout_ms: m.timeout_ms,
             source: path.display().to_string(),
+            dir: Some(dir.clone()),
             is_reference: false,
         };
         match m.kind {
@@ -188,6 +191,7 @@ impl Engine {
             targets,
             timeout_ms: None,
             source: format!("reference:{kind}"),
+            dir: None,
             is_reference: true,
         }
     }

@@ -65,6 +65,7 @@ pub fn measure_interleaved(
                 RunStatus::Timeout => Some((Status::Timeout, "timed out".into())),
                 RunStatus::Crash(m) => Some((Status::Crash, m.clone())),
                 RunStatus::OutputCap => Some((Status::OutputCap, "output cap exceeded".into())),
+                RunStatus::Limit(l, m) => Some((Status::from_limit(*l), m.clone())),
                 RunStatus::Skipped(m) => Some((Status::Skipped, m.clone())),
             };
             if let Some((status, m)) = bad {

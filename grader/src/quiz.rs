@@ -6,7 +6,7 @@ use crate::error::{parse_yaml, GradeError, Result};
 use crate::exercise::{Exercise, Extract, Question};
 use crate::manifest::{Engine, EngineKind};
 use crate::result::{CheckResult, Status};
-use crate::runner::{self, EngineRun, RunOptions, RunStatus};
+use crate::runner::{self, EngineRun, RunOptions};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -88,13 +88,8 @@ pub fn observe(q: &Question, ex: &Exercise, refs: &References, opts: &RunOptions
         runner::run_engine(&engine, &ex.program, &opts).into_iter().next()
             .ok_or((Status::Skipped, format!("{spec} has no matching target")))?
     };
-    match &run.status {
-        RunStatus::Completed => {}
-        RunStatus::Error(m) => return Err((Status::Error, format!("observation could not run: {m}"))),
-        RunStatus::Timeout => return Err((Status::Timeout, "observation timed out".into())),
-        RunStatus::Crash(m) => return Err((Status::Crash, format!("observed engine crashed: {m}"))),
-        RunStatus::OutputCap => return Err((Status::OutputCap, "observed engine flooded its output".into())),
-        RunStatus::Skipped(m) => return Err((Status::Skipped, m.clone())),
+    if let Some(failure) = run.status.failure("observed engine") {
+        return Err(failure);
     }
     extract(x, &run)
 }
@@ -156,6 +151,7 @@ pub fn grade(ex: &Exercise, answers: std::result::Result<&Answers, &str>, refs: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::RunStatus;
     use std::time::Duration;
 
     fn run_with(stdout: &str, captured: &[(&str, &[u8])]) -> EngineRun {

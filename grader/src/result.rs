@@ -13,6 +13,11 @@ pub enum Status {
     Timeout,
     Crash,
     OutputCap,
+    /// Over a resource limit of the sandbox (memory, processes, file size, CPU time).
+    Memory,
+    Processes,
+    FileSize,
+    CpuTime,
 }
 
 impl Status {
@@ -25,6 +30,19 @@ impl Status {
             Status::Crash => "crash",
             Status::OutputCap => "output-cap",
             Status::Skipped => "skipped",
+            Status::Memory => "memory",
+            Status::Processes => "processes",
+            Status::FileSize => "file-size",
+            Status::CpuTime => "cpu-time",
+        }
+    }
+    pub fn from_limit(l: crate::runner::process::Limit) -> Status {
+        use crate::runner::process::Limit;
+        match l {
+            Limit::Memory => Status::Memory,
+            Limit::Processes => Status::Processes,
+            Limit::FileSize => Status::FileSize,
+            Limit::CpuTime => Status::CpuTime,
         }
     }
     pub fn is_failure(self) -> bool {

@@ -14,6 +14,10 @@ fn badge(s: Status, color: bool) -> String {
         Status::Crash => ("CRASH", "31;1"),
         Status::OutputCap => ("OUTPUT-CAP", "33"),
         Status::Skipped => ("SKIPPED", "2"),
+        Status::Memory => ("MEMORY", "33"),
+        Status::Processes => ("PROCESSES", "33"),
+        Status::FileSize => ("FILE-SIZE", "33"),
+        Status::CpuTime => ("CPU-TIME", "33"),
     };
     paint(&format!("{text:<10}"), code, color)
 }
@@ -58,9 +62,11 @@ pub fn render(report: &Report, color: bool) -> String {
     let (earned, total) = report.points();
     let checks = report.exercises.iter().map(|e| e.checks.len()).sum::<usize>();
     out.push_str(&format!(
-        "\n{} exercises, {checks} checks: {} passed, {} failed, {} error, {} timeout, {} crash, {} output-cap, {} skipped\n",
+        "\n{} exercises, {checks} checks: {} passed, {} failed, {} error, {} timeout, {} crash, {} output-cap, {} over a limit, {} skipped\n",
         report.exercises.len(), report.count(Status::Pass), report.count(Status::Fail), report.count(Status::Error),
-        report.count(Status::Timeout), report.count(Status::Crash), report.count(Status::OutputCap), report.count(Status::Skipped)));
+        report.count(Status::Timeout), report.count(Status::Crash), report.count(Status::OutputCap),
+        [Status::Memory, Status::Processes, Status::FileSize, Status::CpuTime].iter().map(|s| report.count(*s)).sum::<usize>(),
+        report.count(Status::Skipped)));
     out.push_str(&format!("points: {}/{}\n", fmt_points(earned), total));
     if !report.levels.is_empty() {
         let (xp, xp_total) = report.xp();

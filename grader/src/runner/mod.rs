@@ -1,13 +1,17 @@
 //! Running a program on an engine per the protocol: a fresh temp dir with the
-//! program's files, the manifest's command, the outcome classified into a status.
+//! program's files, the manifest's command (in the sandbox where it can run),
+//! the outcome classified into a status.
 pub mod process;
+pub mod sandbox;
+pub mod tree;
 
 use crate::diag::{self, Diagnostic};
 use crate::manifest::{Engine, EngineKind, Target};
-use process::{Exit, Limits};
+use process::{Exit, Isolation, Limit, Limits};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Default)]
@@ -27,7 +31,26 @@ pub enum RunStatus {
     Timeout,
     Crash(String),
     OutputCap,
+    /// Over a resource limit; the message names the limit that applied.
+    Limit(Limit, String),
     Skipped(String),
+}
+
+impl RunStatus {
+    /// The grade status and message of a run that did not complete, phrased
+    /// for `what` ("engine", "observed engine").
+    pub fn failure(&self, what: &str) -> Option<(crate::result::Status, String)> {
+        use crate::result::Status;
+        Some(match self {
+            RunStatus::Completed => return None,
+            RunStatus::Error(m) => (Status::Error, format!("{what} could not run: {m}")),
+            RunStatus::Timeout => (Status::Timeout, format!("{what} timed out; the grader killed it")),
+            RunStatus::Crash(m) => (Status::Crash, format!("{what} crashed: {m}")),
+            RunStatus::OutputCap => (Status::OutputCap, format!("{what} printed more than the output cap; the grader stopped it")),
+            RunStatus::Limit(l, m) => (Status::from_limit(*l), format!("{what} stopped: {m}")),
+            RunStatus::Skipped(m) => (Status::Skipped, format!("skipped: {m}")),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +113,8 @@ pub struct RunOptions {
     /// Overrides PATH when looking for qemu (tests use it to simulate a machine without qemu).
     pub tool_path: Option<String>,
     pub sysroot_base: String,
+    /// Whether engine processes run in the sandbox (sandbox.rs).
+    pub sandbox: sandbox::Policy,
 }
 
 impl Default for RunOptions {
@@ -102,16 +127,17 @@ impl Default for RunOptions {
             capture_bytes: 64,
             tool_path: None,
             sysroot_base: "/usr".into(),
+            sandbox: sandbox::Policy::default(),
         }
     }
 }
 
-struct Sandbox {
+struct RunDir {
     dir: tempfile::TempDir,
 }
 
-impl Sandbox {
-    fn new(program: &Program) -> std::io::Result<Sandbox> {
+impl RunDir {
+    fn new(program: &Program) -> std::io::Result<RunDir> {
         let dir = tempfile::Builder::new().prefix("tern-grader-").tempdir()?;
         for (name, bytes) in &program.files {
             let p = dir.path().join(name);
@@ -120,10 +146,84 @@ impl Sandbox {
             }
             std::fs::write(p, bytes)?;
         }
-        Ok(Sandbox { dir })
+        Ok(RunDir { dir })
     }
     fn path(&self) -> &Path {
         self.dir.path()
+    }
+}
+
+/// What a run of `engine` may read inside the sandbox: a manifest engine its
+/// own directory; a reference engine the `tern` binary and, for a build, the
+/// C runtime it links (compiled beforehand, outside, into a read-only cache).
+fn grants_for(engine: &Engine, target: Option<Target>) -> sandbox::Grants {
+    let mut g = sandbox::Grants::default();
+    if let Some(dir) = &engine.dir {
+        g.read_only.push(dir.clone());
+    }
+    if engine.is_reference {
+        let argv0 = engine.run.first().or(engine.build.first()).cloned().unwrap_or_default();
+        if let Some(bin) = process::find_on_path(&argv0).and_then(|p| p.canonicalize().ok()) {
+            g.read_only.push(bin);
+        }
+        if let Some(t) = target {
+            match reference_runtime_cache(&argv0, t) {
+                Some(base) => {
+                    g.read_only.push(base.join("tern"));
+                    g.env.push(("XDG_CACHE_HOME".into(), base.display().to_string()));
+                }
+                // Let `tern build` try in the private /tmp and say what is missing.
+                None => g.env.push(("XDG_CACHE_HOME".into(), "/tmp/.cache".into())),
+            }
+        }
+    }
+    g
+}
+
+/// The cache base holding `tern`'s compiled C runtime for `target`, filled
+/// once per grader process by building a one-line program outside the
+/// sandbox (trusted: the reference compiler on our own program). None when
+/// that build fails (e.g. no cross compiler).
+fn reference_runtime_cache(tern: &str, target: Target) -> Option<PathBuf> {
+    static CACHE: OnceLock<Mutex<BTreeMap<Target, Option<PathBuf>>>> = OnceLock::new();
+    let mut done = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    done.entry(target)
+        .or_insert_with(|| {
+            let base = std::env::var_os("XDG_CACHE_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(|| std::env::temp_dir().join("tern-grader-cache"));
+            let dir = tempfile::tempdir().ok()?;
+            std::fs::write(dir.path().join("main.tern"), "print(1);\n").ok()?;
+            let ok = std::process::Command::new(tern)
+                .args(["build", "main.tern", "-o", "main.out", "--target", target.as_str()])
+                .current_dir(dir.path())
+                .env("XDG_CACHE_HOME", &base)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            ok.then_some(base)
+        })
+        .clone()
+}
+
+/// Runs one engine command under the options' sandbox policy.
+fn run_step(argv: &[String], dir: &Path, limits: &Limits, opts: &RunOptions, grants: &sandbox::Grants) -> process::ProcessOutput {
+    match (opts.sandbox, sandbox::available()) {
+        (sandbox::Policy::Off, _) | (sandbox::Policy::Preferred, Err(_)) => process::run(argv, dir, limits),
+        (sandbox::Policy::Required, Err(why)) => process::ProcessOutput {
+            exit: Exit::SpawnError(format!("the sandbox is required but unavailable: {why} (pass --no-sandbox to grade without it)")),
+            stdout: String::new(),
+            stderr: String::new(),
+            wall: Duration::ZERO,
+            cpu: Duration::ZERO,
+        },
+        (_, Ok(bwrap)) => match sandbox::init_bin() {
+            Some(init) => process::run_isolated(argv, dir, limits, Isolation::Sandboxed { bwrap, init: &init, grants }),
+            None => process::run(argv, dir, limits),
+        },
     }
 }
 
@@ -177,42 +277,42 @@ pub fn run_engine(engine: &Engine, program: &Program, opts: &RunOptions) -> Vec<
 
 fn run_interpreted(engine: &Engine, program: &Program, opts: &RunOptions, limits: &Limits) -> EngineRun {
     let mut run = EngineRun::skeleton(engine, None);
-    let sandbox = match Sandbox::new(program) {
+    let run_dir = match RunDir::new(program) {
         Ok(s) => s,
         Err(e) => return with_status(run, RunStatus::Error(format!("cannot create temp dir: {e}"))),
     };
-    let dir = sandbox.path().display().to_string();
+    let dir = run_dir.path().display().to_string();
     let argv = substitute(&engine.run, &[("{file}", &program.entry), ("{dir}", &dir)], &opts.extra_args);
-    let out = process::run(&argv, sandbox.path(), limits);
-    classify(&mut run, out);
-    capture(&mut run, sandbox.path(), None, opts);
+    let out = run_step(&argv, run_dir.path(), limits, opts, &grants_for(engine, None));
+    classify(&mut run, limits, out);
+    capture(&mut run, run_dir.path(), None, opts);
     run
 }
 
 fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &Limits, target: Target) -> EngineRun {
     let mut run = EngineRun::skeleton(engine, Some(target));
-    let sandbox = match Sandbox::new(program) {
+    let run_dir = match RunDir::new(program) {
         Ok(s) => s,
         Err(e) => return with_status(run, RunStatus::Error(format!("cannot create temp dir: {e}"))),
     };
     let stem = Path::new(&program.entry).file_stem().and_then(|s| s.to_str()).unwrap_or("program");
     let out_rel = format!("{stem}.out");
-    let dir = sandbox.path().display().to_string();
+    let dir = run_dir.path().display().to_string();
     let argv = substitute(
         &engine.build,
         &[("{file}", &program.entry), ("{out}", &out_rel), ("{target}", target.as_str()), ("{dir}", &dir)],
         &opts.extra_args,
     );
-    let built = process::run(&argv, sandbox.path(), limits);
+    let built = run_step(&argv, run_dir.path(), limits, opts, &grants_for(engine, Some(target)));
     let build_stderr = built.stderr.clone();
     if built.exit != Exit::Code(0) {
         // A failed build is the program's result (exit 65 + build diagnostic), not an engine error.
-        classify(&mut run, built);
-        capture(&mut run, sandbox.path(), Some(&out_rel), opts);
+        classify(&mut run, limits, built);
+        capture(&mut run, run_dir.path(), Some(&out_rel), opts);
         return run;
     }
-    let out_abs = sandbox.path().join(&out_rel);
-    capture(&mut run, sandbox.path(), Some(&out_rel), opts);
+    let out_abs = run_dir.path().join(&out_rel);
+    capture(&mut run, run_dir.path(), Some(&out_rel), opts);
     if !out_abs.is_file() {
         return with_status(run, RunStatus::Error(format!(
             "the build command exited 0 but wrote no executable at {{out}} ({out_rel})")));
@@ -237,27 +337,28 @@ fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &
         }
         vec![qemu_path.display().to_string(), "-L".into(), sysroot, exec]
     };
-    let ran = process::run(&argv, sandbox.path(), limits);
-    classify(&mut run, ran);
+    let ran = run_step(&argv, run_dir.path(), limits, opts, &sandbox::Grants::default());
+    classify(&mut run, limits, ran);
     if !build_stderr.is_empty() {
         run.stderr = format!("{build_stderr}{}", run.stderr);
     }
     run
 }
 
-/// Runs an arbitrary command (a quiz observation) in a sandbox holding the program.
+/// Runs an arbitrary command (a quiz observation) in a run dir holding the program.
 pub fn run_command(argv: &[String], program: &Program, opts: &RunOptions) -> EngineRun {
     let mut run = EngineRun::empty(argv.first().cloned().unwrap_or_default(), None, None);
-    let sandbox = match Sandbox::new(program) {
+    let run_dir = match RunDir::new(program) {
         Ok(s) => s,
         Err(e) => return with_status(run, RunStatus::Error(format!("cannot create temp dir: {e}"))),
     };
-    let dir = sandbox.path().display().to_string();
+    let dir = run_dir.path().display().to_string();
     let tern = crate::manifest::tern_bin().display().to_string();
     let argv = substitute(argv, &[("{file}", &program.entry), ("{dir}", &dir), ("{tern}", &tern)], &[]);
-    let out = process::run(&argv, sandbox.path(), &opts.limits);
-    classify(&mut run, out);
-    capture(&mut run, sandbox.path(), None, opts);
+    // Course-defined commands on course programs: nothing of the student's runs here.
+    let out = process::run(&argv, run_dir.path(), &opts.limits);
+    classify(&mut run, &opts.limits, out);
+    capture(&mut run, run_dir.path(), None, opts);
     run
 }
 
@@ -266,7 +367,7 @@ fn with_status(mut run: EngineRun, status: RunStatus) -> EngineRun {
     run
 }
 
-fn classify(run: &mut EngineRun, out: process::ProcessOutput) {
+fn classify(run: &mut EngineRun, limits: &Limits, out: process::ProcessOutput) {
     run.wall = out.wall;
     run.cpu = out.cpu;
     run.diag = diag::parse_stderr(&out.stderr);
@@ -274,6 +375,7 @@ fn classify(run: &mut EngineRun, out: process::ProcessOutput) {
         Exit::SpawnError(m) => RunStatus::Error(m.clone()),
         Exit::Timeout => RunStatus::Timeout,
         Exit::OutputCap => RunStatus::OutputCap,
+        Exit::Limit(l) => RunStatus::Limit(*l, l.describe(limits)),
         Exit::Signal(s) => RunStatus::Crash(format!("killed by {}", process::signal_name(*s))),
         Exit::Code(c) => {
             run.exit_code = Some(*c);
@@ -315,7 +417,7 @@ mod tests {
 
     #[test]
     fn a_manifest_timeout_never_raises_the_instructors_limit() {
-        let instructor = Limits { timeout: Duration::from_millis(1000), output_cap: 100 };
+        let instructor = Limits { timeout: Duration::from_millis(1000), output_cap: 100, ..Limits::default() };
         let got = effective_limits(&with_timeout(Some(8000)), &instructor);
         assert_eq!(got.timeout, Duration::from_millis(1000), "a student's manifest must not extend the limit");
         assert_eq!(got.output_cap, 100);

@@ -1,23 +1,64 @@
 //! Running an untrusted engine process: stdin closed, its own process group
-//! (so a timeout kills everything it spawned), output capped, rusage collected.
+//! (so a timeout kills everything it spawned), output capped, resource
+//! limits enforced, rusage collected; optionally inside the sandbox
+//! (`sandbox.rs`), whose init reports the time of the whole process tree.
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub timeout: Duration,
     /// Per stream, in bytes.
     pub output_cap: usize,
+    /// Resident memory of the whole process tree, in bytes.
+    pub memory: u64,
+    /// Processes alive at once in the tree (the engine included).
+    pub processes: u32,
+    /// The largest file a process may write, in bytes (RLIMIT_FSIZE).
+    pub file_size: u64,
+    /// CPU seconds per process (RLIMIT_CPU).
+    pub cpu_seconds: u64,
 }
+
+pub const MIB: u64 = 1 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { timeout: Duration::from_secs(10), output_cap: 1 << 20 }
+        Limits {
+            timeout: Duration::from_secs(10),
+            output_cap: 1 << 20,
+            memory: 2048 * MIB,
+            processes: 256,
+            file_size: 64 * MIB,
+            cpu_seconds: 60,
+        }
+    }
+}
+
+/// A resource limit a run went over; each is its own status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Limit {
+    Memory,
+    Processes,
+    FileSize,
+    CpuTime,
+}
+
+impl Limit {
+    /// What happened, with the limit that applied.
+    pub fn describe(self, limits: &Limits) -> String {
+        match self {
+            Limit::Memory => format!("the engine's processes used more than {} MiB of memory together", limits.memory / MIB),
+            Limit::Processes => format!("the engine ran more than {} processes at once", limits.processes),
+            Limit::FileSize => format!("the engine wrote a file larger than {} MiB", limits.file_size / MIB),
+            Limit::CpuTime => format!("a process of the engine used more than {} s of CPU time", limits.cpu_seconds),
+        }
     }
 }
 
@@ -27,6 +68,7 @@ pub enum Exit {
     Signal(i32),
     Timeout,
     OutputCap,
+    Limit(Limit),
     SpawnError(String),
 }
 
@@ -42,125 +84,222 @@ pub struct ProcessOutput {
 
 pub const TRUNCATION_MARKER: &str = "[grader: output truncated at";
 
+/// Where a run happens: plainly, or in the sandbox with these grants.
+#[derive(Debug, Clone, Copy)]
+pub enum Isolation<'a> {
+    Plain,
+    Sandboxed { bwrap: &'a Path, init: &'a Path, grants: &'a super::sandbox::Grants },
+}
+
+/// Runs `argv` in `cwd` without a sandbox.
 pub fn run(argv: &[String], cwd: &Path, limits: &Limits) -> ProcessOutput {
+    run_isolated(argv, cwd, limits, Isolation::Plain)
+}
+
+pub fn run_isolated(argv: &[String], cwd: &Path, limits: &Limits, isolation: Isolation) -> ProcessOutput {
     let started = Instant::now();
-    let fail = |msg: String| ProcessOutput {
-        exit: Exit::SpawnError(msg),
-        stdout: String::new(),
-        stderr: String::new(),
-        wall: Duration::ZERO,
-        cpu: Duration::ZERO,
-    };
     let Some(program) = argv.first() else {
-        return fail("empty command".into());
+        return ProcessOutput::failed("empty command".into());
     };
-    let mut cmd = Command::new(program);
+    let (full_argv, report) = match isolation {
+        Isolation::Plain => (argv.to_vec(), None),
+        Isolation::Sandboxed { bwrap, init, grants } => {
+            let mut a = super::sandbox::bwrap_argv(bwrap, init, cwd, grants);
+            a.extend(argv.iter().cloned());
+            match Pipe::new() {
+                Ok(p) => (a, Some(p)),
+                Err(e) => return ProcessOutput::failed(format!("cannot create the sandbox's report pipe: {e}")),
+            }
+        }
+    };
+    let mut child = match spawn(&full_argv, cwd, limits, report.as_ref().map(|p| p.write)) {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return ProcessOutput::failed(format!("command `{program}` not found (is it installed and on PATH, or spelled right in the manifest?)"))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return ProcessOutput::failed(format!("command `{program}` is not executable (chmod +x?): {e}"))
+        }
+        Err(e) => return ProcessOutput::failed(format!("cannot start `{program}`: {e}")),
+    };
+    let report = report.map(Pipe::into_reader);
+    let pid = child.id() as libc::pid_t;
+    let readers = Readers::start(&mut child, limits.output_cap);
+    let waited = match wait(pid, limits, started, &readers) {
+        Ok(w) => w,
+        Err(m) => return ProcessOutput::failed(format!("waiting for `{program}` failed: {m}")),
+    };
+    // Grandchildren left behind would hold our pipes open forever; the group dies with the engine.
+    kill_group(pid);
+    let escaped = readers.finish();
+    let tree = if waited.stopped.is_none() { report.and_then(|r| r.read(Duration::from_secs(2))) } else { None };
+    finish(waited, tree, readers, escaped, limits, started)
+}
+
+impl ProcessOutput {
+    fn failed(msg: String) -> ProcessOutput {
+        ProcessOutput { exit: Exit::SpawnError(msg), stdout: String::new(), stderr: String::new(), wall: Duration::ZERO, cpu: Duration::ZERO }
+    }
+}
+
+fn spawn(argv: &[String], cwd: &Path, limits: &Limits, report_fd: Option<RawFd>) -> std::io::Result<std::process::Child> {
+    let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return fail(format!("command `{program}` not found (is it installed and on PATH, or spelled right in the manifest?)"))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return fail(format!("command `{program}` is not executable (chmod +x?): {e}"))
-        }
-        Err(e) => return fail(format!("cannot start `{program}`: {e}")),
-    };
-    let pid = child.id() as libc::pid_t;
-    let streams: [Arc<Mutex<Captured>>; 2] = Default::default();
-    let mut pipe_inodes = Vec::new();
-    let (tx, rx) = mpsc::channel();
-    for (idx, pipe) in [
-        child.stdout.take().map(|p| (p.as_raw_fd(), Box::new(p) as Box<dyn Read + Send>)),
-        child.stderr.take().map(|p| (p.as_raw_fd(), Box::new(p) as Box<dyn Read + Send>)),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let (fd, mut pipe) = pipe.expect("piped");
-        pipe_inodes.extend(pipe_inode(fd));
-        let (tx, captured, cap) = (tx.clone(), streams[idx].clone(), limits.output_cap);
-        std::thread::spawn(move || {
-            let mut chunk = [0u8; 8192];
-            loop {
-                match pipe.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        // Everything read is kept as it arrives, so a reader we stop
-                        // waiting for (a process escaped the group) loses nothing.
-                        let mut c = captured.lock().unwrap_or_else(|e| e.into_inner());
-                        let room = cap.saturating_sub(c.buf.len());
-                        c.buf.extend_from_slice(&chunk[..n.min(room)]);
-                        if n > room {
-                            c.truncated = true;
-                            // Keep draining so the child never blocks on a full pipe before we kill it.
+    let rlimits = [
+        (libc::RLIMIT_FSIZE, limits.file_size, limits.file_size),
+        (libc::RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 1),
+        (libc::RLIMIT_CORE, 0, 0),
+    ];
+    // SAFETY: the closure runs in the forked child before exec and calls only
+    // async-signal-safe functions (dup2, setrlimit) on values captured by copy.
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some(fd) = report_fd {
+                // dup2 clears close-on-exec on fd 3 only: the sandbox init inherits it.
+                let ok = if fd == 3 { libc::fcntl(3, libc::F_SETFD, 0) } else { libc::dup2(fd, 3) };
+                if ok < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            for (resource, soft, hard) in rlimits {
+                let rl = libc::rlimit { rlim_cur: soft, rlim_max: hard };
+                libc::setrlimit(resource, &rl);
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+/// The engine's stdout and stderr, read on threads as they arrive.
+struct Readers {
+    streams: [Arc<Mutex<Captured>>; 2],
+    inodes: Vec<u64>,
+    done: mpsc::Receiver<usize>,
+}
+
+impl Readers {
+    fn start(child: &mut std::process::Child, cap: usize) -> Readers {
+        let streams: [Arc<Mutex<Captured>>; 2] = Default::default();
+        let mut inodes = Vec::new();
+        let (tx, done) = mpsc::channel();
+        let pipes = [
+            child.stdout.take().map(|p| (p.as_raw_fd(), Box::new(p) as Box<dyn Read + Send>)),
+            child.stderr.take().map(|p| (p.as_raw_fd(), Box::new(p) as Box<dyn Read + Send>)),
+        ];
+        for (idx, pipe) in pipes.into_iter().enumerate() {
+            let (fd, mut pipe) = pipe.expect("piped");
+            inodes.extend(pipe_inode(fd));
+            let (tx, captured) = (tx.clone(), streams[idx].clone());
+            std::thread::spawn(move || {
+                let mut chunk = [0u8; 8192];
+                loop {
+                    match pipe.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            // Everything read is kept as it arrives, so a reader we stop
+                            // waiting for (a process escaped the group) loses nothing.
+                            let mut c = captured.lock().unwrap_or_else(|e| e.into_inner());
+                            let room = cap.saturating_sub(c.buf.len());
+                            c.buf.extend_from_slice(&chunk[..n.min(room)]);
+                            // Over the cap: keep draining so the child never blocks on a full pipe before we kill it.
+                            c.truncated |= n > room;
                         }
                     }
                 }
-            }
-            let _ = tx.send(idx);
-        });
+                let _ = tx.send(idx);
+            });
+        }
+        Readers { streams, inodes, done }
     }
-    drop(tx);
-    let flooded = || streams.iter().any(|s| s.lock().unwrap_or_else(|e| e.into_inner()).truncated);
 
+    fn flooded(&self) -> bool {
+        self.streams.iter().any(|s| s.lock().unwrap_or_else(|e| e.into_inner()).truncated)
+    }
+
+    /// Waits for both streams to close. A process that left the group (setsid)
+    /// may still hold a pipe: give it a moment, then kill whatever holds our
+    /// pipes and keep what was read either way. Returns whether that happened.
+    fn finish(&self) -> bool {
+        let (mut finished, mut escaped) = (0, false);
+        for grace in [Duration::from_millis(500), Duration::from_millis(1500)] {
+            let deadline = Instant::now() + grace;
+            while finished < 2 {
+                match self.done.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(_) => finished += 1,
+                    Err(_) => break,
+                }
+            }
+            if finished == 2 {
+                break;
+            }
+            escaped = true;
+            kill_pipe_holders(&self.inodes);
+        }
+        escaped
+    }
+
+    fn take(&self, i: usize) -> Captured {
+        std::mem::take(&mut *self.streams[i].lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// How the wait ended, before the output is looked at.
+struct Waited {
+    status: libc::c_int,
+    usage: libc::rusage,
+    /// The grader stopped the run: over time, or over a watched limit.
+    stopped: Option<Exit>,
+}
+
+/// Polls the child until it exits, killing it when it goes over its time,
+/// its output cap or a limit the tree watcher enforces.
+fn wait(pid: libc::pid_t, limits: &Limits, started: Instant, readers: &Readers) -> Result<Waited, String> {
     let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data; all-zero is a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let mut timed_out = false;
     let mut nap = Duration::from_micros(200);
+    let mut next_watch = Instant::now();
     loop {
         // SAFETY: plain syscall on our own child's pid with valid out-pointers.
         let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
         if r == pid {
-            break;
+            return Ok(Waited { status, usage, stopped: None });
         }
         if r < 0 {
             let err = std::io::Error::last_os_error();
             if err.raw_os_error() == Some(libc::EINTR) {
                 continue;
             }
-            return fail(format!("waiting for `{program}` failed: {err}"));
+            return Err(err.to_string());
         }
-        let over_time = started.elapsed() >= limits.timeout;
-        if over_time || flooded() {
-            timed_out = over_time;
+        let mut stopped = None;
+        if started.elapsed() >= limits.timeout {
+            stopped = Some(Exit::Timeout);
+        } else if readers.flooded() {
+            stopped = Some(Exit::OutputCap);
+        } else if Instant::now() >= next_watch {
+            stopped = super::tree::over_limit(pid, limits).map(Exit::Limit);
+            next_watch = Instant::now() + Duration::from_millis(5);
+        }
+        if let Some(exit) = stopped {
             kill_group(pid);
+            // SAFETY: as above; this wait blocks until the killed child is gone.
             unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-            break;
+            return Ok(Waited { status, usage, stopped: Some(exit) });
         }
         std::thread::sleep(nap);
         nap = (nap * 2).min(Duration::from_millis(5));
     }
-    let wall = started.elapsed();
-    // Grandchildren left behind would hold our pipes open forever; the group dies with the engine.
-    kill_group(pid);
+}
 
-    // The readers finish once every writer is gone. A process that left the
-    // group (setsid) may still hold a pipe: give it a moment, then kill
-    // whatever holds our pipes and keep what was read either way.
-    let mut finished = 0;
-    let mut escaped = false;
-    for grace in [Duration::from_millis(500), Duration::from_millis(1500)] {
-        let deadline = Instant::now() + grace;
-        while finished < 2 {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(_) => finished += 1,
-                Err(_) => break,
-            }
-        }
-        if finished == 2 {
-            break;
-        }
-        escaped = true;
-        kill_pipe_holders(&pipe_inodes);
-    }
-    let take = |i: usize| std::mem::take(&mut *streams[i].lock().unwrap_or_else(|e| e.into_inner()));
-    let (out, err) = (take(0), take(1));
+fn finish(waited: Waited, tree: Option<TreeReport>, readers: Readers, escaped: bool, limits: &Limits, started: Instant) -> ProcessOutput {
+    let (out, err) = (readers.take(0), readers.take(1));
     let render = |c: &Captured| {
         let mut s = String::from_utf8_lossy(&c.buf).into_owned();
         if c.truncated {
@@ -171,17 +310,23 @@ pub fn run(argv: &[String], cwd: &Path, limits: &Limits) -> ProcessOutput {
         }
         s
     };
-    let cpu = timeval(usage.ru_utime) + timeval(usage.ru_stime);
+    // The sandbox's init timed the engine's whole tree, detached work included,
+    // and knows how the command ended; without it, the child's rusage is all we have.
+    let (wall, cpu, status) = match &tree {
+        Some(t) => (t.wall, t.cpu, t.status),
+        None => (started.elapsed(), timeval(waited.usage.ru_utime) + timeval(waited.usage.ru_stime), waited.status),
+    };
     // Decided from what was read, not from when we happened to look: output
     // over the cap is `output-cap` whether the engine flooded or exited right after.
-    let exit = if timed_out {
-        Exit::Timeout
-    } else if out.truncated || err.truncated {
-        Exit::OutputCap
-    } else if libc::WIFSIGNALED(status) {
-        Exit::Signal(libc::WTERMSIG(status))
-    } else {
-        Exit::Code(libc::WEXITSTATUS(status))
+    let exit = match waited.stopped {
+        Some(Exit::Timeout) => Exit::Timeout,
+        _ if out.truncated || err.truncated => Exit::OutputCap,
+        Some(stopped) => stopped,
+        None if libc::WIFSIGNALED(status) => signal_exit(libc::WTERMSIG(status)),
+        None => match libc::WEXITSTATUS(status) {
+            c if c > 128 && [libc::SIGXCPU, libc::SIGXFSZ].contains(&(c - 128)) => signal_exit(c - 128),
+            c => Exit::Code(c),
+        },
     };
     let mut stderr = render(&err);
     if escaped {
@@ -191,6 +336,85 @@ pub fn run(argv: &[String], cwd: &Path, limits: &Limits) -> ProcessOutput {
         stderr.push_str(&format!("{ESCAPE_MARKER}; it was killed, and the output read until then is kept]\n"));
     }
     ProcessOutput { exit, stdout: render(&out), stderr, wall, cpu }
+}
+
+/// SIGXCPU and SIGXFSZ are how the kernel enforces RLIMIT_CPU and RLIMIT_FSIZE.
+fn signal_exit(sig: i32) -> Exit {
+    match sig {
+        libc::SIGXCPU => Exit::Limit(Limit::CpuTime),
+        libc::SIGXFSZ => Exit::Limit(Limit::FileSize),
+        s => Exit::Signal(s),
+    }
+}
+
+/// What the sandbox's init wrote to fd 3 when the last process had exited.
+struct TreeReport {
+    wall: Duration,
+    cpu: Duration,
+    status: libc::c_int,
+}
+
+/// A pipe whose write end becomes fd 3 of the sandbox init.
+struct Pipe {
+    read: RawFd,
+    write: RawFd,
+}
+
+impl Pipe {
+    fn new() -> std::io::Result<Pipe> {
+        let mut fds = [0 as RawFd; 2];
+        // SAFETY: pipe2 fills the two-element array on success.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Pipe { read: fds[0], write: fds[1] })
+    }
+
+    /// Closes our copy of the write end (the child has its own), so the read
+    /// end sees EOF once the init and everything it started are gone.
+    fn into_reader(self) -> ReportReader {
+        // SAFETY: we own both fds; each is closed or wrapped exactly once.
+        unsafe { libc::close(self.write) };
+        ReportReader(unsafe { std::fs::File::from_raw_fd(self.read) })
+    }
+}
+
+struct ReportReader(std::fs::File);
+
+impl ReportReader {
+    /// Reads until EOF, for at most `limit`: a sandbox that failed to die with
+    /// its parent must not hang the grader.
+    fn read(mut self, limit: Duration) -> Option<TreeReport> {
+        let deadline = Instant::now() + limit;
+        let fd = self.0.as_raw_fd();
+        let mut buf = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            // SAFETY: poll on one valid pollfd for at most `left`.
+            let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as libc::c_int) };
+            if ready <= 0 {
+                return None;
+            }
+            let mut chunk = [0u8; 512];
+            match self.0.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        parse_tree_report(&String::from_utf8_lossy(&buf))
+    }
+}
+
+fn parse_tree_report(s: &str) -> Option<TreeReport> {
+    let line = s.lines().find(|l| l.starts_with("tern-sandbox-init v1 "))?;
+    let field = |k: &str| -> Option<i64> {
+        line.split_whitespace().find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+    };
+    let us = |k| field(k).map(|v| Duration::from_micros(v.max(0) as u64));
+    Some(TreeReport { wall: us("wall_us")?, cpu: us("user_us")? + us("sys_us")?, status: field("status")? as libc::c_int })
 }
 
 /// Appended to stderr when a process started by the engine left its process
