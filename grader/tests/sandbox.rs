@@ -165,6 +165,15 @@ fn file_size_and_cpu_time_limits_have_their_statuses() {
 
 #[test]
 fn a_missing_command_inside_says_so() {
-    let out = boxed("exec /no/such/engine", limits());
-    assert_eq!(out.exit, Exit::Code(127), "{out:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let init = init();
+    let argv = ["/no/such/engine".to_string()];
+    let grants = Grants::default();
+    let out = process::run_isolated(&argv, dir.path(), &limits(), Isolation::Sandboxed { bwrap: bwrap(), init: &init, grants: &grants });
+    match out.exit {
+        Exit::SpawnError(m) => assert!(m.contains("`/no/such/engine` not found inside the sandbox"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // A shell's own 127 is the engine's exit code, not a spawn error.
+    assert_eq!(boxed("exit 127", limits()).exit, Exit::Code(127));
 }

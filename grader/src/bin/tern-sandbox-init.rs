@@ -53,14 +53,20 @@ fn exec(args: &[CString]) -> ! {
     unsafe { libc::execvp(argv[0], argv.as_ptr()) };
     let err = std::io::Error::last_os_error();
     let name = args[0].to_string_lossy();
-    let msg = if err.kind() == std::io::ErrorKind::NotFound {
-        format!("command `{name}` not found inside the sandbox (is it installed in a system directory, or beside the engine's manifest?)\n")
-    } else {
-        format!("cannot start `{name}` inside the sandbox: {err}\n")
+    let msg = match err.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "command `{name}` not found inside the sandbox (is it installed in a system directory, or beside the engine's manifest?)"),
+        std::io::ErrorKind::PermissionDenied => format!("command `{name}` is not executable (chmod +x?): {err}"),
+        _ => format!("cannot start `{name}` inside the sandbox: {err}"),
     };
-    // SAFETY: write(2) of a valid buffer to stderr, then _exit without unwinding.
+    // fd 3 is still open until exec succeeds: tell the grader it was the exec
+    // that failed, not the engine that exited 127.
+    let line = format!("tern-sandbox-init exec-error {msg}\n");
+    let text = format!("{msg}\n");
+    // SAFETY: write(2) of valid buffers, then _exit without unwinding.
     unsafe {
-        libc::write(2, msg.as_ptr().cast(), msg.len());
+        libc::write(REPORT_FD, line.as_ptr().cast(), line.len());
+        libc::write(2, text.as_ptr().cast(), text.len());
         libc::_exit(127)
     }
 }

@@ -337,7 +337,8 @@ fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &
         }
         vec![qemu_path.display().to_string(), "-L".into(), sysroot, exec]
     };
-    let ran = run_step(&argv, run_dir.path(), limits, opts, &sandbox::Grants::default());
+    // The executable may use files beside the engine's manifest (a runtime library), read-only.
+    let ran = run_step(&argv, run_dir.path(), limits, opts, &grants_for(engine, None));
     classify(&mut run, limits, ran);
     if !build_stderr.is_empty() {
         run.stderr = format!("{build_stderr}{}", run.stderr);

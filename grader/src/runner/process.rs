@@ -318,7 +318,9 @@ fn finish(waited: Waited, tree: Option<TreeReport>, readers: Readers, escaped: b
     };
     // Decided from what was read, not from when we happened to look: output
     // over the cap is `output-cap` whether the engine flooded or exited right after.
+    let exec_error = tree.as_ref().and_then(|t| t.exec_error.clone());
     let exit = match waited.stopped {
+        _ if exec_error.is_some() => Exit::SpawnError(exec_error.unwrap_or_default()),
         Some(Exit::Timeout) => Exit::Timeout,
         _ if out.truncated || err.truncated => Exit::OutputCap,
         Some(stopped) => stopped,
@@ -352,6 +354,8 @@ struct TreeReport {
     wall: Duration,
     cpu: Duration,
     status: libc::c_int,
+    /// The command could not be started at all.
+    exec_error: Option<String>,
 }
 
 /// A pipe whose write end becomes fd 3 of the sandbox init.
@@ -409,12 +413,14 @@ impl ReportReader {
 }
 
 fn parse_tree_report(s: &str) -> Option<TreeReport> {
+    let exec_error = s.lines().find_map(|l| l.strip_prefix("tern-sandbox-init exec-error ")).map(str::to_string);
     let line = s.lines().find(|l| l.starts_with("tern-sandbox-init v1 "))?;
     let field = |k: &str| -> Option<i64> {
         line.split_whitespace().find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
     };
     let us = |k| field(k).map(|v| Duration::from_micros(v.max(0) as u64));
-    Some(TreeReport { wall: us("wall_us")?, cpu: us("user_us")? + us("sys_us")?, status: field("status")? as libc::c_int })
+    let status = field("status")? as libc::c_int;
+    Some(TreeReport { wall: us("wall_us")?, cpu: us("user_us")? + us("sys_us")?, status, exec_error })
 }
 
 /// Appended to stderr when a process started by the engine left its process
