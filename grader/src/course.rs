@@ -97,6 +97,12 @@ impl Course {
             }
             reference.insert(*kind, engine);
         }
+        for name in &f.levels {
+            // A level's name is a directory of every workspace: `../x` would
+            // make `grader init` write outside it.
+            crate::untrusted::plain_name(name)
+                .map_err(|m| GradeError::at_text_after_key(&file, &src, "levels", name, format!("level {m}")))?;
+        }
         let mut levels = Vec::new();
         for name in &f.levels {
             levels.push(load_level(&dir.join(name), name).map_err(|e| {
@@ -205,6 +211,9 @@ fn load_level(dir: &Path, name: &str) -> Result<Level> {
                 .hint(format!("paths are relative to {}", dir.display())));
         }
         let mut ex = Exercise::load(&p)?;
+        crate::untrusted::plain_name(&ex.id).map_err(|m| {
+            GradeError::at_key_nth(&file, &src, "path", i, format!("exercise id {m}"))
+        })?;
         if let Some(points) = entry.points {
             ex.points = points;
         }

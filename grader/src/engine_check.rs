@@ -73,6 +73,8 @@ pub fn check(engine: &Engine, opts: &RunOptions) -> Vec<ExerciseResult> {
                 status: Status::Pass,
                 checks,
                 notices,
+                engine: None,
+                engine_sha256: None,
             }
             .finish()
         })

@@ -116,6 +116,19 @@ impl GradeError {
         }
         GradeError::at_key(file, src, key, message)
     }
+    /// At the first occurrence of `text` after the first `key:` line (a list
+    /// item's value), else at the key.
+    pub fn at_text_after_key(file: &Path, src: &str, key: &str, text: &str, message: impl Into<String>) -> Self {
+        let from = locate_key(src, key).map(|(l, _)| l - 1).unwrap_or(0);
+        for (i, line) in src.lines().enumerate().skip(from) {
+            let body = if i == from { line.split_once(':').map(|(_, v)| v).unwrap_or(line) } else { line };
+            if let Some(c) = body.find(text).filter(|_| !text.is_empty()) {
+                let col = line.len() - body.len() + c + 1;
+                return GradeError::at(file, i + 1, col, message);
+            }
+        }
+        GradeError::at_key(file, src, key, message)
+    }
     pub fn io(file: &Path, err: &std::io::Error) -> Self {
         GradeError::in_file(file, format!("cannot read: {err}"))
     }

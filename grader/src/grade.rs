@@ -22,6 +22,9 @@ pub struct GradeOptions {
     pub perf: bool,
     pub jobs: usize,
     pub progress: bool,
+    /// Why there is no engine under test, when the workspace names one that
+    /// cannot be used: engine exercises report it; the others are graded.
+    pub engine_error: Option<String>,
 }
 
 impl Default for GradeOptions {
@@ -31,6 +34,7 @@ impl Default for GradeOptions {
             perf: true,
             jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             progress: false,
+            engine_error: None,
         }
     }
 }
@@ -54,30 +58,31 @@ pub struct Job {
     pub source: Source,
 }
 
-pub fn read_workspace_program(dir: &Path, ex: &Exercise) -> std::io::Result<Program> {
+/// The student's program: exactly the files the exercise's `starter:` lists,
+/// read from the exercise's workspace directory as regular files only.
+/// Other files there are not graded (the notice says which).
+pub fn read_workspace_program(dir: &Path, ex: &Exercise) -> Result<(Program, Vec<String>), String> {
     let mut program = Program { files: BTreeMap::new(), entry: ex.starter.entry.clone() };
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || name == "README.md" || name == "answers.yaml" {
-                continue;
-            }
-            let p = entry.path();
-            if p.is_dir() {
-                walk(root, &p, out)?;
-            } else {
-                let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p)?);
+    for name in ex.starter.files.keys() {
+        let path = dir.join(name);
+        if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+            return Err(format!("{name} is missing from {}", dir.display()));
+        }
+        let bytes = crate::untrusted::read_regular(&path, crate::untrusted::MAX_PROGRAM_FILE)?;
+        program.files.insert(name.clone(), bytes);
+    }
+    let mut extra = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let known = ex.starter.files.keys().any(|k| k == &name || k.starts_with(&format!("{name}/")));
+            if !known && !name.starts_with('.') && name != "README.md" && name != "answers.yaml" {
+                extra.push(name);
             }
         }
-        Ok(())
     }
-    walk(dir, dir, &mut program.files)?;
-    if !program.files.contains_key(&program.entry) {
-        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} is missing from {}", program.entry, dir.display())));
-    }
-    Ok(program)
+    extra.sort();
+    Ok((program, extra))
 }
 
 fn options_for(ex: &Exercise, opts: &GradeOptions) -> RunOptions {
@@ -88,14 +93,15 @@ fn options_for(ex: &Exercise, opts: &GradeOptions) -> RunOptions {
     o
 }
 
-fn program_for(job: &Job) -> Result<Program, String> {
+/// The program a job runs, and the names of workspace files it leaves out.
+fn program_for(job: &Job) -> Result<(Program, Vec<String>), String> {
     let ex = &job.exercise;
     match ex.kind {
-        ExerciseKind::Engine | ExerciseKind::Quiz => Ok(ex.program.clone()),
+        ExerciseKind::Engine | ExerciseKind::Quiz => Ok((ex.program.clone(), Vec::new())),
         ExerciseKind::Program => match &job.source {
             Source::Workspace(dir) => read_workspace_program(dir, ex).map_err(|e| format!("cannot read your program: {e}")),
-            Source::Solution => Ok(ex.solution.clone()),
-            Source::Starter => Ok(ex.starter.clone()),
+            Source::Solution => Ok((ex.solution.clone(), Vec::new())),
+            Source::Starter => Ok((ex.starter.clone(), Vec::new())),
         },
     }
 }
@@ -133,10 +139,19 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
         status: Status::Pass,
         checks: Vec::new(),
         notices: Vec::new(),
+        engine: None,
+        engine_sha256: None,
     };
     let run_opts = options_for(ex, opts);
     let program = match program_for(job) {
-        Ok(p) => p,
+        Ok((p, extra)) => {
+            if !extra.is_empty() {
+                let listed: Vec<&str> = ex.starter.files.keys().map(String::as_str).collect();
+                result.notices.push(format!(
+                    "not graded: {} (only the files this exercise gives you are: {})", extra.join(", "), listed.join(", ")));
+            }
+            p
+        }
         Err(m) => {
             result.checks.push(CheckResult::fail("program", m));
             return result;
@@ -144,7 +159,11 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
     };
     let local = local_engine(job);
     let engine = match &local {
-        Some(Ok(e)) => Some(e),
+        Some(Ok(e)) => {
+            result.engine = Some(format!("{} ({}, {})", e.name, e.kind, e.source));
+            result.engine_sha256 = e.dir.as_deref().map(|d| crate::provenance::hash_engine(d, Path::new(&e.source)));
+            Some(e)
+        }
         Some(Err(m)) => {
             result.checks.push(CheckResult::new("engine", Status::Error, m.clone()));
             return result;
@@ -154,10 +173,18 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
     match ex.kind {
         ExerciseKind::Engine => {
             let Some(engine) = engine else {
-                result.checks.push(CheckResult::new("engine", Status::Error,
-                    "this exercise tests an engine, but none was given; pass --engine engine.yaml (or set `engine:` in tern-course.yaml)"));
+                let why = opts.engine_error.clone().unwrap_or_else(|| {
+                    "this exercise tests an engine, but none was given; pass --engine engine.yaml (or set `engine:` in tern-course.yaml)".into()
+                });
+                result.checks.push(CheckResult::new("engine", Status::Error, why));
                 return result;
             };
+            if engine.is_reference && matches!(job.source, Source::Workspace(_)) {
+                result.checks.push(CheckResult::new("engine", Status::Error, format!(
+                    "`{}` is the course's own engine, not yours: an `engine` exercise grades the engine you wrote \
+                     (set `engine:` in tern-course.yaml to your engine.yaml)", engine.name)));
+                return result;
+            }
             let Some(expect) = ex.expect.for_kind(engine.kind) else {
                 result.checks.push(CheckResult::new("engine", Status::Skipped,
                     format!("no expectations for `{}` engines in this exercise", engine.kind)));
@@ -183,7 +210,7 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
                 Source::Workspace(dir) => dir.join("answers.yaml"),
                 _ => ex.dir().join(format!("{}.answers.yaml", ex.id)),
             };
-            let answers = if answers_path.is_file() {
+            let answers = if std::fs::symlink_metadata(&answers_path).is_ok() {
                 quiz::load_answers(&answers_path).map_err(|e| e.to_string())
             } else {
                 Err(format!("no answers file at {}", answers_path.display()))
@@ -227,7 +254,7 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
         return;
     }
     let program = match program_for(job) {
-        Ok(p) => p,
+        Ok((p, _)) => p,
         Err(_) => return, // already reported by the functional checks
     };
     let under_test = if ex.kind == ExerciseKind::Engine { engine } else { None };
@@ -327,7 +354,7 @@ mod tests {
         let check = if pass { CheckResult::pass("interp: stdout", "") } else { CheckResult::fail("interp: stdout", "") };
         ExerciseResult {
             id: id.into(), title: id.into(), kind: "program".into(), path: path.into(), level: Some("l1".into()),
-            points: 5, earned: 0.0, status: Status::Pass, checks: vec![check], notices: vec![],
+            points: 5, earned: 0.0, status: Status::Pass, checks: vec![check], notices: vec![], engine: None, engine_sha256: None,
         }
         .finish()
     }

@@ -10,8 +10,12 @@ use tern_grader::grade::{self, GradeOptions, Source};
 use tern_grader::manifest::Engine;
 use tern_grader::report::{self, Format};
 use tern_grader::result::Report;
+use tern_grader::runner::process::Limits;
+use tern_grader::runner::sandbox::{self, Policy};
 use tern_grader::workspace::{self, Workspace};
-use tern_grader::{engine_check, validate, GradeError};
+use tern_grader::course::Course;
+use tern_grader::provenance::{self, Provenance};
+use tern_grader::{engine_check, instructor, validate, GradeError};
 
 #[derive(Parser)]
 #[command(name = "grader", version, about = "Grades language-runtime exercises against student and reference engines")]
@@ -35,13 +39,37 @@ struct RunLimits {
     /// Per-stream output cap in bytes (an engine manifest cannot change it).
     #[arg(long, default_value_t = 1 << 20)]
     output_cap: usize,
+    /// Memory of an engine's whole process tree, in MiB (over it: status `memory`).
+    #[arg(long, default_value_t = 2048)]
+    memory_mb: u64,
+    /// Processes an engine may have alive at once (over it: status `processes`).
+    #[arg(long, default_value_t = 256)]
+    max_processes: u32,
+    /// Largest file an engine may write, in MiB (over it: status `file-size`).
+    #[arg(long, default_value_t = 64)]
+    file_size_mb: u64,
+    /// CPU seconds per engine process (over it: status `cpu-time`).
+    #[arg(long, default_value_t = 60)]
+    cpu_seconds: u64,
+    /// Run engines without the bubblewrap sandbox. Instructor mode (`--course`)
+    /// refuses to grade without it unless this is given; the report says so.
+    #[arg(long)]
+    no_sandbox: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Grade exercises (a workspace, a course, a level or exercise files).
+    /// Grade exercises (a workspace, a course, a level or exercise files), or,
+    /// with --course, student workspaces against an instructor's course.
     Run {
+        /// Exercise files, level or course directories, or a workspace (default: .);
+        /// with --course: the workspaces to grade.
         paths: Vec<PathBuf>,
+        /// Instructor mode: grade the workspaces PATHS against this course. Exercises,
+        /// expectations and points come only from it; each workspace supplies its
+        /// student's files, quiz answers and engine (its `course:` is ignored).
+        #[arg(long, value_name = "COURSE_DIR")]
+        course: Option<PathBuf>,
         /// The engine under test: a manifest path or reference:interp|jit|aot.
         #[arg(long)]
         engine: Option<String>,
@@ -88,8 +116,18 @@ enum Command {
 
 fn options(limits: &RunLimits, perf: bool, jobs: Option<usize>) -> GradeOptions {
     let mut o = GradeOptions { perf, progress: true, ..GradeOptions::default() };
-    o.run.limits.timeout = Duration::from_millis(limits.timeout_ms);
-    o.run.limits.output_cap = limits.output_cap;
+    let mib = tern_grader::runner::process::MIB;
+    o.run.limits = Limits {
+        timeout: Duration::from_millis(limits.timeout_ms),
+        output_cap: limits.output_cap,
+        memory: limits.memory_mb.saturating_mul(mib),
+        processes: limits.max_processes,
+        file_size: limits.file_size_mb.saturating_mul(mib),
+        cpu_seconds: limits.cpu_seconds,
+    };
+    if limits.no_sandbox {
+        o.run.sandbox = Policy::Off;
+    }
     if let Some(j) = jobs {
         o.jobs = j;
     }
@@ -113,7 +151,10 @@ fn main() -> ExitCode {
 
 fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
     match cmd {
-        Command::Run { paths, engine, format, perf, jobs, starter, limits } => {
+        Command::Run { paths, course: Some(course), engine, format, perf, jobs, starter: _, limits } => {
+            run_instructor(&course, &paths, engine.as_deref(), format, options(&limits, perf == OnOff::On, jobs))
+        }
+        Command::Run { paths, course: None, engine, format, perf, jobs, starter, limits } => {
             run(paths, engine, format, perf == OnOff::On, jobs, starter, &limits)
         }
         Command::EngineCheck { engine, limits } => {
@@ -212,6 +253,11 @@ fn run(
     if !perf {
         notices.push("perf thresholds are off (--perf=off): they were not measured".to_string());
     }
+    if opts.run.sandbox == Policy::Preferred {
+        if let Err(why) = sandbox::available() {
+            notices.push(format!("engines run without a sandbox here ({why}); instructor grading always uses one"));
+        }
+    }
     let (jobs, course, engine, ws) = if let Some(dir) = Workspace::find(&probe) {
         let ws = Workspace::open(&dir)?;
         if let Some(missing) = paths.iter().find(|p| !p.exists()) {
@@ -239,17 +285,61 @@ fn run(
         }
     }
     let levels = course.as_ref().map(|c| grade::level_results(c, &results, false)).unwrap_or_default();
+    let provenance = Provenance {
+        workspace: ws.as_ref().map(|w| w.dir.display().to_string()),
+        engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)),
+        engine_sha256: engine.as_ref().and_then(|e| e.dir.as_deref().map(|d| provenance::hash_engine(d, Path::new(&e.source)))),
+        course: course.as_ref().map(|c| c.dir.display().to_string()),
+        course_sha256: course.as_ref().map(provenance::hash_course),
+        sandboxed: opts.run.sandbox != Policy::Off && sandbox::available().is_ok(),
+        ..Provenance::default()
+    };
     let report = Report {
         engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)).unwrap_or_default(),
         exercises: results,
         levels,
         notices,
+        provenance,
     };
-    print!("{}", report::render(&report, format, std::io::stdout().is_terminal()));
+    emit(&[report], format)
+}
+
+/// Prints the reports; exit 1 when any check failed.
+fn emit(reports: &[Report], format: Format) -> Result<ExitCode, GradeError> {
+    print!("{}", report::render_many(reports, format, std::io::stdout().is_terminal()));
     if std::env::var_os("GITHUB_ACTIONS").is_some() {
         // The runner reads workflow commands from stderr too; keeping them off
         // stdout keeps `--format junit > results.xml` a valid XML file.
-        eprint!("{}", report::github::annotations(&report));
+        for r in reports {
+            eprint!("{}", report::github::annotations(r));
+        }
     }
-    Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if reports.iter().any(Report::failed) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// `grader run --course COURSE_DIR WORKSPACE...`: each workspace against the
+/// instructor's course, in the sandbox (or, with --no-sandbox, said so).
+fn run_instructor(course_dir: &Path, paths: &[PathBuf], engine: Option<&str>, format: Format, mut opts: GradeOptions) -> Result<ExitCode, GradeError> {
+    let course = Course::load(course_dir)?;
+    let workspaces = instructor::workspaces(paths)?;
+    let mut notices = Vec::new();
+    if opts.run.sandbox == Policy::Off {
+        notices.push("graded WITHOUT the sandbox (--no-sandbox): student code ran with the grader's rights".to_string());
+    } else {
+        opts.run.sandbox = Policy::Required;
+        if let Err(why) = sandbox::available() {
+            return Err(GradeError::new(format!("instructor mode grades student code only in the sandbox, and it cannot run here: {why}"))
+                .hint("install bubblewrap (apt-get install bubblewrap), or pass --no-sandbox inside a throwaway container"));
+        }
+    }
+    if !opts.perf {
+        notices.push("perf thresholds are off (--perf=off): they were not measured".to_string());
+    }
+    let mut reports = Vec::new();
+    for ws in &workspaces {
+        let mut r = instructor::grade_workspace(&course, ws, engine, &opts)?;
+        r.notices.splice(0..0, notices.iter().cloned());
+        reports.push(r);
+    }
+    emit(&reports, format)
 }

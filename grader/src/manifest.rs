@@ -116,8 +116,8 @@ impl Engine {
     }
 
     pub fn load(path: &Path) -> Result<Engine> {
-        let src = std::fs::read_to_string(path).map_err(|e| {
-            GradeError::io(path, &e).hint("pass --engine path/to/engine.yaml or reference:interp|jit|aot")
+        let src = crate::untrusted::read_yaml(path).map_err(|e| {
+            GradeError::new(e).hint("pass --engine path/to/engine.yaml or reference:interp|jit|aot")
         })?;
         Engine::parse(path, &src)
     }

@@ -14,7 +14,7 @@ use std::path::Path;
 pub type Answers = BTreeMap<String, String>;
 
 pub fn load_answers(path: &Path) -> Result<Answers> {
-    let src = std::fs::read_to_string(path).map_err(|e| GradeError::io(path, &e))?;
+    let src = crate::untrusted::read_yaml(path).map_err(GradeError::new)?;
     let v: BTreeMap<String, serde_yaml::Value> = parse_yaml(path, &src)?;
     Ok(v.into_iter()
         .filter_map(|(k, v)| {

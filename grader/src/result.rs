@@ -101,6 +101,12 @@ pub struct ExerciseResult {
     pub checks: Vec<CheckResult>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// The engine an engine-track exercise graded (its own engine.yaml), with
+    /// the sha256 of its manifest and files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_sha256: Option<String>,
 }
 
 impl ExerciseResult {
@@ -143,6 +149,9 @@ pub struct Report {
     pub exercises: Vec<ExerciseResult>,
     pub levels: Vec<LevelResult>,
     pub notices: Vec<String>,
+    /// What the grade was produced from (workspace, engine, course, hashes).
+    #[serde(default)]
+    pub provenance: crate::provenance::Provenance,
 }
 
 impl Report {
@@ -167,7 +176,7 @@ mod tests {
     fn ex(checks: Vec<CheckResult>) -> ExerciseResult {
         ExerciseResult {
             id: "x".into(), title: "x".into(), kind: "engine".into(), path: "x.yaml".into(), level: None,
-            points: 10, earned: 0.0, status: Status::Pass, checks, notices: vec![],
+            points: 10, earned: 0.0, status: Status::Pass, checks, notices: vec![], engine: None, engine_sha256: None,
         }
         .finish()
     }

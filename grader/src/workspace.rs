@@ -24,6 +24,16 @@ pub struct WorkspaceFile {
     pub engine: Option<String>,
 }
 
+impl WorkspaceFile {
+    /// `tern-course.yaml` of the workspace at `dir`, read as untrusted input.
+    pub fn read(dir: &Path) -> Result<(PathBuf, String, WorkspaceFile)> {
+        let path = dir.join(MANIFEST);
+        let src = crate::untrusted::read_yaml(&path).map_err(GradeError::new)?;
+        let file: WorkspaceFile = parse_yaml(&path, &src)?;
+        Ok((path, src, file))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub dir: PathBuf,
@@ -43,9 +53,7 @@ impl Workspace {
     }
 
     pub fn open(dir: &Path) -> Result<Workspace> {
-        let path = dir.join(MANIFEST);
-        let src = std::fs::read_to_string(&path).map_err(|e| GradeError::io(&path, &e))?;
-        let file: WorkspaceFile = parse_yaml(&path, &src)?;
+        let (path, src, file) = WorkspaceFile::read(dir)?;
         let course_dir = dir.join(&file.course);
         let course = Course::load(&course_dir).map_err(|e| {
             if e.file.as_deref() == Some(&course_dir.join("course.yaml")) && e.line.is_none() {

@@ -26,11 +26,31 @@ fn fmt_points(p: f64) -> String {
     if (p - p.round()).abs() < 0.005 { format!("{}", p.round() as i64) } else { format!("{p:.2}") }
 }
 
+fn short(hash: &Option<String>) -> String {
+    hash.as_deref().map(|h| format!(" sha256:{}", &h[..h.len().min(12)])).unwrap_or_default()
+}
+
+/// Where the grade came from, when it is a workspace's (instructor mode names everything).
+fn provenance(p: &crate::provenance::Provenance) -> String {
+    let Some(ws) = &p.workspace else { return String::new() };
+    let mut s = format!("workspace: {ws}{}\n", short(&p.workspace_sha256));
+    if let Some(e) = &p.engine {
+        s.push_str(&format!("engine graded: {e}{}\n", short(&p.engine_sha256)));
+    }
+    if let Some(c) = &p.course {
+        let commit = p.course_commit.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+        s.push_str(&format!("course: {c}{commit}{}\n", short(&p.course_sha256)));
+    }
+    s.push_str(if p.sandboxed { "sandbox: on\n" } else { "sandbox: OFF\n" });
+    s
+}
+
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for n in &report.notices {
         out.push_str(&format!("note: {n}\n"));
     }
+    out.push_str(&provenance(&report.provenance));
     if !report.engine.is_empty() {
         out.push_str(&format!("engine: {}\n\n", report.engine));
     }

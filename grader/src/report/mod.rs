@@ -14,6 +14,24 @@ pub enum Format {
     Junit,
 }
 
+/// Several workspaces' reports (instructor mode) as one document: sections
+/// for people, `{"workspaces": [...]}` in JSON, suites prefixed by the
+/// workspace in JUnit. One report renders exactly as `render` does.
+pub fn render_many(reports: &[Report], format: Format, color: bool) -> String {
+    match reports {
+        [one] => render(one, format, color),
+        _ => match format {
+            Format::Human => reports
+                .iter()
+                .map(|r| format!("== workspace {} ==\n{}", r.provenance.workspace.as_deref().unwrap_or("?"), human::render(r, color)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Format::Json => json::render_many(reports),
+            Format::Junit => junit::render_many(reports),
+        },
+    }
+}
+
 pub fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
         Format::Human => human::render(report, color),
