@@ -46,8 +46,10 @@ const ETC_FILES: &[&str] = &[
 pub fn available() -> Result<&'static Path, &'static str> {
     static PROBE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let probe = PROBE.get_or_init(|| {
-        let bwrap = super::process::find_on_path("bwrap")
-            .ok_or_else(|| "bubblewrap (`bwrap`) is not installed (apt-get install bubblewrap)".to_string())?;
+        // TERN_GRADER_BWRAP names another bwrap (tests use a missing one).
+        let name = std::env::var("TERN_GRADER_BWRAP").unwrap_or_else(|_| "bwrap".into());
+        let bwrap = super::process::find_on_path(&name)
+            .ok_or_else(|| format!("bubblewrap (`{name}`) is not installed (apt-get install bubblewrap)"))?;
         let init = init_bin().ok_or_else(|| "tern-sandbox-init was not found beside the grader".to_string())?;
         let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
         let mut argv = bwrap_argv(&bwrap, &init, dir.path(), &Grants::default());
@@ -100,7 +102,17 @@ pub fn bwrap_argv(bwrap: &Path, init: &Path, run_dir: &Path, grants: &Grants) ->
         push(&["--ro-bind-try", &p, &p]);
     }
     push(&["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]);
-    for p in tool_dirs().iter().chain(&grants.read_only).chain(std::iter::once(&init.to_path_buf())) {
+    for p in tool_dirs() {
+        let s = p.display().to_string();
+        push(&["--ro-bind-try", &s, &s]);
+    }
+    // The grading tools stay out of sight even where their directory is
+    // visible; a reference engine's grant below puts `tern` back.
+    for p in hidden_tools() {
+        let s = p.display().to_string();
+        push(&["--ro-bind", "/dev/null", &s]);
+    }
+    for p in grants.read_only.iter().chain(std::iter::once(&init.to_path_buf())) {
         let s = p.display().to_string();
         push(&["--ro-bind-try", &s, &s]);
     }
@@ -132,6 +144,39 @@ fn tool_dirs() -> &'static [PathBuf] {
             let dir = if dir.ends_with("shims") { dir.parent().map(Path::to_path_buf).unwrap_or(dir) } else { dir };
             if !out.iter().any(|o| dir.starts_with(o)) {
                 out.push(dir);
+            }
+        }
+        out
+    })
+}
+
+/// `tern` and `grader` wherever a run could otherwise see them: the binaries
+/// this grader uses, and any copy in a visible tool directory. Without this
+/// an engine could exec the reference engine and pass as its own.
+fn hidden_tools() -> &'static [PathBuf] {
+    static TOOLS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        let visible = |p: &Path| SYSTEM_DIRS.iter().any(|s| p.starts_with(s)) || tool_dirs().iter().any(|d| p.starts_with(d));
+        let mut out: Vec<PathBuf> = Vec::new();
+        let mut consider = |p: PathBuf| {
+            if let Ok(real) = p.canonicalize() {
+                for q in [p, real] {
+                    if q.is_file() && visible(&q) && !out.contains(&q) {
+                        out.push(q);
+                    }
+                }
+            }
+        };
+        consider(crate::manifest::tern_bin());
+        if let Some(found) = super::process::find_on_path("tern") {
+            consider(found);
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            consider(exe);
+        }
+        for dir in tool_dirs().iter().map(PathBuf::as_path).chain([Path::new("/usr/local/bin"), Path::new("/usr/bin")]) {
+            for name in ["tern", "grader"] {
+                consider(dir.join(name));
             }
         }
         out
