@@ -217,7 +217,14 @@ fn student_template_command() -> String {
 fn student_template_command_grades_reference_solutions_at_full_marks() {
     require_tern();
     let course = Course::load(&course_dir()).expect("course loads");
-    let (_tmp, ws) = init_workspace("reference:interp");
+    // `reference:*` is never graded as a student's engine, so the student here
+    // ships their own copy of the interpreter (what code review, not the grader, catches).
+    let (_tmp, ws) = init_workspace("my-engine/engine.yaml");
+    let engine_dir = ws.join("my-engine");
+    std::fs::create_dir(&engine_dir).unwrap();
+    let tern = tern_grader::manifest::tern_bin().canonicalize().expect("tern is built");
+    std::fs::hard_link(&tern, engine_dir.join("tern")).or_else(|_| std::fs::copy(&tern, engine_dir.join("tern")).map(|_| ())).unwrap();
+    std::fs::write(engine_dir.join("engine.yaml"), "protocol: 1\nname: my-interp\nkind: interp\nrun: [./tern, run, \"{file}\"]\n").unwrap();
     fill_with_solutions(&ws, &course);
     let command = student_template_command();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_grader")).parent().unwrap().to_path_buf();
