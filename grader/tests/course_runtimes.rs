@@ -325,3 +325,143 @@ fn perf_exercises_meet_their_thresholds() {
     }
     assert!(bad.is_empty(), "{}", explain(&bad));
 }
+
+/// A CI template as YAML (the same parser the grader uses for course files).
+fn template(name: &str) -> serde_yaml::Value {
+    let path = repo().join("ci/github").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn jobs(workflow: &serde_yaml::Value) -> Vec<(String, &serde_yaml::Value)> {
+    let jobs = workflow.get("jobs").and_then(|j| j.as_mapping()).expect("a workflow has jobs");
+    jobs.iter().map(|(k, v)| (k.as_str().unwrap_or("?").to_string(), v)).collect()
+}
+
+fn steps(job: &serde_yaml::Value) -> Vec<&serde_yaml::Value> {
+    job.get("steps").and_then(|s| s.as_sequence()).map(|s| s.iter().collect()).unwrap_or_default()
+}
+
+fn uses(step: &serde_yaml::Value) -> &str {
+    step.get("uses").and_then(|u| u.as_str()).unwrap_or("")
+}
+
+fn with<'a>(step: &'a serde_yaml::Value, key: &str) -> Option<&'a serde_yaml::Value> {
+    step.get("with").and_then(|w| w.get(key))
+}
+
+/// The commands of a `run:` script, comment lines left out.
+fn run_lines(step: &serde_yaml::Value) -> Vec<&str> {
+    let script = step.get("run").and_then(|r| r.as_str()).unwrap_or("");
+    script.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+}
+
+fn is_false(v: Option<&serde_yaml::Value>) -> bool {
+    matches!(v, Some(serde_yaml::Value::Bool(false))) || v.and_then(|v| v.as_str()) == Some("false")
+}
+
+/// Every `actions/checkout` step leaves no credentials behind for later steps.
+fn checkout_problems(workflow: &serde_yaml::Value) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (name, job) in jobs(workflow) {
+        for step in steps(job) {
+            if uses(step).starts_with("actions/checkout@") && !is_false(with(step, "persist-credentials")) {
+                bad.push(format!("job `{name}`: a checkout without `persist-credentials: false`"));
+            }
+        }
+    }
+    bad
+}
+
+/// The trust properties of ci/github/instructor.yml that can be read off the file.
+fn instructor_problems(workflow: &serde_yaml::Value) -> Vec<String> {
+    let mut bad = checkout_problems(workflow);
+    let top = workflow.get("permissions");
+    if top.and_then(|p| p.get("contents")).and_then(|c| c.as_str()) != Some("read") {
+        bad.push("no top-level `permissions: contents: read`".into());
+    }
+    if top.and_then(|p| p.as_mapping()).is_some_and(|m| m.values().any(|v| v.as_str() == Some("write"))) {
+        bad.push("the top-level permissions grant a write".into());
+    }
+    let build = regex::Regex::new(r"(^|[\s;&|(])(make|cargo\s+build)(\s|;|\)|$)").unwrap();
+    let (mut grading, mut builds) = (0, 0);
+    for (name, job) in jobs(workflow) {
+        let text = serde_yaml::to_string(job).unwrap();
+        let downloads_tools = steps(job)
+            .iter()
+            .any(|s| uses(s).starts_with("actions/download-artifact@") && with(s, "name").and_then(|n| n.as_str()) == Some("tools"));
+        for step in steps(job) {
+            for line in run_lines(step) {
+                if line.contains("grader run") {
+                    grading += 1;
+                    if !line.contains("--course") {
+                        bad.push(format!("job `{name}`: `{line}` does not grade with --course"));
+                    }
+                }
+                if line.contains("tern-course.yaml") && line.contains("sed ") {
+                    bad.push(format!("job `{name}`: rewrites tern-course.yaml: `{line}`"));
+                }
+                if build.is_match(line) {
+                    builds += 1;
+                    if text.contains("secrets.") {
+                        bad.push(format!("job `{name}` runs a student build (`{line}`) and references a secret"));
+                    }
+                    if downloads_tools {
+                        bad.push(format!("job `{name}` runs a student build (`{line}`) and downloads the tools"));
+                    }
+                }
+            }
+        }
+    }
+    if grading == 0 {
+        bad.push("no step runs `grader run`".into());
+    }
+    if builds == 0 {
+        bad.push("no step builds the student's engine (cargo build / make)".into());
+    }
+    bad
+}
+
+#[test]
+fn instructor_template_keeps_student_code_away_from_secrets_and_tools() {
+    let problems = instructor_problems(&template("instructor.yml"));
+    assert!(problems.is_empty(), "ci/github/instructor.yml:\n{}", problems.join("\n"));
+    let problems = checkout_problems(&template("student.yml"));
+    assert!(problems.is_empty(), "ci/github/student.yml:\n{}", problems.join("\n"));
+}
+
+/// The checks above catch the shape the instructor template used to have.
+#[test]
+fn instructor_template_check_flags_a_shared_build_job() {
+    let old = r#"
+on: workflow_dispatch
+jobs:
+  grade:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          repository: alice/ws
+          token: ${{ secrets.STUDENT_REPOS_TOKEN }}
+      - uses: actions/download-artifact@v4
+        with:
+          name: tools
+      - run: |
+          if [ -f Cargo.toml ]; then cargo build --release; fi
+          if [ -f Makefile ]; then make; fi
+      - run: |
+          sed -i "s|^course:.*|course: x|" tern-course.yaml
+          grader run --format json > ../report.json
+"#;
+    let problems = instructor_problems(&serde_yaml::from_str(old).unwrap());
+    for expected in [
+        "persist-credentials",
+        "contents: read",
+        "does not grade with --course",
+        "rewrites tern-course.yaml",
+        "references a secret",
+        "downloads the tools",
+    ] {
+        assert!(problems.iter().any(|p| p.contains(expected)), "missing `{expected}` in:\n{}", problems.join("\n"));
+    }
+}
