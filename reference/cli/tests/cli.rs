@@ -283,3 +283,27 @@ fn every_subcommand_reports_an_unreadable_entry_the_same_way() {
         .code(66)
         .stderr("tern: cannot read missing.tbc: No such file or directory (os error 2)\n");
 }
+
+/// An import of a file outside the entry's directory must not print that
+/// file's lines: the snippet would let a program read any file (a solution).
+#[test]
+fn diagnostics_never_quote_a_file_outside_the_entry_directory() {
+    let secret = tempfile::tempdir().unwrap();
+    std::fs::write(secret.path().join("answer.tern"), "let SECRET_ANSWER = 42 +;\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outside = secret.path().join("answer.tern").display().to_string();
+    std::fs::write(dir.path().join("main.tern"), format!("import \"{outside}\" as s;\nprint(1);\n")).unwrap();
+    std::fs::write(dir.path().join("lib.tern"), "let inside_line = 1 +;\n").unwrap();
+    std::fs::write(dir.path().join("inner.tern"), "import \"lib.tern\" as l;\n").unwrap();
+    for engine in ["interp", "jit"] {
+        let out = tern().current_dir(dir.path()).args(["run", "--engine", engine, "main.tern"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("answer.tern:1:"), "{engine}: the header still names the file: {err}");
+        assert!(!err.contains("SECRET_ANSWER"), "{engine} quoted a file outside the run directory: {err}");
+        let out = tern().current_dir(dir.path()).args(["run", "--engine", engine, "inner.tern"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("inside_line"), "{engine}: files beside the entry are quoted: {err}");
+    }
+    let out = tern().current_dir(dir.path()).args(["check", "main.tern"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("SECRET_ANSWER"));
+}

@@ -56,11 +56,11 @@ impl<'a> Files<'a> for Adapter<'a> {
 pub fn render_human(diag: &Diagnostic, sources: &SourceMap) -> String {
     let mut out = diag.header(sources);
     out.push('\n');
-    if let Some(span) = diag.span.filter(|s| (s.file.0 as usize) < sources.len()) {
+    if let Some(span) = diag.span.filter(|s| (s.file.0 as usize) < sources.len() && sources.quotable(s.file)) {
         let mut labels = vec![Label::primary(span.file, clamp(span.range(), sources.text(span.file)))
             .with_message(diag.kind().as_str())];
         for (note_span, text) in &diag.notes {
-            if (note_span.file.0 as usize) < sources.len() {
+            if (note_span.file.0 as usize) < sources.len() && sources.quotable(note_span.file) {
                 labels.push(
                     Label::secondary(note_span.file, clamp(note_span.range(), sources.text(note_span.file)))
                         .with_message(text.clone()),
