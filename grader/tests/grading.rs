@@ -291,8 +291,8 @@ fn walk(dir: &Path) -> Vec<String> {
 }
 
 /// Only the direction of a ratio is asserted, with a margin wide enough for a
-/// loaded 2-core machine: the slow side sleeps 1.5 s, the fast side only
-/// starts Python, and the threshold is 1.1x.
+/// loaded 2-core machine: the slow side burns 300 ms of CPU, the fast side
+/// only starts Python, and the threshold is 1.1x.
 #[test]
 fn perf_ratios_point_the_right_way() {
     let jit = engine("jit.yaml");
@@ -313,6 +313,21 @@ fn perf_ratios_point_the_right_way() {
     let off = &ex(&rs, "jit-wins");
     assert!(off.checks.iter().any(|c| c.status == Status::Skipped && c.message.contains("--perf=off")));
     assert!(off.notices.iter().any(|n| n.contains("--perf=off")));
+}
+
+/// Ratio rules measure CPU time unless a rule says `measure: wall`: an
+/// interpreter that sleeps is slow by the clock, not by the CPU it uses.
+#[test]
+fn perf_measures_cpu_time_by_default() {
+    let mut o = opts();
+    o.perf = true;
+    let rs = grade(&[fixtures().join("perf/fast/sleeper.yaml")], Some(&engine("jit.yaml")), &o);
+    let r = ex(&rs, "sleeper");
+    let (cpu, wall) = (&r.checks[r.checks.len() - 2], &r.checks[r.checks.len() - 1]);
+    assert_eq!(cpu.status, Status::Fail, "{cpu:#?}");
+    assert!(cpu.detail.as_deref().unwrap().contains("(cpu time,"), "{cpu:#?}");
+    assert_eq!(wall.status, Status::Pass, "{wall:#?}");
+    assert!(wall.detail.as_deref().unwrap().contains("(wall time,"), "{wall:#?}");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
