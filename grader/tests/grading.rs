@@ -330,6 +330,38 @@ fn perf_measures_cpu_time_by_default() {
     assert!(wall.detail.as_deref().unwrap().contains("(wall time,"), "{wall:#?}");
 }
 
+/// A rule that misses its threshold is measured again before it fails. The
+/// fake JIT burns CPU on cue (a counter file counts its runs): cheap for the
+/// functional run, slow for two of the three runs of round 1 (so round 1
+/// misses, narrowly), then fast. Round 2 pools six pairs and passes.
+#[test]
+fn a_perf_rule_that_misses_is_measured_again_before_it_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let counter = tmp.path().join("runs");
+    let src = format!(
+        "kind: engine\ntitle: noisy\nfiles:\n  main.tern: \"// @jit burn-seq {} 10,140,140,10\\n// @interp burn 150\\n// @all print done\\n\"\n\
+         expect: {{all: {{stdout: \"done\\n\"}}}}\nperf:\n  - faster: jit\n    than: interp\n    by_at_least: 1.5\n    runs: 3\n",
+        counter.display());
+    let path = tmp.path().join("noisy.yaml");
+    std::fs::write(&path, &src).unwrap();
+    let exercise = tern_grader::exercise::Exercise::load(&path).unwrap();
+    let refs = tern_grader::course::Course::load(&fixtures().join("perf")).unwrap().references();
+    let job = grade::Job { exercise, level: None, refs, source: Source::Solution };
+    let mut o = opts();
+    o.perf = true;
+    let r = grade::grade_all(&[job], Some(&engine("jit.yaml")), &o).remove(0);
+    let rule = check(&r, "perf: jit at least 1.5x faster than interp");
+    assert_eq!(rule.status, Status::Pass, "{rule:#?}");
+    assert!(rule.message.contains("2 rounds, 6 runs each"), "{rule:#?}");
+    let detail = rule.detail.as_deref().unwrap();
+    assert!(detail.contains("round 1 (3 runs each):") && detail.contains(" miss; round 2 (6 runs each):"), "{detail}");
+    // Every sample is shown, round by round.
+    let jit_line = detail.lines().find(|l| l.trim_start().starts_with("fake-jit") && l.contains('|')).unwrap();
+    assert_eq!(jit_line.split_whitespace().filter(|w| *w != "|").count(), 1 + 6, "{detail}");
+    // One functional run and six timed ones: nothing more was run.
+    assert_eq!(std::fs::read_to_string(&counter).unwrap(), "7");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
