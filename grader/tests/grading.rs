@@ -362,6 +362,24 @@ fn a_perf_rule_that_misses_is_measured_again_before_it_fails() {
     assert_eq!(std::fs::read_to_string(&counter).unwrap(), "7");
 }
 
+/// Perf rules run only on a program that passed its functional checks: a
+/// starter that exits 70 is not timed (its rule is skipped, saying why).
+#[test]
+fn perf_is_not_measured_on_a_program_that_fails_its_checks() {
+    let mut o = opts();
+    o.perf = true;
+    let gated = fixtures().join("perf/fast/gated.yaml");
+    let (jobs, _) = collect::jobs_for_paths(std::slice::from_ref(&gated), &Source::Starter).unwrap();
+    let r = grade::grade_all(&jobs, None, &o).remove(0);
+    let rule = check(&r, "perf: jit at least 1.1x faster than interp");
+    assert_eq!(rule.status, Status::Skipped, "{rule:#?}");
+    assert!(rule.message.contains("functional checks failed: perf is not measured on a wrong program"), "{rule:#?}");
+    assert!(rule.detail.is_none(), "nothing was measured: {rule:#?}");
+    // The solution is timed, and passes.
+    let rs = grade(&[gated], None, &o);
+    assert_eq!(check(&rs[0], "perf: jit at least 1.1x faster than interp").status, Status::Pass, "{:#?}", rs[0]);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
