@@ -103,8 +103,13 @@ impl Expectations {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Measure {
-    #[default]
+    /// Wall-clock time: what a user waits, but it grows with everything else
+    /// running on the machine.
     Wall,
+    /// The default: user + system CPU time of the engine's process (and the
+    /// children it waited for). Other processes competing for the cores
+    /// delay a run but barely change the CPU it consumes.
+    #[default]
     Cpu,
 }
 
@@ -453,6 +458,14 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with("ex/hello.yaml:6:5: error: "), "{text}");
         assert!(text.contains("unknown field `stdot`"), "{text}");
+    }
+
+    #[test]
+    fn perf_rules_measure_cpu_time_unless_told() {
+        let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    than: interp\n    by_at_least: 2\n  - within: 2\n    of: reference\n    measure: wall\n";
+        let e = Exercise::parse(Path::new("p.yaml"), src).unwrap();
+        assert!(matches!(e.perf[0], PerfRule::Faster { measure: Measure::Cpu, runs: 5, .. }), "{:?}", e.perf[0]);
+        assert!(matches!(e.perf[1], PerfRule::Within { measure: Measure::Wall, .. }), "{:?}", e.perf[1]);
     }
 
     #[test]

@@ -240,17 +240,30 @@ fn attach_hint(ex: &Exercise, result: &mut ExerciseResult) {
     }
 }
 
+/// Why perf is not measured on a program that failed its functional checks.
+pub const PERF_NEEDS_CORRECT: &str = "the program's functional checks failed: perf is not measured on a wrong program";
+
+/// Perf rules, after the functional checks in `result` (everything in it so
+/// far is functional). They run only on a program that passed those checks:
+/// a starter that exits 70, or a wrong answer computed fast, is not timed.
 pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, result: &mut ExerciseResult) {
     let ex = &job.exercise;
     if ex.perf.is_empty() {
         return;
     }
-    if !opts.perf {
+    let skip_all = |result: &mut ExerciseResult, why: &str| {
         for rule in &ex.perf {
-            let _ = rule;
-            result.checks.push(CheckResult::new("perf", Status::Skipped, "perf checks are off (--perf=off)"));
+            result.checks.push(CheckResult::new(rule.name(), Status::Skipped, why));
         }
+    };
+    if !opts.perf {
+        skip_all(result, "perf checks are off (--perf=off)");
         result.notices.push("perf checks skipped: --perf=off".into());
+        return;
+    }
+    if let Some(failed) = result.checks.iter().find(|c| c.status.is_failure()) {
+        let why = format!("{PERF_NEEDS_CORRECT} (`{}` is {})", failed.name, failed.status);
+        skip_all(result, &why);
         return;
     }
     let program = match program_for(job) {
