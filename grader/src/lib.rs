@@ -9,6 +9,7 @@ pub mod grade;
 pub mod manifest;
 pub mod perf;
 pub mod quiz;
+pub mod redact;
 pub mod result;
 pub mod runner;
 pub mod snapshot;

@@ -52,7 +52,7 @@ pub fn validate(jobs: &[Job], opts: &GradeOptions) -> Vec<Finding> {
             }
             ExerciseKind::Engine => {
                 // The reference engine of each kind must meet the expectations it sets for students.
-                for kind in ex.expect.kinds() {
+                for kind in ex.kinds() {
                     let reference = job.refs.get(kind);
                     let r = grade::grade_functional(job, Some(&reference), &opts).finish();
                     for c in r.checks.iter().filter(|c| c.status.is_failure()) {
