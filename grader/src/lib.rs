@@ -8,6 +8,7 @@ pub mod exercise;
 pub mod grade;
 pub mod manifest;
 pub mod perf;
+pub mod publish;
 pub mod quiz;
 pub mod redact;
 pub mod result;
