@@ -313,7 +313,7 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
             rewrite(&mut g.files)?;
         }
         let text = serde_yaml::to_string(&f).map_err(|e| GradeError::in_file(&plan.exercise.path, format!("cannot re-serialize: {e}")))?;
-        let text = format!("# Published by `grader publish`: the student copy (no solution, no hidden checks).\n{text}");
+        let text = format!("# Written by `grader publish` for students; the instructor keeps the full exercise.\n{text}");
         if written.insert(yaml_dest.clone()) {
             write(&yaml_dest, text.as_bytes(), &mut done)?;
             done.exercises += 1;
