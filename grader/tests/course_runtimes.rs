@@ -244,12 +244,18 @@ fn published_course_has_no_solutions_and_grades_a_workspace() {
     let ws = tmp.path().join("ws");
     let out = grader(&["init", published.to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
     assert!(out.status.success(), "grader init failed: {}", String::from_utf8_lossy(&out.stderr));
+    // The student's engine: their own copy of the interpreter (a `reference:` engine is not a student's).
+    let engine_dir = ws.join("my-engine");
+    std::fs::create_dir(&engine_dir).unwrap();
+    let tern = tern_bin().canonicalize().expect("tern is built");
+    std::fs::hard_link(&tern, engine_dir.join("tern")).or_else(|_| std::fs::copy(&tern, engine_dir.join("tern")).map(|_| ())).unwrap();
+    std::fs::write(engine_dir.join("engine.yaml"), "protocol: 1\nname: my-interp\nkind: interp\nrun: [./tern, run, \"{file}\"]\n").unwrap();
     let manifest = ws.join("tern-course.yaml");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("{text}engine: reference:interp\n")).unwrap();
+    std::fs::write(&manifest, format!("{text}engine: my-engine/engine.yaml\n")).unwrap();
     fill_with_solutions(&ws, &full);
     let w = Workspace::open(&ws).expect("workspace opens");
-    let engine = Engine::resolve("reference:interp", Path::new(".")).unwrap();
+    let engine = Engine::load(&engine_dir.join("engine.yaml")).unwrap();
     let results = grade::grade_all(&w.jobs(&[]), Some(&engine), &options(false));
     let failed: Vec<ExerciseResult> = results.into_iter().filter(|r| r.status.is_failure()).collect();
     assert!(failed.is_empty(), "{}", explain(&failed));
