@@ -22,6 +22,10 @@ pub fn bless(jobs: &[Job], opts: &RunOptions, review: bool) -> Vec<Blessed> {
                 continue;
             }
             let path = snapshot::path_for(ex.dir(), &ex.id, kind);
+            if ex.published && ex.kind == ExerciseKind::Program {
+                out.push(Blessed::Failed(path, "a published copy of a course has no solution to record; bless the full course".into()));
+                continue;
+            }
             let program = if ex.kind == ExerciseKind::Program { &ex.solution } else { &ex.program };
             let engine = job.refs.get(kind);
             let mut o = opts.clone();

@@ -3,44 +3,65 @@
 use crate::error::{parse_yaml, GradeError, Result};
 use crate::exercise::Exercise;
 use crate::manifest::{Engine, EngineKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct CourseFile {
-    title: String,
+pub(crate) struct CourseFile {
+    pub(crate) title: String,
     #[serde(default = "default_language")]
-    language: String,
+    pub(crate) language: String,
     /// kind -> manifest (`reference:interp` or a path relative to course.yaml).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) reference: BTreeMap<EngineKind, String>,
     #[serde(default)]
-    reference: BTreeMap<EngineKind, String>,
-    #[serde(default)]
-    levels: Vec<String>,
+    pub(crate) levels: Vec<String>,
+    /// Written by `grader publish`: this is the student copy (no solutions,
+    /// answer keys or hidden checks).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) published: bool,
 }
 
 fn default_language() -> String {
     "tern".into()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct LevelFile {
-    title: String,
+pub(crate) struct LevelFile {
+    pub(crate) title: String,
     #[serde(default)]
-    xp: u32,
+    pub(crate) xp: u32,
     #[serde(default)]
-    prerequisites: Vec<String>,
+    pub(crate) prerequisites: Vec<String>,
     #[serde(default)]
-    exercises: Vec<LevelEntry>,
+    pub(crate) exercises: Vec<LevelEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct LevelEntry {
-    path: String,
-    points: Option<u32>,
+pub(crate) struct LevelEntry {
+    pub(crate) path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) points: Option<u32>,
+}
+
+impl CourseFile {
+    pub(crate) fn read(dir: &Path) -> Result<CourseFile> {
+        let file = dir.join("course.yaml");
+        let src = std::fs::read_to_string(&file).map_err(|e| GradeError::io(&file, &e))?;
+        parse_yaml(&file, &src)
+    }
+}
+
+impl LevelFile {
+    pub(crate) fn read(dir: &Path) -> Result<LevelFile> {
+        let file = dir.join("level.yaml");
+        let src = std::fs::read_to_string(&file).map_err(|e| GradeError::io(&file, &e))?;
+        parse_yaml(&file, &src)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +81,8 @@ pub struct Course {
     pub language: String,
     pub reference: BTreeMap<EngineKind, Engine>,
     pub levels: Vec<Level>,
+    /// The student copy written by `grader publish`.
+    pub published: bool,
 }
 
 /// The course's reference engines, or Tern's built-in ones.
@@ -105,7 +128,7 @@ impl Course {
         }
         let mut levels = Vec::new();
         for name in &f.levels {
-            levels.push(load_level(&dir.join(name), name).map_err(|e| {
+            levels.push(load_level(&dir.join(name), name, f.published).map_err(|e| {
                 if e.file.is_none() {
                     GradeError::at_key(&file, &src, "levels", e.message)
                 } else {
@@ -124,7 +147,7 @@ impl Course {
             }
         }
         check_prerequisite_cycles(dir, &levels)?;
-        Ok(Course { dir: dir.to_path_buf(), title: f.title, language: f.language, reference, levels })
+        Ok(Course { dir: dir.to_path_buf(), title: f.title, language: f.language, reference, levels, published: f.published })
     }
 
     pub fn references(&self) -> References {
@@ -190,7 +213,7 @@ fn check_prerequisite_cycles(dir: &Path, levels: &[Level]) -> Result<()> {
     Ok(())
 }
 
-fn load_level(dir: &Path, name: &str) -> Result<Level> {
+fn load_level(dir: &Path, name: &str, published: bool) -> Result<Level> {
     let file = dir.join("level.yaml");
     let src = std::fs::read_to_string(&file).map_err(|e| GradeError::new(format!("level `{name}`: cannot read {}: {e}", file.display())))?;
     let f: LevelFile = parse_yaml(&file, &src)?;
@@ -210,7 +233,7 @@ fn load_level(dir: &Path, name: &str) -> Result<Level> {
             return Err(GradeError::at_key_nth(&file, &src, "path", i, format!("exercise `{}` does not exist", entry.path))
                 .hint(format!("paths are relative to {}", dir.display())));
         }
-        let mut ex = Exercise::load(&p)?;
+        let mut ex = Exercise::load_in(&p, published)?;
         crate::untrusted::plain_name(&ex.id).map_err(|m| {
             GradeError::at_key_nth(&file, &src, "path", i, format!("exercise id {m}"))
         })?;

@@ -2,6 +2,7 @@
 //! strict: unknown keys are errors, and every error names file:line:col.
 use crate::error::{parse_yaml, GradeError, Result};
 use crate::manifest::{EngineKind, Target};
+pub use crate::result::Visibility;
 use crate::runner::Program;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,7 +27,7 @@ impl ExerciseKind {
 }
 
 /// A file's contents: inline text, or `{from: path}` relative to the exercise YAML.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum FileSource {
     Inline(String),
@@ -44,14 +45,19 @@ pub struct ErrorExpect {
     pub code: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stdout: Option<String>,
     /// Expected stdout (and exit/error) come from `snapshots/<exercise>__<kind>.snap`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorExpect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stdout_before_error: Option<String>,
 }
 
@@ -72,12 +78,16 @@ impl Expect {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectations {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub all: Option<Expect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interp: Option<Expect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jit: Option<Expect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aot: Option<Expect>,
 }
 
@@ -98,6 +108,9 @@ impl Expectations {
     pub fn kinds(&self) -> Vec<EngineKind> {
         EngineKind::ALL.into_iter().filter(|k| self.for_kind(*k).is_some()).collect()
     }
+    pub fn is_empty(&self) -> bool {
+        self.all.is_none() && self.interp.is_none() && self.jit.is_none() && self.aot.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -113,15 +126,20 @@ pub enum Measure {
     Cpu,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PerfRuleFile {
+pub(crate) struct PerfRuleFile {
+    #[serde(skip_serializing_if = "Option::is_none")]
     faster: Option<EngineKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     than: Option<EngineKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     by_at_least: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     within: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     of: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     runs: Option<u32>,
     #[serde(default)]
     measure: Measure,
@@ -135,69 +153,118 @@ pub enum PerfRule {
     Within { within: f64, of: String, runs: u32, measure: Measure },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Extract {
     /// stdout | stderr | exit | status | phase | kind | code | line | artifact | file:PATH
     pub from: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// For artifact/file: how many leading bytes to read (shown as lowercase hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes: Option<usize>,
     /// Translate the extracted value (e.g. ELF e_machine `b700` -> `aarch64`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub map: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Observe {
     /// `reference:KIND` or a kind (`interp`) meaning the course's reference engine of that kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
     /// Or any command, with `{file}`, `{dir}`, `{tern}`, `{exercise}` (the exercise's directory) placeholders.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     pub extract: Extract,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     pub id: String,
     pub prompt: String,
     /// Suggested answers shown to the student (never the key: the key is observed).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
     pub observe: Observe,
 }
 
-#[derive(Debug, Deserialize)]
+/// One item of `checks:`: more expectations, graded like the top-level
+/// `files:`/`expect:` and shown to the student according to `visibility`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ExerciseFile {
-    kind: ExerciseKind,
-    title: String,
+pub(crate) struct CheckGroupFile {
+    /// Required: a forgotten `visibility:` must not publish a hidden check.
+    pub(crate) visibility: Option<Visibility>,
+    /// `engine` exercises: the program this group runs (never for `program` exercises).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) files: BTreeMap<String, FileSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) entry: Option<String>,
     #[serde(default)]
-    description: String,
+    pub(crate) expect: Expectations,
+}
+
+/// The exercise YAML as written (also what `grader publish` writes back, minus
+/// what a student must not see).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExerciseFile {
+    pub(crate) kind: ExerciseKind,
+    pub(crate) title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) description: String,
     /// What to do next, shown with the checks of an exercise that is not yet at full marks.
-    hint: Option<String>,
-    points: Option<u32>,
-    #[serde(default)]
-    files: BTreeMap<String, FileSource>,
-    entry: Option<String>,
-    #[serde(default)]
-    starter: BTreeMap<String, FileSource>,
-    #[serde(default)]
-    solution: BTreeMap<String, FileSource>,
-    #[serde(default)]
-    engines: Vec<EngineKind>,
-    #[serde(default)]
-    expect: Expectations,
-    #[serde(default)]
-    perf: Vec<PerfRuleFile>,
-    #[serde(default)]
-    questions: Vec<Question>,
-    timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) points: Option<u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) files: BTreeMap<String, FileSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) entry: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) starter: BTreeMap<String, FileSource>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) solution: BTreeMap<String, FileSource>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) engines: Vec<EngineKind>,
+    #[serde(default, skip_serializing_if = "Expectations::is_empty")]
+    pub(crate) expect: Expectations,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) checks: Vec<CheckGroupFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) perf: Vec<PerfRuleFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) questions: Vec<Question>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) timeout_ms: Option<u64>,
+}
+
+/// A check group from `checks:`, numbered from 1 in the order written.
+#[derive(Debug, Clone)]
+pub struct CheckGroup {
+    pub number: usize,
+    pub visibility: Visibility,
+    /// `engine` exercises: the group's own program. Empty for `program`
+    /// exercises, whose groups check the student's program.
+    pub program: Program,
+    pub expect: Expectations,
+}
+
+/// The top-level `files:`/`expect:` (number `None`, always visible) or a `checks:` group.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupRef<'a> {
+    pub number: Option<usize>,
+    pub visibility: Visibility,
+    pub program: &'a Program,
+    pub expect: &'a Expectations,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +287,10 @@ pub struct Exercise {
     pub perf: Vec<PerfRule>,
     pub questions: Vec<Question>,
     pub timeout_ms: Option<u64>,
+    /// More check groups (`checks:`), each with its visibility.
+    pub checks: Vec<CheckGroup>,
+    /// Loaded from a published (student) copy of a course: no solutions, no hidden checks.
+    pub published: bool,
 }
 
 const DEFAULT_POINTS: u32 = 10;
@@ -232,27 +303,69 @@ const DEFAULT_PERF_RUNS: u32 = 5;
 
 impl Exercise {
     pub fn load(path: &Path) -> Result<Exercise> {
+        Exercise::load_in(path, false)
+    }
+
+    /// `published`: the exercise belongs to a published (student) copy of a
+    /// course, where a `program` exercise has no `solution:`.
+    pub fn load_in(path: &Path, published: bool) -> Result<Exercise> {
         let src = std::fs::read_to_string(path).map_err(|e| GradeError::io(path, &e))?;
-        Exercise::parse(path, &src)
+        Exercise::parse_in(path, &src, published)
     }
 
     pub fn dir(&self) -> &Path {
         dir_of(&self.path)
     }
 
+    /// The top-level group, then the `checks:` groups in order.
+    pub fn groups(&self) -> impl Iterator<Item = GroupRef<'_>> {
+        let top = GroupRef { number: None, visibility: Visibility::Visible, program: &self.program, expect: &self.expect };
+        std::iter::once(top).chain(self.checks.iter().map(|g| GroupRef {
+            number: Some(g.number),
+            visibility: g.visibility,
+            program: if self.kind == ExerciseKind::Engine { &g.program } else { &self.program },
+            expect: &g.expect,
+        }))
+    }
+
+    /// The engine kinds any check group has expectations for.
+    pub fn kinds(&self) -> Vec<EngineKind> {
+        EngineKind::ALL.into_iter().filter(|k| self.applies_to(*k)).collect()
+    }
+
+    /// Whether some check group has expectations for engines of this kind.
+    pub fn applies_to(&self, kind: EngineKind) -> bool {
+        self.groups().any(|g| g.expect.for_kind(kind).is_some())
+    }
+
     pub fn parse(path: &Path, src: &str) -> Result<Exercise> {
+        Exercise::parse_in(path, src, false)
+    }
+
+    pub(crate) fn read_file(path: &Path) -> Result<(String, ExerciseFile)> {
+        let src = std::fs::read_to_string(path).map_err(|e| GradeError::io(path, &e))?;
+        let f = parse_yaml(path, &src)?;
+        Ok((src, f))
+    }
+
+    pub fn parse_in(path: &Path, src: &str, published: bool) -> Result<Exercise> {
         let f: ExerciseFile = parse_yaml(path, src)?;
         let dir = dir_of(path);
         let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("exercise").to_string();
+        // Errors about the top level are located outside `checks:`, errors
+        // about a check group inside its list item.
+        let spans = group_spans(src);
+        let top_src = mask(src, &spans.whole, false);
+        let top = top_src.as_str();
         let entry = f.entry.clone();
-        let program = load_files(path, src, dir, &f.files, "files", entry.as_deref())?;
-        let starter = load_files(path, src, dir, &f.starter, "starter", entry.as_deref())?;
-        let solution = load_files(path, src, dir, &f.solution, "solution", entry.as_deref())?;
+        let program = load_files(path, top, dir, &f.files, "files", entry.as_deref())?;
+        let starter = load_files(path, top, dir, &f.starter, "starter", entry.as_deref())?;
+        let solution = load_files(path, top, dir, &f.solution, "solution", entry.as_deref())?;
         let need = |cond: bool, key: &str, msg: &str, hint: &str| -> Result<()> {
             if cond {
                 Ok(())
             } else {
-                Err(GradeError::at_key(path, src, key, msg).hint(hint))
+                Err(GradeError::at_key(path, top, key, msg).hint(hint))
             }
         };
         match f.kind {
@@ -263,8 +376,10 @@ impl Exercise {
                     "an `engine` exercise needs `expect:` (or `perf:`)", "expect:\n  all:\n    stdout: \"1\\n\"")?;
             }
             ExerciseKind::Program => {
-                need(!f.solution.is_empty(), "kind", "a `program` exercise needs a hidden `solution:`",
-                    "solution:\n  main.tern: {from: solution/main.tern}")?;
+                if !published {
+                    need(!f.solution.is_empty(), "kind", "a `program` exercise needs a hidden `solution:`",
+                        "solution:\n  main.tern: {from: solution/main.tern}")?;
+                }
                 need(!f.starter.is_empty(), "kind", "a `program` exercise needs `starter:` files for the student", "starter:\n  main.tern: \"// your code\\n\"")?;
                 need(!f.expect.kinds().is_empty(), "kind", "a `program` exercise needs `expect:`", "expect:\n  all:\n    stdout: \"55\\n\"")?;
             }
@@ -281,33 +396,68 @@ impl Exercise {
                     }
                     check_extract(path, src, &q.id, &q.observe.extract)?;
                 }
-            }
-        }
-        for kind in f.expect.kinds() {
-            if let Some(e) = f.expect.for_kind(kind).and_then(|e| e.error) {
-                if !crate::diag::PHASES.contains(&e.phase.as_str()) {
-                    return Err(GradeError::at_key(path, src, "phase", format!("unknown phase `{}`", e.phase))
-                        .hint("phases: parse, build, import, runtime"));
-                }
-                if !crate::diag::KINDS.contains(&e.kind.as_str()) {
-                    return Err(GradeError::at_key_value(path, src, "kind", &e.kind, format!("unknown error kind `{}`", e.kind))
-                        .hint(format!("kinds: {}", crate::diag::KINDS.join(", "))));
+                if !f.checks.is_empty() {
+                    return Err(GradeError::at_key(path, src, "checks", "a `quiz` exercise has no check groups: its checks are its `questions:`"));
                 }
             }
         }
-        // A block with no checks would grade nothing (a silent 0 points).
-        for (key, block) in [("all", &f.expect.all), ("interp", &f.expect.interp), ("jit", &f.expect.jit), ("aot", &f.expect.aot)] {
-            if block.as_ref().is_some_and(|b| b.is_empty()) {
-                return Err(GradeError::at_key(path, src, key, format!("`expect.{key}` has no checks"))
-                    .hint("give it at least one of stdout, snapshot: true, exit, error, stdout_before_error (or remove it)"));
+        check_expectations(path, top, &f.expect, "")?;
+        let mut checks = Vec::new();
+        for (i, g) in f.checks.iter().enumerate() {
+            let number = i + 1;
+            let span = spans.items.get(i).unwrap_or(&spans.whole);
+            let gsrc = mask(src, span, true);
+            let gsrc = gsrc.as_str();
+            let what = format!("check {number}");
+            // The item's `- `, for errors about the group as a whole.
+            let at_item = |msg: String| {
+                let line = src.lines().nth(span.start).unwrap_or("");
+                let col = line.find('-').map(|c| c + 1).unwrap_or(1);
+                GradeError::at(path, span.start + 1, col, msg)
+            };
+            let Some(visibility) = g.visibility else {
+                return Err(at_item(format!("{what} (in `checks:`) needs `visibility:`"))
+                    .hint("visibility: hidden    # or visible, or after_due; it is never assumed, so a hidden check cannot be published by mistake"));
+            };
+            if g.expect.is_empty() {
+                return Err(at_item(format!("{what} (in `checks:`) needs `expect:`"))
+                    .hint("expect:\n      all: {stdout: \"1\\n\"}"));
             }
+            check_expectations(path, gsrc, &g.expect, &format!("{what}: "))?;
+            for (key, block) in g.expect.blocks() {
+                if block.is_some_and(|b| b.snapshot.is_some()) {
+                    return Err(GradeError::at_key(path, gsrc, "snapshot", format!(
+                        "{what}: `expect.{key}.snapshot` is only supported in the top-level `expect:`"))
+                        .hint("give the expected `stdout:` inline in a check group"));
+                }
+            }
+            let program = match f.kind {
+                ExerciseKind::Engine => {
+                    if g.files.is_empty() {
+                        return Err(GradeError::at_key(path, gsrc, "expect", format!(
+                            "{what} of an `engine` exercise needs its own `files:` (the program the engine must also run)"))
+                            .hint("files:\n      main.tern: {from: hidden/edge.tern}"));
+                    }
+                    load_files(path, gsrc, dir, &g.files, "files", g.entry.as_deref())?
+                }
+                _ => {
+                    for key in ["files", "entry"] {
+                        if (key == "files" && !g.files.is_empty()) || (key == "entry" && g.entry.is_some()) {
+                            return Err(GradeError::at_key(path, gsrc, key, format!(
+                                "{what} of a `program` exercise checks the student's program: it takes no `{key}:`"))
+                                .hint("give only `visibility:` and `expect:`"));
+                        }
+                    }
+                    Program::default()
+                }
+            };
+            checks.push(CheckGroup { number, visibility, program, expect: g.expect.clone() });
         }
         if let Some(points) = f.points {
             check_points(path, src, 0, points)?;
         }
         let perf = f.perf.iter().map(|r| perf_rule(path, src, r)).collect::<Result<Vec<_>>>()?;
-        let engines = if f.engines.is_empty() { f.expect.kinds() } else { f.engines.clone() };
-        Ok(Exercise {
+        let mut ex = Exercise {
             id,
             path: path.to_path_buf(),
             kind: f.kind,
@@ -318,13 +468,90 @@ impl Exercise {
             program,
             starter,
             solution,
-            engines,
+            engines: f.engines.clone(),
             expect: f.expect,
             perf,
             questions: f.questions,
             timeout_ms: f.timeout_ms,
-        })
+            checks,
+            published,
+        };
+        if ex.engines.is_empty() {
+            ex.engines = ex.kinds();
+        }
+        Ok(ex)
     }
+}
+
+impl Expectations {
+    fn blocks(&self) -> [(&'static str, Option<&Expect>); 4] {
+        [("all", self.all.as_ref()), ("interp", self.interp.as_ref()), ("jit", self.jit.as_ref()), ("aot", self.aot.as_ref())]
+    }
+}
+
+/// Known phases and kinds, and no empty block (it would grade nothing: a silent 0 points).
+fn check_expectations(path: &Path, src: &str, expect: &Expectations, what: &str) -> Result<()> {
+    for kind in expect.kinds() {
+        if let Some(e) = expect.for_kind(kind).and_then(|e| e.error) {
+            if !crate::diag::PHASES.contains(&e.phase.as_str()) {
+                return Err(GradeError::at_key(path, src, "phase", format!("{what}unknown phase `{}`", e.phase))
+                    .hint("phases: parse, build, import, runtime"));
+            }
+            if !crate::diag::KINDS.contains(&e.kind.as_str()) {
+                return Err(GradeError::at_key_value(path, src, "kind", &e.kind, format!("{what}unknown error kind `{}`", e.kind))
+                    .hint(format!("kinds: {}", crate::diag::KINDS.join(", "))));
+            }
+        }
+    }
+    for (key, block) in expect.blocks() {
+        if block.is_some_and(|b| b.is_empty()) {
+            return Err(GradeError::at_key(path, src, key, format!("{what}`expect.{key}` has no checks"))
+                .hint("give it at least one of stdout, snapshot: true, exit, error, stdout_before_error (or remove it)"));
+        }
+    }
+    Ok(())
+}
+
+/// Line ranges (0-based, end exclusive) of the top-level `checks:` section and of each of its list items.
+struct GroupSpans {
+    whole: std::ops::Range<usize>,
+    items: Vec<std::ops::Range<usize>>,
+}
+
+fn group_spans(src: &str) -> GroupSpans {
+    let lines: Vec<&str> = src.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.starts_with("checks:")) else {
+        return GroupSpans { whole: 0..0, items: Vec::new() };
+    };
+    // The section runs to the next top-level key (a line at column 1 that is not a list item or a comment).
+    let end = (start + 1..lines.len())
+        .find(|&i| {
+            let l = lines[i];
+            !l.is_empty() && !l.starts_with([' ', '\t', '#', '-'])
+        })
+        .unwrap_or(lines.len());
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let item_indent = (start + 1..end)
+        .filter(|&i| lines[i].trim_start().starts_with('-'))
+        .map(|i| indent(lines[i]))
+        .min();
+    let starts: Vec<usize> = match item_indent {
+        Some(n) => (start + 1..end).filter(|&i| indent(lines[i]) == n && lines[i].trim_start().starts_with('-')).collect(),
+        None => Vec::new(),
+    };
+    let items = starts.iter().enumerate().map(|(k, &s)| s..starts.get(k + 1).copied().unwrap_or(end)).collect();
+    GroupSpans { whole: start..end, items }
+}
+
+/// `src` with every line outside `span` (or, with `keep` false, inside it)
+/// blanked: key lookups then find only what is (not) in that span, at the
+/// right line numbers.
+fn mask(src: &str, span: &std::ops::Range<usize>, keep: bool) -> String {
+    src.lines()
+        .enumerate()
+        .map(|(i, l)| if span.contains(&i) == keep { l } else { "" })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `points:` (the `n`th such key in the file) is at most MAX_POINTS.
@@ -542,6 +769,62 @@ mod tests {
         let hint = err.lines().find(|l| l.contains("hint:")).unwrap();
         let shown = hint.rsplit(", ").next().unwrap();
         assert!(!shown.trim().is_empty() && Path::new(shown).is_absolute(), "{err}");
+    }
+
+    const GROUPS: &str = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nchecks:\n  - visibility: hidden\n    files:\n      main.tern: \"print(2);\"\n    expect:\n      all: {stdout: \"2\\n\"}\n  - visibility: after_due\n    files: {main.tern: y, lib.tern: z}\n    entry: lib.tern\n    expect:\n      jit: {exit: 70}\n";
+
+    #[test]
+    fn check_groups_have_their_own_program_and_visibility() {
+        let e = Exercise::parse(Path::new("x.yaml"), GROUPS).unwrap();
+        assert_eq!(e.checks.len(), 2);
+        assert_eq!((e.checks[0].number, e.checks[0].visibility), (1, Visibility::Hidden));
+        assert_eq!(e.checks[0].program.files["main.tern"], b"print(2);");
+        assert_eq!((e.checks[1].visibility, e.checks[1].program.entry.as_str()), (Visibility::AfterDue, "lib.tern"));
+        assert_eq!(e.kinds(), [EngineKind::Interp, EngineKind::Jit, EngineKind::Aot]);
+        let e = Exercise::parse(Path::new("x.yaml"), "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {interp: {exit: 0}}\nchecks:\n  - visibility: hidden\n    files: {main.tern: x}\n    expect: {jit: {exit: 0}}\n").unwrap();
+        assert!(e.applies_to(EngineKind::Jit) && !e.applies_to(EngineKind::Aot));
+        let groups: Vec<_> = e.groups().map(|g| (g.number, g.visibility)).collect();
+        assert_eq!(groups, [(None, Visibility::Visible), (Some(1), Visibility::Hidden)]);
+        // A program exercise's groups check the student's program, on every engine they name.
+        let p = Exercise::parse(Path::new("x.yaml"), "kind: program\ntitle: t\nstarter: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {interp: {exit: 0}}\nchecks:\n  - visibility: hidden\n    expect: {aot: {stdout: \"1\\n\"}}\n").unwrap();
+        assert_eq!(p.engines, [EngineKind::Interp, EngineKind::Aot]);
+        assert!(p.checks[0].program.files.is_empty());
+    }
+
+    #[test]
+    fn bad_check_groups_are_load_errors_at_their_line() {
+        let err = load_err(&GROUPS.replace("visibility: after_due", "visibility: secret"));
+        assert!(err.starts_with("x.yaml:11:17: error: checks[1].visibility: unknown variant `secret`, expected one of `visible`, `hidden`, `after_due`"), "{err}");
+        let err = load_err(&GROUPS.replace("  - visibility: after_due\n    files", "  - files"));
+        assert!(err.starts_with("x.yaml:11:3: error: check 2 (in `checks:`) needs `visibility:`"), "{err}");
+        let err = load_err(&GROUPS.replace("      all: {stdout: \"2\\n\"}", "      all: {}"));
+        assert!(err.starts_with("x.yaml:10:7: error: check 1: `expect.all` has no checks"), "{err}");
+        let err = load_err(&GROUPS.replace("jit: {exit: 70}", "jit: {error: {phase: runtime, kind: bogus}}"));
+        assert!(err.starts_with("x.yaml:15:37: error: check 2: unknown error kind `bogus`"), "{err}");
+        let err = load_err(&GROUPS.replace("jit: {exit: 70}", "jit: {snapshot: true}"));
+        assert!(err.starts_with("x.yaml:15:13: error: check 2: `expect.jit.snapshot` is only supported in the top-level `expect:`"), "{err}");
+        let err = load_err(&GROUPS.replace("    files: {main.tern: y, lib.tern: z}\n    entry: lib.tern\n", ""));
+        assert!(err.starts_with("x.yaml:12:5: error: check 2 of an `engine` exercise needs its own `files:`"), "{err}");
+        let err = load_err(&GROUPS.replace("entry: lib.tern", "entry: nope.tern"));
+        assert!(err.starts_with("x.yaml:13:5: error: entry `nope.tern` is not among the `files:` files"), "{err}");
+        let err = load_err(&GROUPS.replace("    expect:\n      jit", "    expext:\n      jit"));
+        assert!(err.starts_with("x.yaml:14:5: error: checks[1]: unknown field `expext`"), "{err}");
+        let prog = "kind: program\ntitle: t\nstarter: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {all: {exit: 0}}\nchecks:\n  - visibility: hidden\n    expect: {all: {exit: 0}}\n  - visibility: visible\n    files: {main.tern: z}\n    expect: {all: {exit: 0}}\n";
+        let err = load_err(prog);
+        assert!(err.starts_with("x.yaml:10:5: error: check 2 of a `program` exercise checks the student's program: it takes no `files:`"), "{err}");
+        let err = load_err("kind: quiz\ntitle: t\nquestions:\n  - id: a\n    prompt: p\n    observe: {engine: interp, extract: {from: stdout}}\nchecks:\n  - visibility: hidden\n    expect: {all: {exit: 0}}\n");
+        assert!(err.starts_with("x.yaml:7:1: error: a `quiz` exercise has no check groups"), "{err}");
+        // The top-level expectations are located outside `checks:`.
+        let err = load_err("kind: engine\ntitle: t\nchecks:\n  - visibility: hidden\n    files: {main.tern: x}\n    expect: {all: {exit: 0}}\nfiles: {main.tern: x}\nexpect:\n  all: {}\n");
+        assert!(err.starts_with("x.yaml:9:3: error: `expect.all` has no checks"), "{err}");
+    }
+
+    #[test]
+    fn a_published_program_exercise_needs_no_solution() {
+        let src = "kind: program\ntitle: t\nstarter: {main.tern: x}\nexpect: {all: {exit: 0}}\n";
+        assert!(load_err(src).contains("needs a hidden `solution:`"));
+        let e = Exercise::parse_in(Path::new("x.yaml"), src, true).unwrap();
+        assert!(e.published && e.solution.files.is_empty());
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! at a time so measurements don't compete with each other for the cores.
 use crate::checks;
 use crate::course::{Course, References};
-use crate::exercise::{Exercise, ExerciseKind};
+use crate::exercise::{Exercise, ExerciseKind, GroupRef};
 use crate::manifest::Engine;
 use crate::perf;
 use crate::quiz;
+use crate::redact::{self, Disclosure};
 use crate::result::{CheckResult, ExerciseResult, LevelResult, Status};
 use crate::runner::{self, Program, RunOptions};
 use crate::snapshot::{self, Snapshot};
@@ -25,6 +26,8 @@ pub struct GradeOptions {
     /// Why there is no engine under test, when the workspace names one that
     /// cannot be used: engine exercises report it; the others are graded.
     pub engine_error: Option<String>,
+    /// Which hidden checks `grade_all` shows in full (default: none, the student's view).
+    pub disclosure: Disclosure,
 }
 
 impl Default for GradeOptions {
@@ -35,6 +38,7 @@ impl Default for GradeOptions {
             jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             progress: false,
             engine_error: None,
+            disclosure: Disclosure::default(),
         }
     }
 }
@@ -100,6 +104,8 @@ fn program_for(job: &Job) -> Result<(Program, Vec<String>), String> {
         ExerciseKind::Engine | ExerciseKind::Quiz => Ok((ex.program.clone(), Vec::new())),
         ExerciseKind::Program => match &job.source {
             Source::Workspace(dir) => read_workspace_program(dir, ex).map_err(|e| format!("cannot read your program: {e}")),
+            Source::Solution if ex.published => Err(
+                "this is the published (student) copy of the course: it has no solutions; grade your own program in a workspace (`grader init`), or use the full course".into()),
             Source::Solution => Ok((ex.solution.clone(), Vec::new())),
             Source::Starter => Ok((ex.starter.clone(), Vec::new())),
         },
@@ -185,23 +191,40 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
                      (set `engine:` in tern-course.yaml to your engine.yaml)", engine.name)));
                 return result;
             }
-            let Some(expect) = ex.expect.for_kind(engine.kind) else {
+            if !ex.applies_to(engine.kind) {
                 result.checks.push(CheckResult::new("engine", Status::Skipped,
                     format!("no expectations for `{}` engines in this exercise", engine.kind)));
                 return result;
-            };
-            let snap = (expect.snapshot == Some(true)).then(|| load_snapshot(ex, engine.kind));
-            for run in runner::run_engine(engine, &program, &run_opts) {
-                result.checks.extend(checks::check_run(&run, &expect, snap.as_ref()));
+            }
+            for group in ex.groups() {
+                let Some(expect) = group.expect.for_kind(engine.kind) else { continue };
+                // The top-level program is the one the job chose; snapshots belong to it alone.
+                let (program, snap) = match group.number {
+                    None => (&program, (expect.snapshot == Some(true)).then(|| load_snapshot(ex, engine.kind))),
+                    Some(_) => (group.program, None),
+                };
+                for run in runner::run_engine(engine, program, &run_opts) {
+                    result.checks.extend(tag(&group, checks::check_run(&run, &expect, snap.as_ref())));
+                }
             }
         }
         ExerciseKind::Program => {
+            // One run per engine (and target), checked against every group's expectations.
             for kind in &ex.engines {
-                let Some(expect) = ex.expect.for_kind(*kind) else { continue };
+                let groups: Vec<_> = ex.groups().filter_map(|g| g.expect.for_kind(*kind).map(|e| (g, e))).collect();
+                if groups.is_empty() {
+                    continue;
+                }
                 let reference = job.refs.get(*kind);
-                let snap = (expect.snapshot == Some(true)).then(|| load_snapshot(ex, *kind));
+                let top_snap = groups
+                    .iter()
+                    .find(|(g, e)| g.number.is_none() && e.snapshot == Some(true))
+                    .map(|_| load_snapshot(ex, *kind));
                 for run in runner::run_engine(&reference, &program, &run_opts) {
-                    result.checks.extend(checks::check_run(&run, &expect, snap.as_ref()));
+                    for (g, expect) in &groups {
+                        let snap = if g.number.is_none() { top_snap.as_ref() } else { None };
+                        result.checks.extend(tag(g, checks::check_run(&run, expect, snap)));
+                    }
                 }
             }
         }
@@ -222,22 +245,41 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
     result
 }
 
+/// Marks a group's checks with its visibility and number (`check N: ...`).
+fn tag(group: &GroupRef<'_>, checks: Vec<CheckResult>) -> Vec<CheckResult> {
+    checks
+        .into_iter()
+        .map(|mut c| {
+            if let Some(n) = group.number {
+                c.name = format!("check {n}: {}", c.name);
+                c.group = Some(n);
+            }
+            c.visibility = group.visibility;
+            c
+        })
+        .collect()
+}
+
 /// The exercise's `hint:` tells a student what to do next: it becomes a note
 /// on the exercise and rides on the first failing check (JUnit shows details).
 fn attach_hint(ex: &Exercise, result: &mut ExerciseResult) {
     let Some(hint) = &ex.hint else { return };
     let note = format!("hint: {hint}");
-    let Some(first) = result.checks.iter_mut().find(|c| c.status.is_failure()) else { return };
+    if !result.checks.iter().any(|c| c.status.is_failure()) {
+        return;
+    }
+    // (A hidden check's detail is never shown, so the hint rides on a visible one, or only in the notes.)
+    if !result.notices.contains(&note) {
+        result.notices.push(note.clone());
+    }
+    let Some(first) = result.checks.iter_mut().find(|c| c.status.is_failure() && c.visibility == crate::result::Visibility::Visible) else { return };
     if first.detail.as_deref().is_some_and(|d| d.contains(&note)) {
         return;
     }
     first.detail = Some(match first.detail.take() {
         Some(d) => format!("{}\n{note}", d.trim_end()),
-        None => note.clone(),
+        None => note,
     });
-    if !result.notices.contains(&note) {
-        result.notices.push(note);
-    }
 }
 
 /// Why perf is not measured on a program that failed its functional checks.
@@ -310,7 +352,11 @@ pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> 
         }
     }
     bar.finish_and_clear();
-    results.into_iter().map(|r| r.finish()).collect()
+    let mut results: Vec<ExerciseResult> = results.into_iter().map(|r| r.finish()).collect();
+    // The one place where hidden checks lose their details: every report
+    // format, and the workspace's saved results, read these.
+    redact::redact(&mut results, opts.disclosure);
+    results
 }
 
 /// Per-level points and XP for the levels of `course` that appear in `results`
@@ -382,6 +428,7 @@ mod tests {
             language: "tern".into(),
             reference: BTreeMap::new(),
             levels: vec![Level { name: "l1".into(), title: "L".into(), xp: 10, prerequisites: vec![], exercises: vec![ex.clone(), ex] }],
+            published: false,
         };
         let rs = [result("hello", "a/hello.yaml", false), result("hello", "b/hello.yaml", true)];
         let l = &level_results(&course, &rs, false)[0];

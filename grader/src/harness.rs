@@ -40,7 +40,7 @@ pub fn trials(course_dir: &Path, engine: Option<&str>) -> Result<Vec<Trial>> {
             let name = format!("{}::{}", job.level.clone().unwrap_or_default(), job.exercise.id);
             let kind = job.exercise.kind.as_str();
             let ignored = match (&job.exercise.kind, &engine) {
-                (ExerciseKind::Engine, Some(e)) => job.exercise.expect.for_kind(e.kind).is_none(),
+                (ExerciseKind::Engine, Some(e)) => !job.exercise.applies_to(e.kind),
                 (ExerciseKind::Engine, None) => true,
                 (ExerciseKind::Quiz, _) => !job.exercise.dir().join(format!("{}.answers.yaml", job.exercise.id)).is_file(),
                 _ => false,

@@ -9,6 +9,8 @@ use tern_grader::collect;
 use tern_grader::grade::{self, GradeOptions, Source};
 use tern_grader::manifest::Engine;
 use tern_grader::report::{self, Format};
+use tern_grader::publish;
+use tern_grader::redact::Disclosure;
 use tern_grader::result::Report;
 use tern_grader::runner::process::Limits;
 use tern_grader::runner::sandbox::{self, Policy};
@@ -84,6 +86,12 @@ enum Command {
         /// Outside a workspace, grade `program` exercises' starters instead of their solutions.
         #[arg(long)]
         starter: bool,
+        /// Instructor output: show hidden and after-due checks in full (programs, diffs, details).
+        #[arg(long)]
+        reveal: bool,
+        /// The due date has passed: show `after_due` checks like visible ones.
+        #[arg(long)]
+        after_due: bool,
         #[command(flatten)]
         limits: RunLimits,
     },
@@ -97,6 +105,8 @@ enum Command {
     Init { course: PathBuf, dir: Option<PathBuf> },
     /// Progress, points and XP per level in the current workspace.
     Status,
+    /// Write the student copy of a course: no solutions, answer keys or hidden checks.
+    Publish { course: PathBuf, out: PathBuf },
     /// For authors: schema, solutions pass, starters fail, snapshots exist.
     Validate {
         paths: Vec<PathBuf>,
@@ -151,11 +161,28 @@ fn main() -> ExitCode {
 
 fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
     match cmd {
-        Command::Run { paths, course: Some(course), engine, format, perf, jobs, starter: _, limits } => {
-            run_instructor(&course, &paths, engine.as_deref(), format, options(&limits, perf == OnOff::On, jobs))
+        Command::Run { paths, course: Some(course), engine, format, perf, jobs, starter: _, reveal, after_due, limits } => {
+            let mut opts = options(&limits, perf == OnOff::On, jobs);
+            opts.disclosure = Disclosure { reveal, after_due };
+            run_instructor(&course, &paths, engine.as_deref(), format, opts)
         }
-        Command::Run { paths, course: None, engine, format, perf, jobs, starter, limits } => {
-            run(paths, engine, format, perf == OnOff::On, jobs, starter, &limits)
+        Command::Run { paths, course: None, engine, format, perf, jobs, starter, reveal, after_due, limits } => {
+            let disclosure = Disclosure { reveal, after_due };
+            run(paths, engine, format, perf == OnOff::On, jobs, starter, disclosure, &limits)
+        }
+        Command::Publish { course, out } => {
+            let p = publish::publish(&course, &out)?;
+            for n in &p.notes {
+                println!("note: {n}");
+            }
+            for w in &p.withheld {
+                println!("withheld  {}", w.display());
+            }
+            println!(
+                "published {} to {}: {} exercises, {} files; withheld {} files and {} hidden check groups",
+                course.display(), out.display(), p.exercises, p.files, p.withheld.len(), p.hidden_groups);
+            println!("next: grader init {} DIR (keep {} for grading)", out.display(), course.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::EngineCheck { engine, limits } => {
             let engine = Engine::resolve(&engine, Path::new("."))?;
@@ -212,6 +239,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
         }
         Command::Validate { paths, limits } => {
             let (jobs, _) = collect::jobs_for_paths(&paths_or_cwd(paths), &Source::Solution)?;
+            validate::full_course(&jobs)?;
             let findings = validate::validate(&jobs, &options(&limits, false, None));
             for f in &findings {
                 println!("{}: {}", f.exercise, f.message);
@@ -244,9 +272,11 @@ fn run(
     perf: bool,
     jobs: Option<usize>,
     starter: bool,
+    disclosure: Disclosure,
     limits: &RunLimits,
 ) -> Result<ExitCode, GradeError> {
-    let opts = options(limits, perf, jobs);
+    let mut opts = options(limits, perf, jobs);
+    opts.disclosure = disclosure;
     let cwd = std::env::current_dir().map_err(|e| GradeError::new(e.to_string()))?;
     let probe = paths.first().cloned().unwrap_or_else(|| cwd.clone());
     let mut notices = Vec::new();

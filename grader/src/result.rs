@@ -56,6 +56,29 @@ impl fmt::Display for Status {
     }
 }
 
+/// Who sees a check's program, expected output and details (Gradescope's
+/// visibility levels). Hidden checks still count, and the student sees their
+/// status and points; `after_due` checks are hidden until a run is given
+/// `--after-due`. `crate::redact` applies this to results, once, after grading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Visible,
+    Hidden,
+    AfterDue,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Visible => "visible",
+            Visibility::Hidden => "hidden",
+            Visibility::AfterDue => "after_due",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckResult {
     /// e.g. `interp: stdout`, `aot[aarch64]: error`, `perf: jit faster than interp`, `question phase-aot`.
@@ -68,11 +91,20 @@ pub struct CheckResult {
     /// Source line in the exercise's program this check is about, for annotations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// The visibility of the check group this check comes from.
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// The number of its group in the exercise's `checks:` (none: the top-level `expect:`, perf, quiz).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<usize>,
 }
 
 impl CheckResult {
     pub fn new(name: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
-        CheckResult { name: name.into(), status, message: message.into(), detail: None, line: None }
+        CheckResult {
+            name: name.into(), status, message: message.into(), detail: None, line: None,
+            visibility: Visibility::Visible, group: None,
+        }
     }
     pub fn pass(name: impl Into<String>, message: impl Into<String>) -> Self {
         CheckResult::new(name, Status::Pass, message)

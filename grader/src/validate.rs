@@ -12,6 +12,18 @@ pub struct Finding {
     pub message: String,
 }
 
+/// `validate` needs solutions, answer keys and hidden checks: a published
+/// (student) copy of a course has none of them.
+pub fn full_course(jobs: &[Job]) -> crate::Result<()> {
+    let Some(job) = jobs.iter().find(|j| j.exercise.published) else { return Ok(()) };
+    let root = crate::course::Course::find_root(&job.exercise.path).unwrap_or_default();
+    let file = root.join("course.yaml");
+    let src = std::fs::read_to_string(&file).unwrap_or_default();
+    Err(crate::GradeError::at_key(&file, &src, "published",
+        "this is the published (student) copy of a course: it has no solutions, answer keys or hidden checks to validate")
+        .hint("run `grader validate` on the full course (the one `grader publish` was given)"))
+}
+
 /// Checks each job; an empty list means the exercises are ready for students.
 pub fn validate(jobs: &[Job], opts: &GradeOptions) -> Vec<Finding> {
     let mut opts = opts.clone();
@@ -52,7 +64,7 @@ pub fn validate(jobs: &[Job], opts: &GradeOptions) -> Vec<Finding> {
             }
             ExerciseKind::Engine => {
                 // The reference engine of each kind must meet the expectations it sets for students.
-                for kind in ex.expect.kinds() {
+                for kind in ex.kinds() {
                     let reference = job.refs.get(kind);
                     let r = grade::grade_functional(job, Some(&reference), &opts).finish();
                     for c in r.checks.iter().filter(|c| c.status.is_failure()) {

@@ -2,7 +2,7 @@
 //! `tern-course.yaml` pointing at the course, results kept in `.grader/`.
 use crate::course::Course;
 use crate::error::{parse_yaml, GradeError, Result};
-use crate::exercise::{Exercise, ExerciseKind};
+use crate::exercise::{Exercise, ExerciseKind, Visibility};
 use crate::grade::{Job, Source};
 use crate::quiz;
 use crate::result::ExerciseResult;
@@ -119,8 +119,24 @@ fn readme(ex: &Exercise) -> String {
         ExerciseKind::Program => "Edit the program in this directory until `grader run` passes.\n",
         ExerciseKind::Quiz => "Fill in `answers.yaml`. The grader checks each answer against what the reference engines actually do.\n",
     });
+    let visible: Vec<usize> = ex.checks.iter().filter(|g| g.visibility == Visibility::Visible).map(|g| g.number).collect();
+    if ex.kind == ExerciseKind::Engine && !visible.is_empty() {
+        let dirs: Vec<String> = visible.iter().map(|n| format!("`{}/`", check_dir(*n))).collect();
+        s.push_str(&format!("\nIt also runs the programs in {}.\n", dirs.join(", ")));
+    }
+    let hidden = ex.checks.len() - visible.len();
+    if hidden > 0 {
+        s.push_str(&format!(
+            "\nThe instructor grades {hidden} more check group{} that you cannot see: you get their status and points, not their programs or expected output.\n",
+            if hidden == 1 { "" } else { "s" }));
+    }
     s.push_str(&format!("\nWorth {} points. Grade it with `grader run .`\n", ex.points));
     s
+}
+
+/// Where a visible check group's program goes in the exercise's workspace directory.
+pub fn check_dir(number: usize) -> String {
+    format!("check-{number}")
 }
 
 fn write_files(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
@@ -152,6 +168,11 @@ pub fn init(course_dir: &Path, dir: &Path) -> Result<Workspace> {
                 ExerciseKind::Program => write_files(&d, &ex.starter.files).map_err(io)?,
                 ExerciseKind::Engine => {
                     write_files(&d, &ex.program.files).map_err(io)?;
+                    // Visible check groups' programs, each in its own directory; a
+                    // hidden group's program is never written.
+                    for g in ex.checks.iter().filter(|g| g.visibility == Visibility::Visible) {
+                        write_files(&d.join(check_dir(g.number)), &g.program.files).map_err(io)?;
+                    }
                     // The engine track: a skeleton engine the student completes in place.
                     write_files(&d, &ex.starter.files).map_err(io)?;
                 }

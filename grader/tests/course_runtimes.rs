@@ -205,6 +205,62 @@ fn fresh_workspace_starters_fail_with_a_hint() {
     assert!(starters >= 10, "only {starters} exercises have starters");
 }
 
+/// The student copy of the course (`grader publish`): no solution or answer
+/// key, its exercises moved inside it, and a workspace made from it grades the
+/// reference solutions at full marks without anything that was left out.
+#[test]
+fn published_course_has_no_solutions_and_grades_a_workspace() {
+    require_tern();
+    let tmp = tempfile::tempdir().unwrap();
+    let published = tmp.path().join("published");
+    let out = grader(&["publish", course_dir().to_str().unwrap(), published.to_str().unwrap()], tmp.path());
+    assert!(out.status.success(), "grader publish failed: {}", String::from_utf8_lossy(&out.stderr));
+    let full = Course::load(&course_dir()).unwrap();
+    // (A solution file some starter has too, byte for byte, such as an engine.yaml, is no secret.)
+    let exercises = level_exercises(&full);
+    let given: Vec<&Vec<u8>> = exercises.iter().flat_map(|e| e.starter.files.values().chain(e.program.files.values())).collect();
+    let secrets: Vec<&Vec<u8>> =
+        exercises.iter().flat_map(|e| e.solution.files.values()).filter(|b| b.len() > 40 && !given.contains(b)).collect();
+    assert!(secrets.len() >= 4, "the course has solutions to look for");
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { files(&p, out) } else { out.push(p) }
+        }
+    }
+    let mut all = Vec::new();
+    files(&published, &mut all);
+    for p in &all {
+        let name = p.display().to_string();
+        assert!(!name.ends_with(".answers.yaml") && !name.contains("solution"), "{name}");
+        let bytes = std::fs::read(p).unwrap();
+        assert!(!secrets.iter().any(|s| bytes.windows(s.len()).any(|w| w == &s[..])), "{name} holds a solution");
+    }
+    let copy = Course::load(&published).expect("the published copy loads");
+    assert!(copy.published);
+    assert_eq!(level_exercises(&copy).len(), level_exercises(&full).len());
+    assert!(level_exercises(&copy).iter().all(|e| e.solution.files.is_empty() && e.path.starts_with(&published)));
+
+    let ws = tmp.path().join("ws");
+    let out = grader(&["init", published.to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
+    assert!(out.status.success(), "grader init failed: {}", String::from_utf8_lossy(&out.stderr));
+    // The student's engine: their own copy of the interpreter (a `reference:` engine is not a student's).
+    let engine_dir = ws.join("my-engine");
+    std::fs::create_dir(&engine_dir).unwrap();
+    let tern = tern_bin().canonicalize().expect("tern is built");
+    std::fs::hard_link(&tern, engine_dir.join("tern")).or_else(|_| std::fs::copy(&tern, engine_dir.join("tern")).map(|_| ())).unwrap();
+    std::fs::write(engine_dir.join("engine.yaml"), "protocol: 1\nname: my-interp\nkind: interp\nrun: [./tern, run, \"{file}\"]\n").unwrap();
+    let manifest = ws.join("tern-course.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}engine: my-engine/engine.yaml\n")).unwrap();
+    fill_with_solutions(&ws, &full);
+    let w = Workspace::open(&ws).expect("workspace opens");
+    let engine = Engine::load(&engine_dir.join("engine.yaml")).unwrap();
+    let results = grade::grade_all(&w.jobs(&[]), Some(&engine), &options(false));
+    let failed: Vec<ExerciseResult> = results.into_iter().filter(|r| r.status.is_failure()).collect();
+    assert!(failed.is_empty(), "{}", explain(&failed));
+}
+
 /// The `grader run` line of ci/github/student.yml, byte for byte.
 fn student_template_command() -> String {
     let yml = std::fs::read_to_string(repo().join("ci/github/student.yml")).expect("ci/github/student.yml exists");

@@ -509,3 +509,174 @@ fn huge_points_in_a_level_are_a_load_error() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("course/02-programs/level.yaml:2:1: error: xp: 4294967295 is more than the maximum of 1000000"), "{err}");
 }
+
+/// What a hidden or after-due check must never show a student: its program and its expected output.
+const SECRETS: [&str; 4] = ["hidden-output-7f3a", "HIDDEN-PROGRAM-MARKER", "after-due-output-91c", "AFTER-DUE-PROGRAM-MARKER"];
+
+fn github_annotations(args: &[&str], cwd: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_grader")).args(args).current_dir(cwd).env("GITHUB_ACTIONS", "true").output().unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn hidden_checks_show_status_and_points_in_every_format() {
+    let f = fixtures();
+    let run = ["run", "hidden", "--engine", "engines/silent.yaml"];
+    let (code, human, _) = grader(&run, &f);
+    assert_eq!(code, 1, "{human}");
+    assert!(human.contains("FAIL       hidden check 2.1: 0/2.40 points; this check is hidden\n"), "{human}");
+    assert!(human.contains("PASS       hidden check 2.2: 2.40/2.40 points; this check is hidden\n"), "{human}");
+    assert!(human.contains("FAIL       hidden check 3: 0/2.40 points"), "an after_due check is hidden before the due date: {human}");
+    assert!(human.contains("PASS       hidden check 1: 5/5 points"), "a hidden check on a program exercise: {human}");
+    assert!(human.contains("| -second-visible"), "a visible group keeps its diff: {human}");
+    assert!(human.contains("01-hidden/echo (engine) — 2.40/12 points"), "hidden checks count: {human}");
+
+    let json = grader(&[&run[..], &["--format", "json"]].concat(), &f).1;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let checks = v["exercises"][0]["checks"].as_array().unwrap();
+    let hidden: Vec<_> = checks.iter().filter(|c| c["name"].as_str().unwrap().starts_with("hidden check")).collect();
+    assert_eq!(hidden.len(), 3);
+    assert_eq!(hidden[0]["visibility"], "hidden");
+    assert_eq!(hidden[0]["group"], 2);
+    assert_eq!(hidden[2]["visibility"], "after_due");
+    assert!(hidden.iter().all(|c| c.get("detail").is_none() && c.get("line").is_none()), "{hidden:#?}");
+    assert_eq!(checks[0]["visibility"], "visible");
+    assert_eq!(v["points"]["earned"], 12.4);
+
+    let junit = grader(&[&run[..], &["--format", "junit"]].concat(), &f).1;
+    roxmltree::Document::parse(&junit).expect("valid XML");
+    assert!(junit.contains("hidden check 2.1"), "{junit}");
+    let annotations = github_annotations(&run, &f);
+    assert!(annotations.contains("::hidden check 2.1 [fail] 0/2.40 points; this check is hidden"), "{annotations}");
+    for (format, text) in [("human", &human), ("json", &json), ("junit", &junit), ("github", &annotations)] {
+        for s in SECRETS.iter().chain(&["edge.tern"]) {
+            assert!(!text.contains(s), "{format} output shows `{s}`:\n{text}");
+        }
+    }
+
+    // Instructor output shows everything.
+    let (_, revealed, _) = grader(&[&run[..], &["--reveal"]].concat(), &f);
+    assert!(revealed.contains("FAIL       hidden check 2: interp: stdout: the engine printed nothing\n        | -hidden-output-7f3a"), "{revealed}");
+    assert!(revealed.contains("after-due check 3: interp: stdout"), "{revealed}");
+    let json = grader(&[&run[..], &["--reveal", "--format", "json"]].concat(), &f).1;
+    assert!(json.contains("-hidden-output-7f3a"), "{json}");
+    // After the due date, after_due checks are shown; hidden ones still are not.
+    let (_, after, _) = grader(&[&run[..], &["--after-due"]].concat(), &f);
+    assert!(after.contains("FAIL       check 3: interp: stdout: the engine printed nothing\n        | -after-due-output-91c"), "{after}");
+    assert!(after.contains("hidden check 2.1: 0/2.40 points") && !after.contains("hidden-output-7f3a"), "{after}");
+
+    // A conforming engine passes the hidden checks too.
+    let (code, out, _) = grader(&["run", "hidden", "--engine", "engines/interp.yaml"], &f);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("points: 22/22"), "{out}");
+}
+
+#[test]
+fn init_never_writes_a_hidden_program() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let (code, out, err) = grader(&["init", fixtures().join("hidden").to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
+    assert_eq!(code, 0, "{out}{err}");
+    let echo = ws.join("01-hidden/echo");
+    assert!(std::fs::read_to_string(echo.join("main.tern")).unwrap().contains("visible-output"));
+    assert!(std::fs::read_to_string(echo.join("check-1/main.tern")).unwrap().contains("second-visible"), "a visible group's program is written");
+    assert!(!echo.join("check-2").exists() && !echo.join("check-3").exists());
+    let readme = std::fs::read_to_string(echo.join("README.md")).unwrap();
+    assert!(readme.contains("2 more check groups that you cannot see"), "{readme}");
+    for p in walk(&ws) {
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        for s in SECRETS.iter().chain(&["SOLUTION-MARKER"]) {
+            assert!(!text.contains(s), "{p} holds `{s}`");
+        }
+    }
+    // The student's grade of the full course redacts too (and so do the saved results).
+    std::fs::write(ws.join("tern-course.yaml"), format!("course: {}\nengine: {}\n",
+        fixtures().join("hidden").display(), fixtures().join("engines/silent.yaml").display())).unwrap();
+    let (code, out, _) = grader(&["run"], &ws);
+    assert_eq!(code, 1);
+    assert!(out.contains("hidden check 2.1") && !out.contains("hidden-output-7f3a"), "{out}");
+    let saved = std::fs::read_to_string(ws.join(".grader/results.json")).unwrap();
+    assert!(!saved.contains("hidden-output-7f3a"), "{saved}");
+}
+
+#[test]
+fn publish_writes_a_student_copy_that_init_and_run_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let published = tmp.path().join("published");
+    let (code, out, err) = grader(&["publish", fixtures().join("hidden").to_str().unwrap(), published.to_str().unwrap()], tmp.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 exercises") && out.contains("withheld 2 files and 3 hidden check groups"), "{out}");
+    let files = walk(&published);
+    for p in &files {
+        let text = std::fs::read_to_string(p).unwrap();
+        for s in SECRETS.iter().chain(&["SOLUTION-MARKER", "solution", "after_due", "visibility: hidden"]) {
+            assert!(!text.contains(s), "{p} holds `{s}`:\n{text}");
+        }
+    }
+    assert!(files.iter().all(|p| !p.contains("solution") && !p.contains("edge.tern")), "{files:?}");
+    assert!(published.join("01-hidden/lesson.md").is_file() && published.join("01-hidden/programs/visible.tern").is_file());
+    let echo = std::fs::read_to_string(published.join("01-hidden/echo.yaml")).unwrap();
+    assert!(echo.contains("second-visible") && echo.contains("visibility: visible"), "visible groups stay: {echo}");
+    assert!(std::fs::read_to_string(published.join("course.yaml")).unwrap().contains("published: true"));
+
+    // `validate` needs the full course; a second publish into the same place is refused.
+    let (code, _, err) = grader(&["validate", "published"], tmp.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("published/course.yaml:") && err.contains("this is the published (student) copy of a course"), "{err}");
+    let (code, _, err) = grader(&["publish", fixtures().join("hidden").to_str().unwrap(), published.to_str().unwrap()], tmp.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists and is not an empty directory"), "{err}");
+
+    // A student works from the published copy; grading needs only what it holds.
+    let ws = tmp.path().join("ws");
+    let (code, out, err) = grader(&["init", "published", "ws"], tmp.path());
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(ws.join("01-hidden/sum/main.tern"), "// @all print 55\nprint(55);\n").unwrap();
+    std::fs::write(ws.join("tern-course.yaml"), format!("course: {}\nengine: {}\n",
+        published.display(), fixtures().join("engines/interp.yaml").display())).unwrap();
+    let (code, out, _) = grader(&["run"], &ws);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS       01-hidden/echo (engine) — 12/12 points"), "{out}");
+    assert!(out.contains("check 1: interp: stdout") && !out.contains("hidden check"), "{out}");
+
+    // The test course: its answer key and solution stay behind; its quiz helper comes along.
+    let fixture = tmp.path().join("fixture");
+    let (code, out, err) = grader(&["publish", fixtures().join("course").to_str().unwrap(), fixture.to_str().unwrap()], tmp.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!fixture.join("02-programs/quiz.answers.yaml").exists() && !fixture.join("02-programs/solution").exists());
+    assert!(fixture.join("02-programs/helpers/compile.py").is_file() && fixture.join("01-basics/snapshots/snap__interp.snap").is_file());
+    let (code, out, err) = grader(&["init", "fixture", "ws2"], tmp.path());
+    assert_eq!(code, 0, "{out}{err}");
+    let ws2 = tmp.path().join("ws2");
+    std::fs::write(ws2.join("02-programs/quiz/answers.yaml"),
+        "phase-interp: runtime\nphase-aot: build\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n").unwrap();
+    std::fs::write(ws2.join("02-programs/sum/main.tern"), "// @all print 55\n").unwrap();
+    std::fs::write(ws2.join("tern-course.yaml"), format!("course: {}\nengine: {}\n",
+        fixture.display(), fixtures().join("engines/interp.yaml").display())).unwrap();
+    let (code, out, _) = grader(&["run", "--perf=off"], &ws2);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("XP: 150/150"), "{out}");
+}
+
+#[test]
+fn bad_visibility_is_a_load_error_at_file_line_col() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = "kind: engine\ntitle: t\nfiles: {main.tern: \"// @all print 1\\n\"}\nexpect: {all: {stdout: \"1\\n\"}}\nchecks:\n";
+    for (group, want) in [
+        ("  - visibility: secret\n    files: {main.tern: x}\n    expect: {all: {exit: 0}}\n",
+         "v.yaml:6:17: error: checks[0].visibility: unknown variant `secret`, expected one of `visible`, `hidden`, `after_due`"),
+        ("  - visibility: Hidden\n    files: {main.tern: x}\n    expect: {all: {exit: 0}}\n", "v.yaml:6:17: error: checks[0].visibility: unknown variant `Hidden`"),
+        ("  - files: {main.tern: x}\n    expect: {all: {exit: 0}}\n", "v.yaml:6:3: error: check 1 (in `checks:`) needs `visibility:`"),
+        ("  - visibility: [hidden]\n    files: {main.tern: x}\n    expect: {all: {exit: 0}}\n", "v.yaml:6:17: error: checks[0].visibility: "),
+    ] {
+        std::fs::write(tmp.path().join("v.yaml"), format!("{base}{group}")).unwrap();
+        let (code, _, err) = grader(&["run", "v.yaml", "--engine", fixtures().join("engines/interp.yaml").to_str().unwrap()], tmp.path());
+        assert_eq!(code, 2, "{err}");
+        assert!(err.starts_with(want), "{err}");
+    }
+    // The top-level files:/expect: are always visible.
+    std::fs::write(tmp.path().join("v.yaml"), format!("visibility: hidden\n{base}")).unwrap();
+    let (code, _, err) = grader(&["run", "v.yaml"], tmp.path());
+    assert_eq!(code, 2);
+    assert!(err.starts_with("v.yaml:1:1: error: unknown field `visibility`"), "{err}");
+}
