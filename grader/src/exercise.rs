@@ -245,6 +245,47 @@ pub(crate) struct ExerciseFile {
     pub(crate) questions: Vec<Question>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) limits: Option<ExerciseLimits>,
+}
+
+/// `limits:` of an exercise: replaces the grader's (CLI) limit for its runs,
+/// as `timeout_ms` does; an engine manifest cannot change any of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseLimits {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_size_mb: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<u64>,
+}
+
+impl ExerciseLimits {
+    /// `base` with this exercise's limits put in.
+    pub fn apply(&self, base: crate::runner::process::Limits) -> crate::runner::process::Limits {
+        let mib = crate::runner::process::MIB;
+        crate::runner::process::Limits {
+            memory: self.memory_mb.map_or(base.memory, |m| m.saturating_mul(mib)),
+            processes: self.processes.unwrap_or(base.processes),
+            file_size: self.file_size_mb.map_or(base.file_size, |m| m.saturating_mul(mib)),
+            cpu_seconds: self.cpu_seconds.unwrap_or(base.cpu_seconds),
+            ..base
+        }
+    }
+    fn zero_key(&self) -> Option<&'static str> {
+        [
+            ("memory_mb", self.memory_mb == Some(0)),
+            ("processes", self.processes == Some(0)),
+            ("file_size_mb", self.file_size_mb == Some(0)),
+            ("cpu_seconds", self.cpu_seconds == Some(0)),
+        ]
+        .into_iter()
+        .find_map(|(k, zero)| zero.then_some(k))
+    }
 }
 
 /// A check group from `checks:`, numbered from 1 in the order written.
@@ -287,6 +328,7 @@ pub struct Exercise {
     pub perf: Vec<PerfRule>,
     pub questions: Vec<Question>,
     pub timeout_ms: Option<u64>,
+    pub limits: ExerciseLimits,
     /// More check groups (`checks:`), each with its visibility.
     pub checks: Vec<CheckGroup>,
     /// Loaded from a published (student) copy of a course: no solutions, no hidden checks.
@@ -456,6 +498,10 @@ impl Exercise {
         if let Some(points) = f.points {
             check_points(path, src, 0, points)?;
         }
+        if let Some(key) = f.limits.as_ref().and_then(ExerciseLimits::zero_key) {
+            return Err(GradeError::at_key(path, src, key, format!("`limits.{key}: 0` would stop every run"))
+                .hint("give a limit of at least 1, or leave the key out for the grader's default"));
+        }
         let perf = f.perf.iter().map(|r| perf_rule(path, src, r)).collect::<Result<Vec<_>>>()?;
         let mut ex = Exercise {
             id,
@@ -473,6 +519,7 @@ impl Exercise {
             perf,
             questions: f.questions,
             timeout_ms: f.timeout_ms,
+            limits: f.limits.unwrap_or_default(),
             checks,
             published,
         };
@@ -825,6 +872,19 @@ mod tests {
         assert!(load_err(src).contains("needs a hidden `solution:`"));
         let e = Exercise::parse_in(Path::new("x.yaml"), src, true).unwrap();
         assert!(e.published && e.solution.files.is_empty());
+    }
+
+    #[test]
+    fn limits_replace_the_graders_and_zero_is_refused() {
+        let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nlimits: {memory_mb: 64, processes: 8}\n";
+        let ex = Exercise::parse(Path::new("x.yaml"), src).unwrap();
+        let got = ex.limits.apply(crate::runner::process::Limits::default());
+        assert_eq!((got.memory, got.processes), (64 << 20, 8));
+        assert_eq!(got.cpu_seconds, crate::runner::process::Limits::default().cpu_seconds);
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nlimits:\n  cpu_seconds: 0\n");
+        assert!(err.starts_with("x.yaml:6:3: error: `limits.cpu_seconds: 0` would stop every run"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nlimits: {memory: 1}\n");
+        assert!(err.contains("unknown field `memory`"), "{err}");
     }
 
     #[test]

@@ -94,6 +94,7 @@ fn options_for(ex: &Exercise, opts: &GradeOptions) -> RunOptions {
     if let Some(ms) = ex.timeout_ms {
         o.limits.timeout = Duration::from_millis(ms);
     }
+    o.limits = ex.limits.apply(o.limits);
     o
 }
 
