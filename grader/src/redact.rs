@@ -76,7 +76,7 @@ mod tests {
     fn ex(checks: Vec<CheckResult>) -> ExerciseResult {
         ExerciseResult {
             id: "x".into(), title: "x".into(), kind: "engine".into(), path: "x.yaml".into(), level: None,
-            points: 12, earned: 0.0, status: Status::Pass, checks, notices: vec![],
+            points: 12, earned: 0.0, status: Status::Pass, checks, notices: vec![], engine: None, engine_sha256: None,
         }
         .finish()
     }
