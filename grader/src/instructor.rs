@@ -58,7 +58,7 @@ pub fn grade_workspace(course: &Course, ws: &Path, engine_override: Option<&str>
         course: Some(course.dir.display().to_string()),
         course_commit: provenance::git_commit(&course.dir),
         course_sha256: Some(provenance::hash_course(course)),
-        sandboxed: opts.run.sandbox != crate::runner::sandbox::Policy::Off,
+        sandboxed: crate::runner::sandbox::active(opts.run.sandbox),
     };
     Ok(Report {
         engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)).unwrap_or_default(),

@@ -321,7 +321,7 @@ fn run(
         engine_sha256: engine.as_ref().and_then(|e| e.dir.as_deref().map(|d| provenance::hash_engine(d, Path::new(&e.source)))),
         course: course.as_ref().map(|c| c.dir.display().to_string()),
         course_sha256: course.as_ref().map(provenance::hash_course),
-        sandboxed: opts.run.sandbox != Policy::Off && sandbox::available().is_ok(),
+        sandboxed: sandbox::active(opts.run.sandbox),
         ..Provenance::default()
     };
     let report = Report {

@@ -7,7 +7,8 @@ use tern_grader::runner::process::{self, Exit, Isolation, Limit, Limits, Process
 use tern_grader::runner::sandbox::{self, Grants};
 
 fn bwrap() -> &'static Path {
-    sandbox::available().unwrap_or_else(|why| panic!("these tests need a working bubblewrap (bash ci/setup.sh): {why}"))
+    let tools = sandbox::available().unwrap_or_else(|why| panic!("these tests need a working bubblewrap (bash ci/setup.sh): {why}"));
+    &tools.bwrap
 }
 
 fn init() -> PathBuf {

@@ -213,17 +213,11 @@ fn reference_runtime_cache(tern: &str, target: Target) -> Option<PathBuf> {
 fn run_step(argv: &[String], dir: &Path, limits: &Limits, opts: &RunOptions, grants: &sandbox::Grants) -> process::ProcessOutput {
     match (opts.sandbox, sandbox::available()) {
         (sandbox::Policy::Off, _) | (sandbox::Policy::Preferred, Err(_)) => process::run(argv, dir, limits),
-        (sandbox::Policy::Required, Err(why)) => process::ProcessOutput {
-            exit: Exit::SpawnError(format!("the sandbox is required but unavailable: {why} (pass --no-sandbox to grade without it)")),
-            stdout: String::new(),
-            stderr: String::new(),
-            wall: Duration::ZERO,
-            cpu: Duration::ZERO,
-        },
-        (_, Ok(bwrap)) => match sandbox::init_bin() {
-            Some(init) => process::run_isolated(argv, dir, limits, Isolation::Sandboxed { bwrap, init: &init, grants }),
-            None => process::run(argv, dir, limits),
-        },
+        (sandbox::Policy::Required, Err(why)) => process::ProcessOutput::failed(format!(
+            "the sandbox is required but unavailable: {why} (pass --no-sandbox to grade without it)")),
+        (_, Ok(tools)) => {
+            process::run_isolated(argv, dir, limits, Isolation::Sandboxed { bwrap: &tools.bwrap, init: &tools.init, grants })
+        }
     }
 }
 

@@ -137,7 +137,8 @@ pub fn run_isolated(argv: &[String], cwd: &Path, limits: &Limits, isolation: Iso
 }
 
 impl ProcessOutput {
-    fn failed(msg: String) -> ProcessOutput {
+    /// A run that never started.
+    pub fn failed(msg: String) -> ProcessOutput {
         ProcessOutput { exit: Exit::SpawnError(msg), stdout: String::new(), stderr: String::new(), wall: Duration::ZERO, cpu: Duration::ZERO }
     }
 }

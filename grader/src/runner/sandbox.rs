@@ -40,11 +40,18 @@ const ETC_FILES: &[&str] = &[
     "nsswitch.conf", "os-release", "debian_version", "mime.types", "python3", "python3.11", "python3.12",
 ];
 
-/// The bubblewrap binary, if it can create a sandbox on this machine. Probed
-/// once: a missing package and a kernel that refuses user namespaces look
-/// the same to a grade, and the message says which it was.
-pub fn available() -> Result<&'static Path, &'static str> {
-    static PROBE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+/// The two programs a sandboxed run needs, both found and tried together.
+#[derive(Debug)]
+pub struct Tools {
+    pub bwrap: PathBuf,
+    pub init: PathBuf,
+}
+
+/// bubblewrap and the sandbox init, if they can create a sandbox on this
+/// machine. Probed once: a missing package and a kernel that refuses user
+/// namespaces look the same to a grade, and the message says which it was.
+pub fn available() -> Result<&'static Tools, &'static str> {
+    static PROBE: OnceLock<Result<Tools, String>> = OnceLock::new();
     let probe = PROBE.get_or_init(|| {
         // TERN_GRADER_BWRAP names another bwrap (tests use a missing one).
         let name = std::env::var("TERN_GRADER_BWRAP").unwrap_or_else(|_| "bwrap".into());
@@ -56,13 +63,18 @@ pub fn available() -> Result<&'static Path, &'static str> {
         argv.push("true".into());
         let out = Command::new(&argv[0]).args(&argv[1..]).output().map_err(|e| format!("cannot run bwrap: {e}"))?;
         if out.status.success() {
-            Ok(bwrap)
+            Ok(Tools { bwrap, init })
         } else {
             let why = String::from_utf8_lossy(&out.stderr);
             Err(format!("bwrap cannot create a sandbox here: {}", why.trim()))
         }
     });
-    probe.as_deref().map_err(|e| e.as_str())
+    probe.as_ref().map_err(|e| e.as_str())
+}
+
+/// Whether runs under `policy` are sandboxed here.
+pub fn active(policy: Policy) -> bool {
+    policy != Policy::Off && available().is_ok()
 }
 
 /// The init binary: $TERN_SANDBOX_INIT, else beside the running executable
