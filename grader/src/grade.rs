@@ -167,8 +167,8 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
     let local = local_engine(job);
     let engine = match &local {
         Some(Ok(e)) => {
-            result.engine = Some(format!("{} ({}, {})", e.name, e.kind, e.source));
-            result.engine_sha256 = e.dir.as_deref().map(|d| crate::provenance::hash_engine(d, Path::new(&e.source)));
+            result.engine = Some(e.label());
+            result.engine_sha256 = crate::provenance::hash_engine(e);
             Some(e)
         }
         Some(Err(m)) => {

@@ -53,15 +53,15 @@ pub fn grade_workspace(course: &Course, ws: &Path, engine_override: Option<&str>
     let provenance = Provenance {
         workspace: Some(ws.display().to_string()),
         workspace_sha256: Some(provenance::hash_tree(ws)),
-        engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)),
-        engine_sha256: engine.as_ref().and_then(|e| e.dir.as_deref().map(|d| provenance::hash_engine(d, Path::new(&e.source)))),
+        engine: engine.as_ref().map(Engine::label),
+        engine_sha256: engine.as_ref().and_then(provenance::hash_engine),
         course: Some(course.dir.display().to_string()),
         course_commit: provenance::git_commit(&course.dir),
         course_sha256: Some(provenance::hash_course(course)),
         sandboxed: crate::runner::sandbox::active(opts.run.sandbox),
     };
     Ok(Report {
-        engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)).unwrap_or_default(),
+        engine: engine.as_ref().map(Engine::label).unwrap_or_default(),
         exercises,
         levels,
         notices,

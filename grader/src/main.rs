@@ -317,15 +317,15 @@ fn run(
     let levels = course.as_ref().map(|c| grade::level_results(c, &results, false)).unwrap_or_default();
     let provenance = Provenance {
         workspace: ws.as_ref().map(|w| w.dir.display().to_string()),
-        engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)),
-        engine_sha256: engine.as_ref().and_then(|e| e.dir.as_deref().map(|d| provenance::hash_engine(d, Path::new(&e.source)))),
+        engine: engine.as_ref().map(Engine::label),
+        engine_sha256: engine.as_ref().and_then(provenance::hash_engine),
         course: course.as_ref().map(|c| c.dir.display().to_string()),
         course_sha256: course.as_ref().map(provenance::hash_course),
         sandboxed: sandbox::active(opts.run.sandbox),
         ..Provenance::default()
     };
     let report = Report {
-        engine: engine.as_ref().map(|e| format!("{} ({}, {})", e.name, e.kind, e.source)).unwrap_or_default(),
+        engine: engine.as_ref().map(Engine::label).unwrap_or_default(),
         exercises: results,
         levels,
         notices,

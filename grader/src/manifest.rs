@@ -171,6 +171,11 @@ impl Engine {
         Ok(engine)
     }
 
+    /// How reports name the engine: `name (kind, source)`.
+    pub fn label(&self) -> String {
+        format!("{} ({}, {})", self.name, self.kind, self.source)
+    }
+
     pub fn reference(kind: EngineKind) -> Engine {
         let tern = tern_bin().display().to_string();
         let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.replace("TERN", &tern)).collect() };

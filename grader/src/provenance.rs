@@ -2,6 +2,7 @@
 //! the engine graded, each with a hash of its files, and the course's
 //! version (git commit when it has one, and a hash of what was loaded).
 use crate::course::Course;
+use crate::manifest::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -74,12 +75,14 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) {
     }
 }
 
-/// sha256 of a manifest and the files beside it.
-pub fn hash_engine(manifest_dir: &Path, manifest: &Path) -> String {
+/// sha256 of an engine's manifest and the files beside it (None for a
+/// built-in reference engine, which has no manifest file).
+pub fn hash_engine(engine: &Engine) -> Option<String> {
+    let dir = engine.dir.as_deref()?;
     let mut h = Sha256::new();
-    h.update(std::fs::read(manifest).unwrap_or_default());
-    h.update(hash_tree(manifest_dir));
-    hex(&h.finalize())
+    h.update(std::fs::read(&engine.source).unwrap_or_default());
+    h.update(hash_tree(dir));
+    Some(hex(&h.finalize()))
 }
 
 /// sha256 of everything the loaded course grades with.
