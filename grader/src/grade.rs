@@ -69,7 +69,7 @@ pub fn read_workspace_program(dir: &Path, ex: &Exercise) -> Result<(Program, Vec
     let mut program = Program { files: BTreeMap::new(), entry: ex.starter.entry.clone() };
     for name in ex.starter.files.keys() {
         let path = dir.join(name);
-        if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+        if std::fs::symlink_metadata(&path).is_err() {
             return Err(format!("{name} is missing from {}", dir.display()));
         }
         let bytes = crate::untrusted::read_regular(&path, crate::untrusted::MAX_PROGRAM_FILE)?;

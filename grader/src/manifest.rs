@@ -227,15 +227,16 @@ pub fn tern_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("TERN_BIN") {
         return PathBuf::from(p);
     }
-    if let Ok(exe) = std::env::current_exe() {
-        for dir in exe.parent().into_iter().flat_map(|d| [Some(d), d.parent()]).flatten() {
-            let cand = dir.join("tern");
-            if cand.is_file() {
-                return cand;
-            }
-        }
-    }
-    PathBuf::from("tern")
+    beside_exe("tern").unwrap_or_else(|| PathBuf::from("tern"))
+}
+
+/// A program installed beside the running executable, or in its parent
+/// directory (test binaries live in target/debug/deps).
+pub fn beside_exe(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    let found = [Some(dir), dir.parent()].into_iter().flatten().map(|d| d.join(name)).find(|c| c.is_file());
+    found
 }
 
 #[cfg(test)]

@@ -77,16 +77,12 @@ pub fn active(policy: Policy) -> bool {
     policy != Policy::Off && available().is_ok()
 }
 
-/// The init binary: $TERN_SANDBOX_INIT, else beside the running executable
-/// (or its parent, since test binaries live in target/debug/deps).
+/// The init binary: $TERN_SANDBOX_INIT, else beside the running executable.
 pub fn init_bin() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("TERN_SANDBOX_INIT") {
         return Some(PathBuf::from(p));
     }
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
-    let found = [Some(dir), dir.parent()].into_iter().flatten().map(|d| d.join("tern-sandbox-init")).find(|c| c.is_file());
-    found
+    crate::manifest::beside_exe("tern-sandbox-init")
 }
 
 /// `bwrap ... tern-sandbox-init`; the command to run follows.
