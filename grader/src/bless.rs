@@ -23,7 +23,10 @@ pub fn bless(jobs: &[Job], opts: &RunOptions, review: bool) -> Vec<Blessed> {
             }
             let path = snapshot::path_for(ex.dir(), &ex.id, kind);
             if ex.published && ex.kind == ExerciseKind::Program {
-                out.push(Blessed::Failed(path, "a published copy of a course has no solution to record; bless the full course".into()));
+                out.push(Blessed::Failed(
+                    path,
+                    "a published copy of a course has no solution to record; bless the full course".into(),
+                ));
                 continue;
             }
             let program = if ex.kind == ExerciseKind::Program { &ex.solution } else { &ex.program };
@@ -35,7 +38,10 @@ pub fn bless(jobs: &[Job], opts: &RunOptions, review: bool) -> Vec<Blessed> {
                 continue;
             };
             if run.status != RunStatus::Completed {
-                out.push(Blessed::Failed(path, format!("{} did not run cleanly: {:?}", engine.name, run.status)));
+                out.push(Blessed::Failed(
+                    path,
+                    format!("{} did not run cleanly: {:?}", engine.name, run.status),
+                ));
                 continue;
             }
             let source = ex.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();

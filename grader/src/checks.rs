@@ -1,7 +1,7 @@
 //! Output, exit and diagnostic checks of one engine run against expectations.
 use crate::exercise::{ErrorExpect, Expect};
 use crate::result::{CheckResult, Status};
-use crate::runner::{EngineRun};
+use crate::runner::EngineRun;
 use crate::snapshot::{self, Snapshot};
 
 fn exit_meaning(code: i32) -> &'static str {
@@ -16,7 +16,11 @@ fn exit_meaning(code: i32) -> &'static str {
 }
 
 /// The checks an expectation implies, each evaluated against the run.
-pub fn check_run(run: &EngineRun, expect: &Expect, snap: Option<&Result<Snapshot, String>>) -> Vec<CheckResult> {
+pub fn check_run(
+    run: &EngineRun,
+    expect: &Expect,
+    snap: Option<&Result<Snapshot, String>>,
+) -> Vec<CheckResult> {
     let label = run.label();
     let snap_ok = snap.and_then(|s| s.as_ref().ok());
     let mut names: Vec<&str> = Vec::new();
@@ -40,7 +44,11 @@ pub fn check_run(run: &EngineRun, expect: &Expect, snap: Option<&Result<Snapshot
             .iter()
             .map(|n| {
                 let c = CheckResult::new(format!("{label}: {n}"), status, msg.clone());
-                if tail.is_empty() { c } else { c.detail(format!("stderr:\n{tail}")) }
+                if tail.is_empty() {
+                    c
+                } else {
+                    c.detail(format!("stderr:\n{tail}"))
+                }
             })
             .collect();
     }
@@ -60,7 +68,11 @@ pub fn check_run(run: &EngineRun, expect: &Expect, snap: Option<&Result<Snapshot
                 check_exit(&name, want, run)
             }
             "error" => {
-                let want = expect.error.clone().or(snap_ok.and_then(|s| s.info.error.clone())).expect("error expectation");
+                let want = expect
+                    .error
+                    .clone()
+                    .or(snap_ok.and_then(|s| s.info.error.clone()))
+                    .expect("error expectation");
                 check_error(&name, &want, run)
             }
             "stdout_before_error" => {
@@ -84,11 +96,18 @@ fn check_stdout(name: &str, want: &str, got: &str, from_snapshot: bool) -> Check
         return CheckResult::pass(name, "output matches");
     }
     let (w, g) = if from_snapshot {
-        (snapshot::normalize(want).trim_end_matches('\n').to_string() + "\n", snapshot::normalize(got).trim_end_matches('\n').to_string() + "\n")
+        (
+            snapshot::normalize(want).trim_end_matches('\n').to_string() + "\n",
+            snapshot::normalize(got).trim_end_matches('\n').to_string() + "\n",
+        )
     } else {
         (want.to_string(), got.to_string())
     };
-    let what = if got.is_empty() { "the engine printed nothing".to_string() } else { "output differs (- expected, + got)".to_string() };
+    let what = if got.is_empty() {
+        "the engine printed nothing".to_string()
+    } else {
+        "output differs (- expected, + got)".to_string()
+    };
     let src = if from_snapshot { " from the snapshot" } else { "" };
     CheckResult::fail(name, format!("{what}{src}")).detail(snapshot::diff(&w, &g))
 }
@@ -98,8 +117,10 @@ fn check_exit(name: &str, want: i32, run: &EngineRun) -> CheckResult {
     if got == want {
         return CheckResult::pass(name, format!("exit {got}"));
     }
-    let mut c = CheckResult::fail(name, format!(
-        "expected exit {want} ({}), got exit {got} ({})", exit_meaning(want), exit_meaning(got)));
+    let mut c = CheckResult::fail(
+        name,
+        format!("expected exit {want} ({}), got exit {got} ({})", exit_meaning(want), exit_meaning(got)),
+    );
     let tail = tail_lines(&run.stderr, 5);
     if !tail.is_empty() {
         c = c.detail(format!("stderr:\n{tail}"));
@@ -115,7 +136,11 @@ fn check_error(name: &str, want: &ErrorExpect, run: &EngineRun) -> CheckResult {
             want.phase, want.kind));
         c.line = want.line;
         let tail = tail_lines(&run.stderr, 5);
-        return if tail.is_empty() { c.detail("stderr was empty") } else { c.detail(format!("stderr:\n{tail}")) };
+        return if tail.is_empty() {
+            c.detail("stderr was empty")
+        } else {
+            c.detail(format!("stderr:\n{tail}"))
+        };
     };
     let mut wrong = Vec::new();
     if d.phase != want.phase {
@@ -137,7 +162,8 @@ fn check_error(name: &str, want: &ErrorExpect, run: &EngineRun) -> CheckResult {
     let mut c = if wrong.is_empty() {
         CheckResult::pass(name, format!("reported {wanted}"))
     } else {
-        CheckResult::fail(name, format!("expected {wanted}; the engine reported {}", wrong.join(", "))).detail(d.header())
+        CheckResult::fail(name, format!("expected {wanted}; the engine reported {}", wrong.join(", ")))
+            .detail(d.header())
     };
     c.line = Some(d.line);
     c
@@ -158,17 +184,25 @@ fn tail_lines(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::RunStatus;
     use crate::diag;
     use crate::manifest::EngineKind;
+    use crate::runner::RunStatus;
     use std::collections::BTreeMap;
     use std::time::Duration;
 
     fn run(exit: i32, stdout: &str, stderr: &str) -> EngineRun {
         EngineRun {
-            engine: "fake".into(), kind: Some(EngineKind::Interp), target: None, status: RunStatus::Completed,
-            exit_code: Some(exit), stdout: stdout.into(), stderr: stderr.into(), diag: diag::parse_stderr(stderr),
-            wall: Duration::ZERO, cpu: Duration::ZERO, captured: BTreeMap::new(),
+            engine: "fake".into(),
+            kind: Some(EngineKind::Interp),
+            target: None,
+            status: RunStatus::Completed,
+            exit_code: Some(exit),
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            diag: diag::parse_stderr(stderr),
+            wall: Duration::ZERO,
+            cpu: Duration::ZERO,
+            captured: BTreeMap::new(),
         }
     }
 
@@ -176,14 +210,23 @@ mod tests {
         Expect {
             exit: Some(70),
             stdout_before_error: Some("1\n".into()),
-            error: Some(ErrorExpect { phase: "runtime".into(), kind: "div-zero".into(), line: Some(2), code: None }),
+            error: Some(ErrorExpect {
+                phase: "runtime".into(),
+                kind: "div-zero".into(),
+                line: Some(2),
+                code: None,
+            }),
             ..Expect::default()
         }
     }
 
     #[test]
     fn every_check_passes_on_matching_run() {
-        let r = run(70, "1\n", "error[E0601]: runtime div-zero at main.tern:2:9: division by zero\n  at <main>\n");
+        let r = run(
+            70,
+            "1\n",
+            "error[E0601]: runtime div-zero at main.tern:2:9: division by zero\n  at <main>\n",
+        );
         let cs = check_run(&r, &expect_err(), None);
         assert_eq!(cs.len(), 3);
         assert!(cs.iter().all(|c| c.status == Status::Pass), "{cs:?}");
@@ -194,7 +237,11 @@ mod tests {
         let r = run(0, "", "");
         let cs = check_run(&r, &expect_err(), None);
         assert!(cs.iter().all(|c| c.status == Status::Fail), "{cs:?}");
-        assert!(cs[0].message.contains("expected exit 70 (failed while running), got exit 0 (success)"), "{}", cs[0].message);
+        assert!(
+            cs[0].message.contains("expected exit 70 (failed while running), got exit 0 (success)"),
+            "{}",
+            cs[0].message
+        );
         assert!(cs[1].message.contains("no diagnostic header"), "{}", cs[1].message);
         assert!(cs[2].message.contains("flush"), "{}", cs[2].message);
     }

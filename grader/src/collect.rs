@@ -56,7 +56,10 @@ pub fn jobs_for_path(path: &Path, source: &Source) -> Result<(Vec<Job>, Option<C
     if path.is_dir() && path.join("level.yaml").is_file() {
         let canon = path.canonicalize().map_err(|e| GradeError::io(path, &e))?;
         let Some(course) = course else {
-            return Err(GradeError::in_file(path, "this level is not inside a course (no course.yaml above it)"));
+            return Err(GradeError::in_file(
+                path,
+                "this level is not inside a course (no course.yaml above it)",
+            ));
         };
         let level = course
             .levels
@@ -66,7 +69,12 @@ pub fn jobs_for_path(path: &Path, source: &Source) -> Result<(Vec<Job>, Option<C
         let jobs = level
             .exercises
             .iter()
-            .map(|e| Job { exercise: e.clone(), level: Some(level.name.clone()), refs: refs.clone(), source: source.clone() })
+            .map(|e| Job {
+                exercise: e.clone(),
+                level: Some(level.name.clone()),
+                refs: refs.clone(),
+                source: source.clone(),
+            })
             .collect();
         return Ok((jobs, Some(course)));
     }
@@ -75,7 +83,12 @@ pub fn jobs_for_path(path: &Path, source: &Source) -> Result<(Vec<Job>, Option<C
         if let Some(c) = &course {
             if let Some(level) = c.level_of(path) {
                 let canon = path.canonicalize().ok();
-                let ex = level.exercises.iter().find(|e| e.path.canonicalize().ok() == canon).cloned().expect("level_of found it");
+                let ex = level
+                    .exercises
+                    .iter()
+                    .find(|e| e.path.canonicalize().ok() == canon)
+                    .cloned()
+                    .expect("level_of found it");
                 let job = Job { exercise: ex, level: Some(level.name.clone()), refs, source: source.clone() };
                 return Ok((vec![job], course));
             }
@@ -83,7 +96,10 @@ pub fn jobs_for_path(path: &Path, source: &Source) -> Result<(Vec<Job>, Option<C
         let ex = Exercise::load(path)?;
         return Ok((vec![Job { exercise: ex, level: None, refs, source: source.clone() }], course));
     }
-    Err(GradeError::in_file(path, "not an exercise file, a level directory (level.yaml) or a course directory (course.yaml)"))
+    Err(GradeError::in_file(
+        path,
+        "not an exercise file, a level directory (level.yaml) or a course directory (course.yaml)",
+    ))
 }
 
 pub fn default_refs() -> References {

@@ -104,27 +104,38 @@ impl References {
 impl Course {
     pub fn load(dir: &Path) -> Result<Course> {
         let file = dir.join("course.yaml");
-        let src = std::fs::read_to_string(&file).map_err(|e| GradeError::io(&file, &e).hint("a course directory holds course.yaml"))?;
+        let src = std::fs::read_to_string(&file)
+            .map_err(|e| GradeError::io(&file, &e).hint("a course directory holds course.yaml"))?;
         let f: CourseFile = parse_yaml(&file, &src)?;
         let mut reference: BTreeMap<EngineKind, Engine> =
             EngineKind::ALL.into_iter().map(|k| (k, Engine::reference(k))).collect();
         for (kind, spec) in &f.reference {
             let engine = Engine::resolve(spec, dir).map_err(|e| {
-                let mut at = GradeError::at_key(&file, &src, kind.as_str(), format!("reference engine `{spec}`: {}", e.message));
+                let mut at = GradeError::at_key(
+                    &file,
+                    &src,
+                    kind.as_str(),
+                    format!("reference engine `{spec}`: {}", e.message),
+                );
                 at.hint = Some(e.to_string());
                 at
             })?;
             if engine.kind != *kind {
-                return Err(GradeError::at_key(&file, &src, kind.as_str(), format!(
-                    "reference engine for `{kind}` is a `{}` engine", engine.kind)));
+                return Err(GradeError::at_key(
+                    &file,
+                    &src,
+                    kind.as_str(),
+                    format!("reference engine for `{kind}` is a `{}` engine", engine.kind),
+                ));
             }
             reference.insert(*kind, engine);
         }
         for name in &f.levels {
             // A level's name is a directory of every workspace: `../x` would
             // make `grader init` write outside it.
-            crate::untrusted::plain_name(name)
-                .map_err(|m| GradeError::at_text_after_key(&file, &src, "levels", name, format!("level {m}")))?;
+            crate::untrusted::plain_name(name).map_err(|m| {
+                GradeError::at_text_after_key(&file, &src, "levels", name, format!("level {m}"))
+            })?;
         }
         let mut levels = Vec::new();
         for name in &f.levels {
@@ -142,12 +153,24 @@ impl Course {
                 if !known.contains(&p) {
                     let lf = dir.join(&l.name).join("level.yaml");
                     let lsrc = std::fs::read_to_string(&lf).unwrap_or_default();
-                    return Err(GradeError::at_key(&lf, &lsrc, "prerequisites", format!("prerequisite `{p}` is not a level of this course")));
+                    return Err(GradeError::at_key(
+                        &lf,
+                        &lsrc,
+                        "prerequisites",
+                        format!("prerequisite `{p}` is not a level of this course"),
+                    ));
                 }
             }
         }
         check_prerequisite_cycles(dir, &levels)?;
-        Ok(Course { dir: dir.to_path_buf(), title: f.title, language: f.language, reference, levels, published: f.published })
+        Ok(Course {
+            dir: dir.to_path_buf(),
+            title: f.title,
+            language: f.language,
+            reference,
+            levels,
+            published: f.published,
+        })
     }
 
     pub fn references(&self) -> References {
@@ -168,13 +191,20 @@ impl Course {
 
     pub fn level_of(&self, exercise: &Path) -> Option<&Level> {
         let canon = exercise.canonicalize().ok()?;
-        self.levels.iter().find(|l| l.exercises.iter().any(|e| e.path.canonicalize().ok().as_ref() == Some(&canon)))
+        self.levels
+            .iter()
+            .find(|l| l.exercises.iter().any(|e| e.path.canonicalize().ok().as_ref() == Some(&canon)))
     }
 }
 
 /// A level that (directly or through others) requires itself could never be unlocked.
 fn check_prerequisite_cycles(dir: &Path, levels: &[Level]) -> Result<()> {
-    fn visit<'a>(levels: &'a [Level], name: &'a str, path: &mut Vec<&'a str>, done: &mut Vec<&'a str>) -> Option<Vec<String>> {
+    fn visit<'a>(
+        levels: &'a [Level],
+        name: &'a str,
+        path: &mut Vec<&'a str>,
+        done: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
         if let Some(i) = path.iter().position(|n| *n == name) {
             let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
             cycle.push(name.to_string());
@@ -215,11 +245,16 @@ fn check_prerequisite_cycles(dir: &Path, levels: &[Level]) -> Result<()> {
 
 fn load_level(dir: &Path, name: &str, published: bool) -> Result<Level> {
     let file = dir.join("level.yaml");
-    let src = std::fs::read_to_string(&file).map_err(|e| GradeError::new(format!("level `{name}`: cannot read {}: {e}", file.display())))?;
+    let src = std::fs::read_to_string(&file)
+        .map_err(|e| GradeError::new(format!("level `{name}`: cannot read {}: {e}", file.display())))?;
     let f: LevelFile = parse_yaml(&file, &src)?;
     if f.xp > crate::exercise::MAX_XP {
-        return Err(GradeError::at_key(&file, &src, "xp", format!(
-            "xp: {} is more than the maximum of {}", f.xp, crate::exercise::MAX_XP)));
+        return Err(GradeError::at_key(
+            &file,
+            &src,
+            "xp",
+            format!("xp: {} is more than the maximum of {}", f.xp, crate::exercise::MAX_XP),
+        ));
     }
     let mut exercises: Vec<Exercise> = Vec::new();
     let mut points_keys = 0;
@@ -230,23 +265,35 @@ fn load_level(dir: &Path, name: &str, published: bool) -> Result<Level> {
         }
         let p = dir.join(&entry.path);
         if !p.is_file() {
-            return Err(GradeError::at_key_nth(&file, &src, "path", i, format!("exercise `{}` does not exist", entry.path))
-                .hint(format!("paths are relative to {}", dir.display())));
+            return Err(GradeError::at_key_nth(
+                &file,
+                &src,
+                "path",
+                i,
+                format!("exercise `{}` does not exist", entry.path),
+            )
+            .hint(format!("paths are relative to {}", dir.display())));
         }
         let mut ex = Exercise::load_in(&p, published)?;
-        crate::untrusted::plain_name(&ex.id).map_err(|m| {
-            GradeError::at_key_nth(&file, &src, "path", i, format!("exercise id {m}"))
-        })?;
+        crate::untrusted::plain_name(&ex.id)
+            .map_err(|m| GradeError::at_key_nth(&file, &src, "path", i, format!("exercise id {m}")))?;
         if let Some(points) = entry.points {
             ex.points = points;
         }
         // The id (file stem) names the exercise's workspace directory and its
         // results: two exercises with one id would share both.
         if let Some(first) = exercises.iter().position(|e| e.id == ex.id) {
-            return Err(GradeError::at_key_nth(&file, &src, "path", i, format!(
-                "exercise id `{}` is used twice in this level (`{}` and `{}`)",
-                ex.id, f.exercises[first].path, entry.path))
-                .hint("an exercise's id is its file stem; rename one of the files"));
+            return Err(GradeError::at_key_nth(
+                &file,
+                &src,
+                "path",
+                i,
+                format!(
+                    "exercise id `{}` is used twice in this level (`{}` and `{}`)",
+                    ex.id, f.exercises[first].path, entry.path
+                ),
+            )
+            .hint("an exercise's id is its file stem; rename one of the files"));
         }
         exercises.push(ex);
     }

@@ -48,7 +48,10 @@ pub fn parse_line(line: &str) -> Option<Diagnostic> {
 impl Diagnostic {
     pub fn header(&self) -> String {
         let code = self.code.as_ref().map(|c| format!("[{c}]")).unwrap_or_default();
-        format!("error{code}: {} {} at {}:{}:{}: {}", self.phase, self.kind, self.file, self.line, self.col, self.message)
+        format!(
+            "error{code}: {} {} at {}:{}:{}: {}",
+            self.phase, self.kind, self.file, self.line, self.col, self.message
+        )
     }
 }
 

@@ -52,7 +52,10 @@ pub fn check(engine: &Engine, opts: &RunOptions) -> Vec<ExerciseResult> {
     CASES
         .iter()
         .map(|case| {
-            let program = Program { files: [("main.tern".to_string(), case.source.as_bytes().to_vec())].into(), entry: "main.tern".into() };
+            let program = Program {
+                files: [("main.tern".to_string(), case.source.as_bytes().to_vec())].into(),
+                entry: "main.tern".into(),
+            };
             let mut checks: Vec<CheckResult> = Vec::new();
             for run in runner::run_engine(engine, &program, opts) {
                 checks.extend(crate::checks::check_run(&run, &(case.expect)(engine.kind), None));

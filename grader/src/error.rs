@@ -30,10 +30,22 @@ impl GradeError {
         GradeError { file: None, line: None, col: None, message: message.into(), hint: None }
     }
     pub fn at(file: &Path, line: usize, col: usize, message: impl Into<String>) -> Self {
-        GradeError { file: Some(file.to_path_buf()), line: Some(line), col: Some(col), message: message.into(), hint: None }
+        GradeError {
+            file: Some(file.to_path_buf()),
+            line: Some(line),
+            col: Some(col),
+            message: message.into(),
+            hint: None,
+        }
     }
     pub fn in_file(file: &Path, message: impl Into<String>) -> Self {
-        GradeError { file: Some(file.to_path_buf()), line: None, col: None, message: message.into(), hint: None }
+        GradeError {
+            file: Some(file.to_path_buf()),
+            line: None,
+            col: None,
+            message: message.into(),
+            hint: None,
+        }
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -65,18 +77,24 @@ impl GradeError {
             let rest = &m[m.find(pre)? + pre.len()..];
             rest.strip_suffix(end).map(str::to_string)
         };
-        let dup = after(&e.message, "duplicate field `", '`').or_else(|| after(&e.message, "duplicate entry with key \"", '"'));
+        let dup = after(&e.message, "duplicate field `", '`')
+            .or_else(|| after(&e.message, "duplicate entry with key \"", '"'));
         if let (Some(key), Some(line), Some(col)) = (dup, e.line, e.col) {
             let indent = col - 1;
-            let second = src.lines().enumerate().skip(line - 1).filter(|(_, l)| {
-                // (`get`: serde_yaml counts columns in characters; a line whose
-                // first `indent` bytes are not all blanks is not the key's.)
-                l.len() > indent && l.get(..indent).is_some_and(|pre| pre.trim().is_empty()) && {
-                    let body = &l[indent..];
-                    let body = body.strip_prefix("- ").unwrap_or(body);
-                    body.starts_with(&format!("{key}:")) || body.starts_with(&format!("\"{key}\":"))
-                }
-            }).nth(1);
+            let second = src
+                .lines()
+                .enumerate()
+                .skip(line - 1)
+                .filter(|(_, l)| {
+                    // (`get`: serde_yaml counts columns in characters; a line whose
+                    // first `indent` bytes are not all blanks is not the key's.)
+                    l.len() > indent && l.get(..indent).is_some_and(|pre| pre.trim().is_empty()) && {
+                        let body = &l[indent..];
+                        let body = body.strip_prefix("- ").unwrap_or(body);
+                        body.starts_with(&format!("{key}:")) || body.starts_with(&format!("\"{key}\":"))
+                    }
+                })
+                .nth(1);
             if let Some((i, l)) = second {
                 let body = l.trim_start().strip_prefix("- ").unwrap_or(l.trim_start());
                 e.line = Some(i + 1);
@@ -103,7 +121,10 @@ impl GradeError {
         while let Some((line, col)) = locate_key_nth(src, key, n) {
             let text = src.lines().nth(line - 1).unwrap_or("");
             let rest = text[col - 1 + key.len() + 1..].trim().trim_matches(|c| c == '"' || c == '\'');
-            if rest == value || rest.starts_with(&format!("{value},")) || rest.starts_with(&format!("{value} ")) {
+            if rest == value
+                || rest.starts_with(&format!("{value},"))
+                || rest.starts_with(&format!("{value} "))
+            {
                 return GradeError::at(file, line, col, message);
             }
             n += 1;
@@ -118,7 +139,13 @@ impl GradeError {
     }
     /// At the first occurrence of `text` after the first `key:` line (a list
     /// item's value), else at the key.
-    pub fn at_text_after_key(file: &Path, src: &str, key: &str, text: &str, message: impl Into<String>) -> Self {
+    pub fn at_text_after_key(
+        file: &Path,
+        src: &str,
+        key: &str,
+        text: &str,
+        message: impl Into<String>,
+    ) -> Self {
         let from = locate_key(src, key).map(|(l, _)| l - 1).unwrap_or(0);
         for (i, line) in src.lines().enumerate().skip(from) {
             let body = if i == from { line.split_once(':').map(|(_, v)| v).unwrap_or(line) } else { line };

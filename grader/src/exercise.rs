@@ -69,11 +69,17 @@ impl Expect {
             snapshot: over.snapshot.or(self.snapshot),
             exit: over.exit.or(self.exit),
             error: over.error.clone().or_else(|| self.error.clone()),
-            stdout_before_error: over.stdout_before_error.clone().or_else(|| self.stdout_before_error.clone()),
+            stdout_before_error: over
+                .stdout_before_error
+                .clone()
+                .or_else(|| self.stdout_before_error.clone()),
         }
     }
     pub fn is_empty(&self) -> bool {
-        self.stdout.is_none() && self.snapshot != Some(true) && self.exit.is_none() && self.error.is_none()
+        self.stdout.is_none()
+            && self.snapshot != Some(true)
+            && self.exit.is_none()
+            && self.error.is_none()
             && self.stdout_before_error.is_none()
     }
 }
@@ -361,7 +367,12 @@ impl Exercise {
 
     /// The top-level group, then the `checks:` groups in order.
     pub fn groups(&self) -> impl Iterator<Item = GroupRef<'_>> {
-        let top = GroupRef { number: None, visibility: Visibility::Visible, program: &self.program, expect: &self.expect };
+        let top = GroupRef {
+            number: None,
+            visibility: Visibility::Visible,
+            program: &self.program,
+            expect: &self.expect,
+        };
         std::iter::once(top).chain(self.checks.iter().map(|g| GroupRef {
             number: Some(g.number),
             visibility: g.visibility,
@@ -412,34 +423,78 @@ impl Exercise {
         };
         match f.kind {
             ExerciseKind::Engine => {
-                need(!program.files.is_empty(), "kind", "an `engine` exercise needs `files:` (the program the engine runs)",
-                    "files:\n    main.tern: |\n      print(1);")?;
-                need(!f.expect.kinds().is_empty() || !f.perf.is_empty(), "kind",
-                    "an `engine` exercise needs `expect:` (or `perf:`)", "expect:\n  all:\n    stdout: \"1\\n\"")?;
+                need(
+                    !program.files.is_empty(),
+                    "kind",
+                    "an `engine` exercise needs `files:` (the program the engine runs)",
+                    "files:\n    main.tern: |\n      print(1);",
+                )?;
+                need(
+                    !f.expect.kinds().is_empty() || !f.perf.is_empty(),
+                    "kind",
+                    "an `engine` exercise needs `expect:` (or `perf:`)",
+                    "expect:\n  all:\n    stdout: \"1\\n\"",
+                )?;
             }
             ExerciseKind::Program => {
                 if !published {
-                    need(!f.solution.is_empty(), "kind", "a `program` exercise needs a hidden `solution:`",
-                        "solution:\n  main.tern: {from: solution/main.tern}")?;
+                    need(
+                        !f.solution.is_empty(),
+                        "kind",
+                        "a `program` exercise needs a hidden `solution:`",
+                        "solution:\n  main.tern: {from: solution/main.tern}",
+                    )?;
                 }
-                need(!f.starter.is_empty(), "kind", "a `program` exercise needs `starter:` files for the student", "starter:\n  main.tern: \"// your code\\n\"")?;
-                need(!f.expect.kinds().is_empty(), "kind", "a `program` exercise needs `expect:`", "expect:\n  all:\n    stdout: \"55\\n\"")?;
+                need(
+                    !f.starter.is_empty(),
+                    "kind",
+                    "a `program` exercise needs `starter:` files for the student",
+                    "starter:\n  main.tern: \"// your code\\n\"",
+                )?;
+                need(
+                    !f.expect.kinds().is_empty(),
+                    "kind",
+                    "a `program` exercise needs `expect:`",
+                    "expect:\n  all:\n    stdout: \"55\\n\"",
+                )?;
             }
             ExerciseKind::Quiz => {
-                need(!f.questions.is_empty(), "kind", "a `quiz` exercise needs `questions:`", "see grader/EXERCISES.md")?;
+                need(
+                    !f.questions.is_empty(),
+                    "kind",
+                    "a `quiz` exercise needs `questions:`",
+                    "see grader/EXERCISES.md",
+                )?;
                 let mut seen = std::collections::BTreeSet::new();
                 for q in &f.questions {
                     if !seen.insert(q.id.clone()) {
-                        return Err(GradeError::at_key(path, src, "id", format!("question id `{}` is used twice", q.id)));
+                        return Err(GradeError::at_key(
+                            path,
+                            src,
+                            "id",
+                            format!("question id `{}` is used twice", q.id),
+                        ));
                     }
                     if q.observe.engine.is_some() == q.observe.command.is_some() {
-                        return Err(GradeError::at_key(path, src, "observe", format!(
-                            "question `{}`: `observe:` needs exactly one of `engine:` or `command:`", q.id)));
+                        return Err(GradeError::at_key(
+                            path,
+                            src,
+                            "observe",
+                            format!(
+                                "question `{}`: `observe:` needs exactly one of `engine:` or `command:`",
+                                q.id
+                            ),
+                        ));
                     }
                     check_extract(path, src, &q.id, &q.observe.extract)?;
                 }
                 if !f.checks.is_empty() {
-                    return Err(GradeError::at_key(path, src, "checks", "a `quiz` exercise has no check groups: its checks are its `questions:`"));
+                    return Err(GradeError::at_key(
+                        path,
+                        src,
+                        "checks",
+                        "a `quiz` exercise has no check groups: its checks are its `questions:`",
+                    ));
                 }
             }
         }
@@ -468,9 +523,15 @@ impl Exercise {
             check_expectations(path, gsrc, &g.expect, &format!("{what}: "))?;
             for (key, block) in g.expect.blocks() {
                 if block.is_some_and(|b| b.snapshot.is_some()) {
-                    return Err(GradeError::at_key(path, gsrc, "snapshot", format!(
-                        "{what}: `expect.{key}.snapshot` is only supported in the top-level `expect:`"))
-                        .hint("give the expected `stdout:` inline in a check group"));
+                    return Err(GradeError::at_key(
+                        path,
+                        gsrc,
+                        "snapshot",
+                        format!(
+                            "{what}: `expect.{key}.snapshot` is only supported in the top-level `expect:`"
+                        ),
+                    )
+                    .hint("give the expected `stdout:` inline in a check group"));
                 }
             }
             let program = match f.kind {
@@ -499,8 +560,13 @@ impl Exercise {
             check_points(path, src, 0, points)?;
         }
         if let Some(key) = f.limits.as_ref().and_then(ExerciseLimits::zero_key) {
-            return Err(GradeError::at_key(path, src, key, format!("`limits.{key}: 0` would stop every run"))
-                .hint("give a limit of at least 1, or leave the key out for the grader's default"));
+            return Err(GradeError::at_key(
+                path,
+                src,
+                key,
+                format!("`limits.{key}: 0` would stop every run"),
+            )
+            .hint("give a limit of at least 1, or leave the key out for the grader's default"));
         }
         let perf = f.perf.iter().map(|r| perf_rule(path, src, r)).collect::<Result<Vec<_>>>()?;
         let mut ex = Exercise {
@@ -532,7 +598,12 @@ impl Exercise {
 
 impl Expectations {
     fn blocks(&self) -> [(&'static str, Option<&Expect>); 4] {
-        [("all", self.all.as_ref()), ("interp", self.interp.as_ref()), ("jit", self.jit.as_ref()), ("aot", self.aot.as_ref())]
+        [
+            ("all", self.all.as_ref()),
+            ("interp", self.interp.as_ref()),
+            ("jit", self.jit.as_ref()),
+            ("aot", self.aot.as_ref()),
+        ]
     }
 }
 
@@ -541,12 +612,23 @@ fn check_expectations(path: &Path, src: &str, expect: &Expectations, what: &str)
     for kind in expect.kinds() {
         if let Some(e) = expect.for_kind(kind).and_then(|e| e.error) {
             if !crate::diag::PHASES.contains(&e.phase.as_str()) {
-                return Err(GradeError::at_key(path, src, "phase", format!("{what}unknown phase `{}`", e.phase))
-                    .hint("phases: parse, build, import, runtime"));
+                return Err(GradeError::at_key(
+                    path,
+                    src,
+                    "phase",
+                    format!("{what}unknown phase `{}`", e.phase),
+                )
+                .hint("phases: parse, build, import, runtime"));
             }
             if !crate::diag::KINDS.contains(&e.kind.as_str()) {
-                return Err(GradeError::at_key_value(path, src, "kind", &e.kind, format!("{what}unknown error kind `{}`", e.kind))
-                    .hint(format!("kinds: {}", crate::diag::KINDS.join(", "))));
+                return Err(GradeError::at_key_value(
+                    path,
+                    src,
+                    "kind",
+                    &e.kind,
+                    format!("{what}unknown error kind `{}`", e.kind),
+                )
+                .hint(format!("kinds: {}", crate::diag::KINDS.join(", "))));
             }
         }
     }
@@ -578,15 +660,16 @@ fn group_spans(src: &str) -> GroupSpans {
         })
         .unwrap_or(lines.len());
     let indent = |l: &str| l.len() - l.trim_start().len();
-    let item_indent = (start + 1..end)
-        .filter(|&i| lines[i].trim_start().starts_with('-'))
-        .map(|i| indent(lines[i]))
-        .min();
+    let item_indent =
+        (start + 1..end).filter(|&i| lines[i].trim_start().starts_with('-')).map(|i| indent(lines[i])).min();
     let starts: Vec<usize> = match item_indent {
-        Some(n) => (start + 1..end).filter(|&i| indent(lines[i]) == n && lines[i].trim_start().starts_with('-')).collect(),
+        Some(n) => (start + 1..end)
+            .filter(|&i| indent(lines[i]) == n && lines[i].trim_start().starts_with('-'))
+            .collect(),
         None => Vec::new(),
     };
-    let items = starts.iter().enumerate().map(|(k, &s)| s..starts.get(k + 1).copied().unwrap_or(end)).collect();
+    let items =
+        starts.iter().enumerate().map(|(k, &s)| s..starts.get(k + 1).copied().unwrap_or(end)).collect();
     GroupSpans { whole: start..end, items }
 }
 
@@ -604,17 +687,28 @@ fn mask(src: &str, span: &std::ops::Range<usize>, keep: bool) -> String {
 /// `points:` (the `n`th such key in the file) is at most MAX_POINTS.
 pub fn check_points(path: &Path, src: &str, n: usize, points: u32) -> Result<()> {
     if points > MAX_POINTS {
-        return Err(GradeError::at_key_nth(path, src, "points", n, format!(
-            "points: {points} is more than the maximum of {MAX_POINTS}")));
+        return Err(GradeError::at_key_nth(
+            path,
+            src,
+            "points",
+            n,
+            format!("points: {points} is more than the maximum of {MAX_POINTS}"),
+        ));
     }
     Ok(())
 }
 
 fn check_extract(path: &Path, src: &str, id: &str, x: &Extract) -> Result<()> {
-    const SOURCES: &[&str] = &["stdout", "stderr", "exit", "status", "phase", "kind", "code", "line", "artifact"];
+    const SOURCES: &[&str] =
+        &["stdout", "stderr", "exit", "status", "phase", "kind", "code", "line", "artifact"];
     if !SOURCES.contains(&x.from.as_str()) && !x.from.starts_with("file:") {
-        return Err(GradeError::at_key(path, src, "from", format!("question `{id}`: unknown extract source `{}`", x.from))
-            .hint("use one of stdout, stderr, exit, status, phase, kind, code, line, artifact, file:PATH"));
+        return Err(GradeError::at_key(
+            path,
+            src,
+            "from",
+            format!("question `{id}`: unknown extract source `{}`", x.from),
+        )
+        .hint("use one of stdout, stderr, exit, status, phase, kind, code, line, artifact, file:PATH"));
     }
     if let Some(re) = &x.regex {
         regex::Regex::new(re).map_err(|e| {
@@ -672,20 +766,41 @@ fn load_files(
     let mut program = Program::default();
     for (name, source) in files {
         if name.trim().is_empty() {
-            return Err(GradeError::at_key(path, src, key, format!("`{key}:` has a file with an empty name"))
-                .hint("name each file, e.g. main.tern"));
+            return Err(GradeError::at_key(
+                path,
+                src,
+                key,
+                format!("`{key}:` has a file with an empty name"),
+            )
+            .hint("name each file, e.g. main.tern"));
         }
         if Path::new(name).is_absolute() || name.split('/').any(|c| c == "..") {
-            return Err(GradeError::at_key(path, src, name, format!("file name `{name}` must be relative and stay inside the exercise")));
+            return Err(GradeError::at_key(
+                path,
+                src,
+                name,
+                format!("file name `{name}` must be relative and stay inside the exercise"),
+            ));
         }
         if name.split('/').any(|c| c.is_empty() || c == ".") || name.contains('\\') || name.contains('\0') {
-            return Err(GradeError::at_key(path, src, name, format!(
-                "file name `{name}` must be a plain relative path (no empty or `.` parts, no backslashes)")));
+            return Err(GradeError::at_key(
+                path,
+                src,
+                name,
+                format!(
+                "file name `{name}` must be a plain relative path (no empty or `.` parts, no backslashes)"),
+            ));
         }
         // `a` and `a/b` cannot both exist: `a` would be a file and a directory.
         if let Some(parent) = files.keys().find(|other| name.starts_with(&format!("{other}/"))) {
-            return Err(GradeError::at_key(path, src, name, format!(
-                "`{key}:` has both `{parent}` and `{name}`: `{parent}` cannot be a file and a directory")));
+            return Err(GradeError::at_key(
+                path,
+                src,
+                name,
+                format!(
+                    "`{key}:` has both `{parent}` and `{name}`: `{parent}` cannot be a file and a directory"
+                ),
+            ));
         }
         let bytes = match source {
             FileSource::Inline(s) => s.clone().into_bytes(),
@@ -705,7 +820,12 @@ fn load_files(
         None => program.files.keys().next().cloned().unwrap_or_default(),
     };
     if !program.files.is_empty() && !program.files.contains_key(&program.entry) {
-        return Err(GradeError::at_key(path, src, "entry", format!("entry `{}` is not among the `{key}:` files", program.entry)));
+        return Err(GradeError::at_key(
+            path,
+            src,
+            "entry",
+            format!("entry `{}` is not among the `{key}:` files", program.entry),
+        ));
     }
     Ok(program)
 }
@@ -738,13 +858,18 @@ mod tests {
     fn perf_rules_measure_cpu_time_unless_told() {
         let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    than: interp\n    by_at_least: 2\n  - within: 2\n    of: reference\n    measure: wall\n";
         let e = Exercise::parse(Path::new("p.yaml"), src).unwrap();
-        assert!(matches!(e.perf[0], PerfRule::Faster { measure: Measure::Cpu, runs: 5, .. }), "{:?}", e.perf[0]);
+        assert!(
+            matches!(e.perf[0], PerfRule::Faster { measure: Measure::Cpu, runs: 5, .. }),
+            "{:?}",
+            e.perf[0]
+        );
         assert!(matches!(e.perf[1], PerfRule::Within { measure: Measure::Wall, .. }), "{:?}", e.perf[1]);
     }
 
     #[test]
     fn bad_perf_rule_is_explained() {
-        let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    by_at_least: 2\n";
+        let src =
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    by_at_least: 2\n";
         let err = Exercise::parse(Path::new("p.yaml"), src).unwrap_err();
         assert!(err.message.contains("faster, than, by_at_least"), "{err}");
         assert_eq!(err.line, Some(4));
@@ -752,9 +877,14 @@ mod tests {
 
     #[test]
     fn points_are_bounded() {
-        let src = "kind: engine\ntitle: t\npoints: 4294967295\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n";
+        let src =
+            "kind: engine\ntitle: t\npoints: 4294967295\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n";
         let err = Exercise::parse(Path::new("p.yaml"), src).unwrap_err();
-        assert!(err.to_string().starts_with("p.yaml:3:1: error: points: 4294967295 is more than the maximum of 10000"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("p.yaml:3:1: error: points: 4294967295 is more than the maximum of 10000"),
+            "{err}"
+        );
         let ok = src.replace("4294967295", "10000");
         assert_eq!(Exercise::parse(Path::new("p.yaml"), &ok).unwrap().points, 10_000);
     }
@@ -765,9 +895,17 @@ mod tests {
 
     #[test]
     fn an_exercise_given_by_bare_file_name_lives_in_dot() {
-        let ex = Exercise::parse(Path::new("x.yaml"), "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n").unwrap();
+        let ex = Exercise::parse(
+            Path::new("x.yaml"),
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n",
+        )
+        .unwrap();
         assert_eq!(ex.dir(), Path::new("."));
-        let ex = Exercise::parse(Path::new("ex/x.yaml"), "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n").unwrap();
+        let ex = Exercise::parse(
+            Path::new("ex/x.yaml"),
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n",
+        )
+        .unwrap();
         assert_eq!(ex.dir(), Path::new("ex"));
     }
 
@@ -780,11 +918,14 @@ mod tests {
         assert!(err.starts_with("x.yaml:8:7: error: unknown error kind `bogus`"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    than: interp\n    by_at_least: -1\n");
         assert!(err.starts_with("x.yaml:7:5: error: `by_at_least: -1` must be a ratio above 0"), "{err}");
-        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - within: 0\n    of: reference\n");
+        let err = load_err(
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - within: 0\n    of: reference\n",
+        );
         assert!(err.starts_with("x.yaml:5:5: error: `within: 0` must be a ratio above 0"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all: {}\n");
         assert!(err.starts_with("x.yaml:5:3: error: `expect.all` has no checks"), "{err}");
-        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all: {exit: 0}\n  jit: {}\n");
+        let err =
+            load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all: {exit: 0}\n  jit: {}\n");
         assert!(err.starts_with("x.yaml:6:3: error: `expect.jit` has no checks"), "{err}");
     }
 
@@ -792,17 +933,29 @@ mod tests {
     fn file_names_that_cannot_be_written_are_load_errors() {
         let err = load_err("kind: engine\ntitle: t\nfiles:\n  \"\": x\nexpect: {all: {exit: 0}}\n");
         assert!(err.starts_with("x.yaml:3:1: error: `files:` has a file with an empty name"), "{err}");
-        let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: x\n  main.tern/x: y\nexpect: {all: {exit: 0}}\n");
-        assert!(err.starts_with("x.yaml:5:3: error: `files:` has both `main.tern` and `main.tern/x`"), "{err}");
-        let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: x\n  lib//a.tern: y\nexpect: {all: {exit: 0}}\n");
-        assert!(err.starts_with("x.yaml:5:3: error: file name `lib//a.tern` must be a plain relative path"), "{err}");
+        let err = load_err(
+            "kind: engine\ntitle: t\nfiles:\n  main.tern: x\n  main.tern/x: y\nexpect: {all: {exit: 0}}\n",
+        );
+        assert!(
+            err.starts_with("x.yaml:5:3: error: `files:` has both `main.tern` and `main.tern/x`"),
+            "{err}"
+        );
+        let err = load_err(
+            "kind: engine\ntitle: t\nfiles:\n  main.tern: x\n  lib//a.tern: y\nexpect: {all: {exit: 0}}\n",
+        );
+        assert!(
+            err.starts_with("x.yaml:5:3: error: file name `lib//a.tern` must be a plain relative path"),
+            "{err}"
+        );
     }
 
     #[test]
     fn yaml_positions_and_hints_point_at_the_problem() {
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n    stdout: \"\"\nkind: engine\n");
         assert!(err.starts_with("x.yaml:8:1: error: duplicate field `kind`"), "{err}");
-        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n    exit: 1\n");
+        let err = load_err(
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n    exit: 1\n",
+        );
         assert!(err.starts_with("x.yaml:7:5: error: expect.all: duplicate field `exit`"), "{err}");
         // Also in a map-typed field, where serde alone keeps the last one.
         let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: \"print(1);\"\n  lib.tern: x\n  main.tern: \"print(2);\"\nexpect: {all: {exit: 0}}\n");
@@ -810,7 +963,8 @@ mod tests {
         // A line of multi-byte characters between the two is skipped, not sliced through.
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect:\n  all:\n    exit: 0\n  #ñé\n    exit: 1\n");
         assert!(err.starts_with("x.yaml:8:5: error: expect.all: duplicate field `exit`"), "{err}");
-        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: {from: /etc}}\nexpect: {all: {exit: 0}}\n");
+        let err =
+            load_err("kind: engine\ntitle: t\nfiles: {main.tern: {from: /etc}}\nexpect: {all: {exit: 0}}\n");
         assert!(err.starts_with("x.yaml:3:9: error: `files.main.tern` reads `/etc`"), "{err}");
         let err = load_err("kind: engine\ntitle: t\nfiles:\n  main.tern: {from: no-such-file.tern}\nexpect: {all: {exit: 0}}\n");
         let hint = err.lines().find(|l| l.contains("hint:")).unwrap();
@@ -826,7 +980,10 @@ mod tests {
         assert_eq!(e.checks.len(), 2);
         assert_eq!((e.checks[0].number, e.checks[0].visibility), (1, Visibility::Hidden));
         assert_eq!(e.checks[0].program.files["main.tern"], b"print(2);");
-        assert_eq!((e.checks[1].visibility, e.checks[1].program.entry.as_str()), (Visibility::AfterDue, "lib.tern"));
+        assert_eq!(
+            (e.checks[1].visibility, e.checks[1].program.entry.as_str()),
+            (Visibility::AfterDue, "lib.tern")
+        );
         assert_eq!(e.kinds(), [EngineKind::Interp, EngineKind::Jit, EngineKind::Aot]);
         let e = Exercise::parse(Path::new("x.yaml"), "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {interp: {exit: 0}}\nchecks:\n  - visibility: hidden\n    files: {main.tern: x}\n    expect: {jit: {exit: 0}}\n").unwrap();
         assert!(e.applies_to(EngineKind::Jit) && !e.applies_to(EngineKind::Aot));
@@ -850,10 +1007,17 @@ mod tests {
         assert!(err.starts_with("x.yaml:15:37: error: check 2: unknown error kind `bogus`"), "{err}");
         let err = load_err(&GROUPS.replace("jit: {exit: 70}", "jit: {snapshot: true}"));
         assert!(err.starts_with("x.yaml:15:13: error: check 2: `expect.jit.snapshot` is only supported in the top-level `expect:`"), "{err}");
-        let err = load_err(&GROUPS.replace("    files: {main.tern: y, lib.tern: z}\n    entry: lib.tern\n", ""));
-        assert!(err.starts_with("x.yaml:12:5: error: check 2 of an `engine` exercise needs its own `files:`"), "{err}");
+        let err =
+            load_err(&GROUPS.replace("    files: {main.tern: y, lib.tern: z}\n    entry: lib.tern\n", ""));
+        assert!(
+            err.starts_with("x.yaml:12:5: error: check 2 of an `engine` exercise needs its own `files:`"),
+            "{err}"
+        );
         let err = load_err(&GROUPS.replace("entry: lib.tern", "entry: nope.tern"));
-        assert!(err.starts_with("x.yaml:13:5: error: entry `nope.tern` is not among the `files:` files"), "{err}");
+        assert!(
+            err.starts_with("x.yaml:13:5: error: entry `nope.tern` is not among the `files:` files"),
+            "{err}"
+        );
         let err = load_err(&GROUPS.replace("    expect:\n      jit", "    expext:\n      jit"));
         assert!(err.starts_with("x.yaml:14:5: error: checks[1]: unknown field `expext`"), "{err}");
         let prog = "kind: program\ntitle: t\nstarter: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {all: {exit: 0}}\nchecks:\n  - visibility: hidden\n    expect: {all: {exit: 0}}\n  - visibility: visible\n    files: {main.tern: z}\n    expect: {all: {exit: 0}}\n";
@@ -883,7 +1047,9 @@ mod tests {
         assert_eq!(got.cpu_seconds, crate::runner::process::Limits::default().cpu_seconds);
         let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nlimits:\n  cpu_seconds: 0\n");
         assert!(err.starts_with("x.yaml:6:3: error: `limits.cpu_seconds: 0` would stop every run"), "{err}");
-        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nlimits: {memory: 1}\n");
+        let err = load_err(
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nlimits: {memory: 1}\n",
+        );
         assert!(err.contains("unknown field `memory`"), "{err}");
     }
 

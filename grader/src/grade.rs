@@ -128,8 +128,10 @@ fn local_engine(job: &Job) -> Option<Result<Engine, String>> {
         return None;
     }
     let manifest = dir.join(crate::workspace::LOCAL_ENGINE);
-    Some(Engine::load(&manifest).map_err(|e| format!(
-        "this exercise grades the engine in {}: {e}", dir.display())))
+    Some(
+        Engine::load(&manifest)
+            .map_err(|e| format!("this exercise grades the engine in {}: {e}", dir.display())),
+    )
 }
 
 /// Output, exit, diagnostic and quiz checks (everything but perf).
@@ -155,7 +157,10 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
             if !extra.is_empty() {
                 let listed: Vec<&str> = ex.starter.files.keys().map(String::as_str).collect();
                 result.notices.push(format!(
-                    "not graded: {} (only the files this exercise gives you are: {})", extra.join(", "), listed.join(", ")));
+                    "not graded: {} (only the files this exercise gives you are: {})",
+                    extra.join(", "),
+                    listed.join(", ")
+                ));
             }
             p
         }
@@ -193,15 +198,20 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
                 return result;
             }
             if !ex.applies_to(engine.kind) {
-                result.checks.push(CheckResult::new("engine", Status::Skipped,
-                    format!("no expectations for `{}` engines in this exercise", engine.kind)));
+                result.checks.push(CheckResult::new(
+                    "engine",
+                    Status::Skipped,
+                    format!("no expectations for `{}` engines in this exercise", engine.kind),
+                ));
                 return result;
             }
             for group in ex.groups() {
                 let Some(expect) = group.expect.for_kind(engine.kind) else { continue };
                 // The top-level program is the one the job chose; snapshots belong to it alone.
                 let (program, snap) = match group.number {
-                    None => (&program, (expect.snapshot == Some(true)).then(|| load_snapshot(ex, engine.kind))),
+                    None => {
+                        (&program, (expect.snapshot == Some(true)).then(|| load_snapshot(ex, engine.kind)))
+                    }
                     Some(_) => (group.program, None),
                 };
                 for run in runner::run_engine(engine, program, &run_opts) {
@@ -212,7 +222,8 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
         ExerciseKind::Program => {
             // One run per engine (and target), checked against every group's expectations.
             for kind in &ex.engines {
-                let groups: Vec<_> = ex.groups().filter_map(|g| g.expect.for_kind(*kind).map(|e| (g, e))).collect();
+                let groups: Vec<_> =
+                    ex.groups().filter_map(|g| g.expect.for_kind(*kind).map(|e| (g, e))).collect();
                 if groups.is_empty() {
                     continue;
                 }
@@ -239,7 +250,12 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
             } else {
                 Err(format!("no answers file at {}", answers_path.display()))
             };
-            result.checks.extend(quiz::grade(ex, answers.as_ref().map_err(|s| s.as_str()), &job.refs, &run_opts));
+            result.checks.extend(quiz::grade(
+                ex,
+                answers.as_ref().map_err(|s| s.as_str()),
+                &job.refs,
+                &run_opts,
+            ));
         }
     }
     attach_hint(ex, &mut result);
@@ -273,7 +289,13 @@ fn attach_hint(ex: &Exercise, result: &mut ExerciseResult) {
     if !result.notices.contains(&note) {
         result.notices.push(note.clone());
     }
-    let Some(first) = result.checks.iter_mut().find(|c| c.status.is_failure() && c.visibility == crate::result::Visibility::Visible) else { return };
+    let Some(first) = result
+        .checks
+        .iter_mut()
+        .find(|c| c.status.is_failure() && c.visibility == crate::result::Visibility::Visible)
+    else {
+        return;
+    };
     if first.detail.as_deref().is_some_and(|d| d.contains(&note)) {
         return;
     }
@@ -284,7 +306,8 @@ fn attach_hint(ex: &Exercise, result: &mut ExerciseResult) {
 }
 
 /// Why perf is not measured on a program that failed its functional checks.
-pub const PERF_NEEDS_CORRECT: &str = "the program's functional checks failed: perf is not measured on a wrong program";
+pub const PERF_NEEDS_CORRECT: &str =
+    "the program's functional checks failed: perf is not measured on a wrong program";
 
 /// Perf rules, after the functional checks in `result` (everything in it so
 /// far is functional). They run only on a program that passed those checks:
@@ -308,7 +331,11 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
     // exercise every group checks that program); a hidden check is not named.
     let times_program = |c: &&CheckResult| c.group.is_none() || ex.kind == ExerciseKind::Program;
     if let Some(failed) = result.checks.iter().filter(times_program).find(|c| c.status.is_failure()) {
-        let name = if failed.visibility == crate::result::Visibility::Visible { format!("`{}`", failed.name) } else { "a hidden check".into() };
+        let name = if failed.visibility == crate::result::Visibility::Visible {
+            format!("`{}`", failed.name)
+        } else {
+            "a hidden check".into()
+        };
         let why = format!("{PERF_NEEDS_CORRECT} ({name} is {})", failed.status);
         skip_all(result, &why);
         return;
@@ -328,8 +355,10 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
 pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> Vec<ExerciseResult> {
     let bar = if opts.progress && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(jobs.len() as u64);
-        b.set_style(indicatif::ProgressStyle::with_template("{spinner} grading [{bar:30}] {pos}/{len} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} grading [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
         b
     } else {
         indicatif::ProgressBar::hidden()
@@ -349,7 +378,8 @@ pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> 
             });
         }
     });
-    let mut results: Vec<ExerciseResult> = results.into_inner().unwrap().into_iter().map(|r| r.expect("graded")).collect();
+    let mut results: Vec<ExerciseResult> =
+        results.into_inner().unwrap().into_iter().map(|r| r.expect("graded")).collect();
     for (job, r) in jobs.iter().zip(results.iter_mut()) {
         if !job.exercise.perf.is_empty() {
             bar.set_message(format!("perf {}", job.exercise.id));
@@ -369,7 +399,8 @@ pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> 
 pub fn level_results(course: &Course, results: &[ExerciseResult], all: bool) -> Vec<LevelResult> {
     let mut out: Vec<LevelResult> = Vec::new();
     for level in &course.levels {
-        let mine: Vec<&ExerciseResult> = results.iter().filter(|r| r.level.as_deref() == Some(&level.name)).collect();
+        let mine: Vec<&ExerciseResult> =
+            results.iter().filter(|r| r.level.as_deref() == Some(&level.name)).collect();
         if mine.is_empty() && !all {
             continue;
         }
@@ -415,10 +446,24 @@ mod tests {
     use crate::result::CheckResult;
 
     fn result(id: &str, path: &str, pass: bool) -> ExerciseResult {
-        let check = if pass { CheckResult::pass("interp: stdout", "") } else { CheckResult::fail("interp: stdout", "") };
+        let check = if pass {
+            CheckResult::pass("interp: stdout", "")
+        } else {
+            CheckResult::fail("interp: stdout", "")
+        };
         ExerciseResult {
-            id: id.into(), title: id.into(), kind: "program".into(), path: path.into(), level: Some("l1".into()),
-            points: 5, earned: 0.0, status: Status::Pass, checks: vec![check], notices: vec![], engine: None, engine_sha256: None,
+            id: id.into(),
+            title: id.into(),
+            kind: "program".into(),
+            path: path.into(),
+            level: Some("l1".into()),
+            points: 5,
+            earned: 0.0,
+            status: Status::Pass,
+            checks: vec![check],
+            notices: vec![],
+            engine: None,
+            engine_sha256: None,
         }
         .finish()
     }
@@ -432,7 +477,13 @@ mod tests {
             title: "c".into(),
             language: "tern".into(),
             reference: BTreeMap::new(),
-            levels: vec![Level { name: "l1".into(), title: "L".into(), xp: 10, prerequisites: vec![], exercises: vec![ex.clone(), ex] }],
+            levels: vec![Level {
+                name: "l1".into(),
+                title: "L".into(),
+                xp: 10,
+                prerequisites: vec![],
+                exercises: vec![ex.clone(), ex],
+            }],
             published: false,
         };
         let rs = [result("hello", "a/hello.yaml", false), result("hello", "b/hello.yaml", true)];

@@ -21,7 +21,11 @@ use std::sync::Arc;
 
 /// Perf thresholds make `cargo test` slow and load-sensitive; opt in with TERN_GRADER_PERF=1.
 fn options() -> GradeOptions {
-    GradeOptions { perf: std::env::var("TERN_GRADER_PERF").is_ok_and(|v| v == "1"), jobs: 1, ..GradeOptions::default() }
+    GradeOptions {
+        perf: std::env::var("TERN_GRADER_PERF").is_ok_and(|v| v == "1"),
+        jobs: 1,
+        ..GradeOptions::default()
+    }
 }
 
 /// One trial per exercise. `engine`: the engine under test for `engine`
@@ -42,11 +46,15 @@ pub fn trials(course_dir: &Path, engine: Option<&str>) -> Result<Vec<Trial>> {
             let ignored = match (&job.exercise.kind, &engine) {
                 (ExerciseKind::Engine, Some(e)) => !job.exercise.applies_to(e.kind),
                 (ExerciseKind::Engine, None) => true,
-                (ExerciseKind::Quiz, _) => !job.exercise.dir().join(format!("{}.answers.yaml", job.exercise.id)).is_file(),
+                (ExerciseKind::Quiz, _) => {
+                    !job.exercise.dir().join(format!("{}.answers.yaml", job.exercise.id)).is_file()
+                }
                 _ => false,
             };
             let engine = engine.clone();
-            Trial::test(name, move || run_trial(&job, engine.as_deref())).with_kind(kind).with_ignored_flag(ignored)
+            Trial::test(name, move || run_trial(&job, engine.as_deref()))
+                .with_kind(kind)
+                .with_ignored_flag(ignored)
         })
         .collect())
 }

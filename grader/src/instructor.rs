@@ -25,17 +25,28 @@ pub fn workspace_engine(ws: &Path, spec: &str) -> std::result::Result<Engine, St
     let path = if path.is_dir() { path.join("engine.yaml") } else { path };
     let real = path.canonicalize().map_err(|e| format!("engine `{spec}` ({}): {e}", path.display()))?;
     if !real.starts_with(&root) {
-        return Err(format!("engine `{spec}` is outside the workspace ({}); an engine is graded from the student's own files", real.display()));
+        return Err(format!(
+            "engine `{spec}` is outside the workspace ({}); an engine is graded from the student's own files",
+            real.display()
+        ));
     }
     Engine::load(&path).map_err(|e| e.to_string())
 }
 
 /// Grades one workspace against `course`. `engine_override` is the
 /// instructor's `--engine`, if given.
-pub fn grade_workspace(course: &Course, ws: &Path, engine_override: Option<&str>, opts: &GradeOptions) -> Result<Report> {
+pub fn grade_workspace(
+    course: &Course,
+    ws: &Path,
+    engine_override: Option<&str>,
+    opts: &GradeOptions,
+) -> Result<Report> {
     let (_, _, file) = WorkspaceFile::read(ws)?;
     let mut notices = vec![format!(
-        "the workspace's `course: {}` is ignored: graded against the course at {}", file.course, course.dir.display())];
+        "the workspace's `course: {}` is ignored: graded against the course at {}",
+        file.course,
+        course.dir.display()
+    )];
     let spec = engine_override.map(str::to_string).or(file.engine.clone());
     let mut opts = opts.clone();
     let engine = match spec.as_deref().map(|s| workspace_engine(ws, s)) {
@@ -81,7 +92,10 @@ pub fn workspaces(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             if p.join(crate::workspace::MANIFEST).exists() {
                 Ok(p.clone())
             } else {
-                Err(GradeError::in_file(p, format!("not a workspace: no {} here", crate::workspace::MANIFEST)))
+                Err(GradeError::in_file(
+                    p,
+                    format!("not a workspace: no {} here", crate::workspace::MANIFEST),
+                ))
             }
         })
         .collect()

@@ -6,21 +6,25 @@ use std::process::ExitCode;
 use std::time::Duration;
 use tern_grader::bless::{self, Blessed};
 use tern_grader::collect;
+use tern_grader::course::Course;
 use tern_grader::grade::{self, GradeOptions, Source};
 use tern_grader::manifest::Engine;
-use tern_grader::report::{self, Format};
+use tern_grader::provenance::{self, Provenance};
 use tern_grader::publish;
 use tern_grader::redact::Disclosure;
+use tern_grader::report::{self, Format};
 use tern_grader::result::Report;
 use tern_grader::runner::process::Limits;
 use tern_grader::runner::sandbox::{self, Policy};
 use tern_grader::workspace::{self, Workspace};
-use tern_grader::course::Course;
-use tern_grader::provenance::{self, Provenance};
 use tern_grader::{engine_check, instructor, validate, GradeError};
 
 #[derive(Parser)]
-#[command(name = "grader", version, about = "Grades language-runtime exercises against student and reference engines")]
+#[command(
+    name = "grader",
+    version,
+    about = "Grades language-runtime exercises against student and reference engines"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -145,7 +149,11 @@ fn options(limits: &RunLimits, perf: bool, jobs: Option<usize>) -> GradeOptions 
 }
 
 fn paths_or_cwd(paths: Vec<PathBuf>) -> Vec<PathBuf> {
-    if paths.is_empty() { vec![PathBuf::from(".")] } else { paths }
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    }
 }
 
 fn main() -> ExitCode {
@@ -161,12 +169,34 @@ fn main() -> ExitCode {
 
 fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
     match cmd {
-        Command::Run { paths, course: Some(course), engine, format, perf, jobs, starter: _, reveal, after_due, limits } => {
+        Command::Run {
+            paths,
+            course: Some(course),
+            engine,
+            format,
+            perf,
+            jobs,
+            starter: _,
+            reveal,
+            after_due,
+            limits,
+        } => {
             let mut opts = options(&limits, perf == OnOff::On, jobs);
             opts.disclosure = Disclosure { reveal, after_due };
             run_instructor(&course, &paths, engine.as_deref(), format, opts)
         }
-        Command::Run { paths, course: None, engine, format, perf, jobs, starter, reveal, after_due, limits } => {
+        Command::Run {
+            paths,
+            course: None,
+            engine,
+            format,
+            perf,
+            jobs,
+            starter,
+            reveal,
+            after_due,
+            limits,
+        } => {
             let disclosure = Disclosure { reveal, after_due };
             run(paths, engine, format, perf == OnOff::On, jobs, starter, disclosure, &limits)
         }
@@ -180,7 +210,13 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             }
             println!(
                 "published {} to {}: {} exercises, {} files; withheld {} files and {} hidden check groups",
-                course.display(), out.display(), p.exercises, p.files, p.withheld.len(), p.hidden_groups);
+                course.display(),
+                out.display(),
+                p.exercises,
+                p.files,
+                p.withheld.len(),
+                p.hidden_groups
+            );
             println!("next: grader init {} DIR (keep {} for grading)", out.display(), course.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -188,7 +224,11 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             let engine = Engine::resolve(&engine, Path::new("."))?;
             let opts = options(&limits, false, None);
             let results = engine_check::check(&engine, &opts.run);
-            let report = Report { engine: format!("{} ({})", engine.name, engine.kind), exercises: results, ..Report::default() };
+            let report = Report {
+                engine: format!("{} ({})", engine.name, engine.kind),
+                exercises: results,
+                ..Report::default()
+            };
             print!("{}", report::human::render(&report, std::io::stdout().is_terminal()));
             if report.failed() {
                 println!("\nThe engine does not follow the protocol yet; see grader/PROTOCOL.md.");
@@ -199,19 +239,29 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             }
         }
         Command::Init { course, dir } => {
-            let dir = dir.unwrap_or_else(|| PathBuf::from(course.file_name().unwrap_or_default()).with_extension("workspace"));
+            let dir = dir.unwrap_or_else(|| {
+                PathBuf::from(course.file_name().unwrap_or_default()).with_extension("workspace")
+            });
             let ws = workspace::init(&course, &dir)?;
             let n: usize = ws.course.levels.iter().map(|l| l.exercises.len()).sum();
             let levels = ws.course.levels.len();
-            let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
-            println!("created workspace {} for \"{}\" ({}, {})", dir.display(), ws.course.title, plural(levels, "level"), plural(n, "exercise"));
+            let plural =
+                |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+            println!(
+                "created workspace {} for \"{}\" ({}, {})",
+                dir.display(),
+                ws.course.title,
+                plural(levels, "level"),
+                plural(n, "exercise")
+            );
             println!("next: cd {} && grader run", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
             let cwd = std::env::current_dir().map_err(|e| GradeError::new(e.to_string()))?;
             let dir = Workspace::find(&cwd).ok_or_else(|| {
-                GradeError::new("not inside a workspace (no tern-course.yaml here or above)").hint("create one with `grader init COURSE DIR`")
+                GradeError::new("not inside a workspace (no tern-course.yaml here or above)")
+                    .hint("create one with `grader init COURSE DIR`")
             })?;
             let ws = Workspace::open(&dir)?;
             let stored = ws.load_results();
@@ -219,8 +269,15 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             let levels = grade::level_results(&ws.course, &results, true);
             println!("{} — {}", ws.course.title, ws.dir.display());
             for l in &levels {
-                let lock = if l.locked_by.is_empty() { String::new() } else { format!("  (locked: finish {} first)", l.locked_by.join(", ")) };
-                println!("\nlevel {} — {}: {}/{} exercises, {:.2}/{} points, {}/{} XP{lock}", l.name, l.title, l.passed, l.total, l.earned, l.points, l.earned_xp, l.xp);
+                let lock = if l.locked_by.is_empty() {
+                    String::new()
+                } else {
+                    format!("  (locked: finish {} first)", l.locked_by.join(", "))
+                };
+                println!(
+                    "\nlevel {} — {}: {}/{} exercises, {:.2}/{} points, {}/{} XP{lock}",
+                    l.name, l.title, l.passed, l.total, l.earned, l.points, l.earned_xp, l.xp
+                );
                 if let Some(level) = ws.course.levels.iter().find(|c| c.name == l.name) {
                     for ex in &level.exercises {
                         let r = results.iter().find(|r| r.id == ex.id && r.level.as_deref() == Some(&l.name));
@@ -285,28 +342,37 @@ fn run(
     }
     if opts.run.sandbox == Policy::Preferred {
         if let Err(why) = sandbox::available() {
-            notices.push(format!("engines run without a sandbox here ({why}); instructor grading always uses one"));
+            notices.push(format!(
+                "engines run without a sandbox here ({why}); instructor grading always uses one"
+            ));
         }
     }
     let (jobs, course, engine, ws) = if let Some(dir) = Workspace::find(&probe) {
         let ws = Workspace::open(&dir)?;
         if let Some(missing) = paths.iter().find(|p| !p.exists()) {
-            return Err(GradeError::new(format!("{} does not exist", missing.display())).hint("pass exercise directories of this workspace"));
+            return Err(GradeError::new(format!("{} does not exist", missing.display()))
+                .hint("pass exercise directories of this workspace"));
         }
         let spec = engine.or_else(|| ws.file.engine.clone());
-        let engine = spec.map(|s| Engine::resolve(&s, if s.starts_with("reference:") { &cwd } else { &dir })).transpose()?;
+        let engine = spec
+            .map(|s| Engine::resolve(&s, if s.starts_with("reference:") { &cwd } else { &dir }))
+            .transpose()?;
         (ws.jobs(&paths), Some(ws.course.clone()), engine, Some(ws))
     } else {
         let source = if starter { Source::Starter } else { Source::Solution };
         let (jobs, course) = collect::jobs_for_paths(&paths_or_cwd(paths), &source)?;
         if jobs.iter().any(|j| j.exercise.kind == tern_grader::exercise::ExerciseKind::Program) {
-            notices.push(format!("not in a workspace: `program` exercises run their {}", if starter { "starter files" } else { "reference solution" }));
+            notices.push(format!(
+                "not in a workspace: `program` exercises run their {}",
+                if starter { "starter files" } else { "reference solution" }
+            ));
         }
         let engine = engine.map(|s| Engine::resolve(&s, &cwd)).transpose()?;
         (jobs, course, engine, None)
     };
     if jobs.is_empty() {
-        return Err(GradeError::new("no exercises to grade").hint("pass exercise files, a level or a course directory"));
+        return Err(GradeError::new("no exercises to grade")
+            .hint("pass exercise files, a level or a course directory"));
     }
     let results = grade::grade_all(&jobs, engine.as_ref(), &opts);
     if let Some(ws) = &ws {
@@ -349,12 +415,21 @@ fn emit(reports: &[Report], format: Format) -> Result<ExitCode, GradeError> {
 
 /// `grader run --course COURSE_DIR WORKSPACE...`: each workspace against the
 /// instructor's course, in the sandbox (or, with --no-sandbox, said so).
-fn run_instructor(course_dir: &Path, paths: &[PathBuf], engine: Option<&str>, format: Format, mut opts: GradeOptions) -> Result<ExitCode, GradeError> {
+fn run_instructor(
+    course_dir: &Path,
+    paths: &[PathBuf],
+    engine: Option<&str>,
+    format: Format,
+    mut opts: GradeOptions,
+) -> Result<ExitCode, GradeError> {
     let course = Course::load(course_dir)?;
     let workspaces = instructor::workspaces(paths)?;
     let mut notices = Vec::new();
     if opts.run.sandbox == Policy::Off {
-        notices.push("graded WITHOUT the sandbox (--no-sandbox): student code ran with the grader's rights".to_string());
+        notices.push(
+            "graded WITHOUT the sandbox (--no-sandbox): student code ran with the grader's rights"
+                .to_string(),
+        );
     } else {
         opts.run.sandbox = Policy::Required;
         if let Err(why) = sandbox::available() {

@@ -125,8 +125,15 @@ impl Engine {
     pub fn parse(path: &Path, src: &str) -> Result<Engine> {
         let m: ManifestFile = parse_yaml(path, src)?;
         if m.protocol != PROTOCOL_VERSION {
-            return Err(GradeError::at_key(path, src, "protocol", format!(
-                "protocol {} is not supported; this grader speaks protocol {PROTOCOL_VERSION}", m.protocol))
+            return Err(GradeError::at_key(
+                path,
+                src,
+                "protocol",
+                format!(
+                    "protocol {} is not supported; this grader speaks protocol {PROTOCOL_VERSION}",
+                    m.protocol
+                ),
+            )
             .hint("see grader/PROTOCOL.md"));
         }
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -145,11 +152,21 @@ impl Engine {
         match m.kind {
             EngineKind::Interp | EngineKind::Jit => {
                 let run = m.run.filter(|r| !r.is_empty()).ok_or_else(|| {
-                    GradeError::at_key(path, src, "kind", format!("a `{}` engine needs a non-empty `run:` command", m.kind))
-                        .hint("e.g. run: [\"python3\", \"engine.py\", \"{file}\"]")
+                    GradeError::at_key(
+                        path,
+                        src,
+                        "kind",
+                        format!("a `{}` engine needs a non-empty `run:` command", m.kind),
+                    )
+                    .hint("e.g. run: [\"python3\", \"engine.py\", \"{file}\"]")
                 })?;
                 if !run.iter().any(|a| a.contains("{file}")) {
-                    return Err(GradeError::at_key(path, src, "run", "`run:` never mentions `{file}`, so the engine cannot know what to run"));
+                    return Err(GradeError::at_key(
+                        path,
+                        src,
+                        "run",
+                        "`run:` never mentions `{file}`, so the engine cannot know what to run",
+                    ));
                 }
                 engine.run = resolve_paths(&run, &dir);
             }
@@ -159,12 +176,18 @@ impl Engine {
                         .hint("e.g. build: [\"./my-aot\", \"{file}\", \"-o\", \"{out}\", \"--target\", \"{target}\"]")
                 })?;
                 if !build.iter().any(|a| a.contains("{out}")) {
-                    return Err(GradeError::at_key(path, src, "build", "`build:` never mentions `{out}`, so the grader cannot find the executable"));
+                    return Err(GradeError::at_key(
+                        path,
+                        src,
+                        "build",
+                        "`build:` never mentions `{out}`, so the grader cannot find the executable",
+                    ));
                 }
                 engine.build = resolve_paths(&build, &dir);
                 engine.targets = m.targets.unwrap_or_else(|| Target::host().into_iter().collect());
                 if engine.targets.is_empty() {
-                    return Err(GradeError::at_key(path, src, "targets", "`targets:` is empty").hint("targets: [x86_64, aarch64]"));
+                    return Err(GradeError::at_key(path, src, "targets", "`targets:` is empty")
+                        .hint("targets: [x86_64, aarch64]"));
                 }
             }
         }
@@ -248,7 +271,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("engine.py"), "").unwrap();
         let p = dir.path().join("engine.yaml");
-        let e = Engine::parse(&p, "protocol: 1\nname: x\nkind: interp\nrun: [python3, engine.py, \"{file}\"]\n").unwrap();
+        let e =
+            Engine::parse(&p, "protocol: 1\nname: x\nkind: interp\nrun: [python3, engine.py, \"{file}\"]\n")
+                .unwrap();
         assert_eq!(e.run[0], "python3");
         assert!(e.run[1].ends_with("/engine.py") && Path::new(&e.run[1]).is_absolute());
         assert_eq!(e.run[2], "{file}");

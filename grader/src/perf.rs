@@ -238,7 +238,11 @@ pub fn measure_adaptive<E>(
 
 fn fmt_d(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
-    if ms >= 100.0 { format!("{ms:.0}ms") } else { format!("{ms:.2}ms") }
+    if ms >= 100.0 {
+        format!("{ms:.0}ms")
+    } else {
+        format!("{ms:.2}ms")
+    }
 }
 
 /// Samples in milliseconds, run order, `|` between rounds: compact enough for
@@ -252,7 +256,13 @@ fn sample_line(samples: &[Duration], rounds: &[Round]) -> String {
         }
         for d in &samples[start..r.samples.min(samples.len())] {
             let ms = d.as_secs_f64() * 1000.0;
-            s.push_str(&if ms >= 100.0 { format!(" {ms:.0}") } else if ms >= 10.0 { format!(" {ms:.1}") } else { format!(" {ms:.2}") });
+            s.push_str(&if ms >= 100.0 {
+                format!(" {ms:.0}")
+            } else if ms >= 10.0 {
+                format!(" {ms:.1}")
+            } else {
+                format!(" {ms:.2}")
+            });
         }
         start = r.samples;
     }
@@ -261,22 +271,53 @@ fn sample_line(samples: &[Duration], rounds: &[Round]) -> String {
 
 /// The report's detail: median/min/max per engine, every sample, each
 /// round's ratio and verdict, and the final ratio both ways it can be taken.
-fn detail(rows: [(&str, &[Duration]); 2], m: &Measured, measure: Measure, num_label: &str, den_label: &str, num_is_a: bool, threshold: Threshold) -> String {
+fn detail(
+    rows: [(&str, &[Duration]); 2],
+    m: &Measured,
+    measure: Measure,
+    num_label: &str,
+    den_label: &str,
+    num_is_a: bool,
+    threshold: Threshold,
+) -> String {
     let n = m.a.len();
     let rounds = m.rounds.len();
     let mut s = format!(
         "{:<28} {:>10} {:>10} {:>10}   ({} time, {n} interleaved runs each, {rounds} round{})\n",
-        "engine", "median", "min", "max", if measure == Measure::Cpu { "cpu" } else { "wall" }, if rounds == 1 { "" } else { "s" });
+        "engine",
+        "median",
+        "min",
+        "max",
+        if measure == Measure::Cpu { "cpu" } else { "wall" },
+        if rounds == 1 { "" } else { "s" }
+    );
     for (name, samples) in rows {
         let st = stats(samples);
-        s.push_str(&format!("{:<28} {:>10} {:>10} {:>10}\n", name, fmt_d(st.median), fmt_d(st.min), fmt_d(st.max)));
+        s.push_str(&format!(
+            "{:<28} {:>10} {:>10} {:>10}\n",
+            name,
+            fmt_d(st.median),
+            fmt_d(st.min),
+            fmt_d(st.max)
+        ));
     }
     s.push_str("samples (ms, in run order; rounds separated by |):\n");
     for (name, samples) in rows {
         s.push_str(&format!("  {name:<26}{}\n", sample_line(samples, &m.rounds)));
     }
-    let verdicts: Vec<String> = m.rounds.iter().enumerate()
-        .map(|(i, r)| format!("round {} ({} runs each): {:.2} {}", i + 1, r.samples, r.ratio, if r.pass { "pass" } else { "miss" }))
+    let verdicts: Vec<String> = m
+        .rounds
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            format!(
+                "round {} ({} runs each): {:.2} {}",
+                i + 1,
+                r.samples,
+                r.ratio,
+                if r.pass { "pass" } else { "miss" }
+            )
+        })
         .collect();
     s.push_str(&verdicts.join("; "));
     let last = m.last();
@@ -288,10 +329,18 @@ fn detail(rows: [(&str, &[Duration]); 2], m: &Measured, measure: Measure, num_la
     s.push('\n');
     let (num, den) = if num_is_a { (&m.a, &m.b) } else { (&m.b, &m.a) };
     let how = match measure {
-        Measure::Cpu => format!("median of the {n} pair ratios (ratio of the medians: {:.2})", pooled_ratio(num, den)),
-        Measure::Wall => format!("ratio of the medians (median of the {n} pair ratios: {:.2})", paired_ratio(num, den)),
+        Measure::Cpu => {
+            format!("median of the {n} pair ratios (ratio of the medians: {:.2})", pooled_ratio(num, den))
+        }
+        Measure::Wall => {
+            format!("ratio of the medians (median of the {n} pair ratios: {:.2})", paired_ratio(num, den))
+        }
     };
-    s.push_str(&format!("ratio {num_label}/{den_label} = {:.2}: {how} (threshold: {})\n", last.ratio, threshold.describe()));
+    s.push_str(&format!(
+        "ratio {num_label}/{den_label} = {:.2}: {how} (threshold: {})\n",
+        last.ratio,
+        threshold.describe()
+    ));
     s
 }
 
@@ -306,7 +355,9 @@ impl PerfRule {
     /// The check's name in reports.
     pub fn name(&self) -> String {
         match self {
-            PerfRule::Faster { faster, than, by_at_least, .. } => format!("perf: {faster} at least {by_at_least}x faster than {than}"),
+            PerfRule::Faster { faster, than, by_at_least, .. } => {
+                format!("perf: {faster} at least {by_at_least}x faster than {than}")
+            }
             PerfRule::Within { within, of, .. } => format!("perf: within {within}x of {of}"),
         }
     }
@@ -331,17 +382,36 @@ pub fn check_rule(
             };
             let (fast, slow) = (pick(*faster), pick(*than));
             let threshold = Threshold::AtLeast(*by_at_least);
-            let measured = measure_adaptive(*runs, threshold,
+            let measured = measure_adaptive(
+                *runs,
+                threshold,
                 |n| measure_interleaved(&fast, &slow, program, n, *measure, opts),
-                |tf, ts| decision_ratio(*measure, ts, tf));
+                |tf, ts| decision_ratio(*measure, ts, tf),
+            );
             match measured {
                 Err((status, m)) => CheckResult::new(name, status, m),
                 Ok(m) => {
                     let last = m.last();
                     let status = if last.pass { Status::Pass } else { Status::Fail };
-                    let detail = detail([(&fast.name, &m.a), (&slow.name, &m.b)], &m, *measure, &than.to_string(), &faster.to_string(), false, threshold);
-                    CheckResult::new(name, status, format!("{faster} is {:.2}x faster than {than} (needs {by_at_least}x{})", last.ratio, rounds_note(&m)))
-                        .detail(detail)
+                    let detail = detail(
+                        [(&fast.name, &m.a), (&slow.name, &m.b)],
+                        &m,
+                        *measure,
+                        &than.to_string(),
+                        &faster.to_string(),
+                        false,
+                        threshold,
+                    );
+                    CheckResult::new(
+                        name,
+                        status,
+                        format!(
+                            "{faster} is {:.2}x faster than {than} (needs {by_at_least}x{})",
+                            last.ratio,
+                            rounds_note(&m)
+                        ),
+                    )
+                    .detail(detail)
                 }
             }
         }
@@ -351,7 +421,9 @@ pub fn check_rule(
             };
             let other = if of == "reference" {
                 refs.get(student.kind)
-            } else if let Some(kind) = of.strip_prefix("reference:").and_then(crate::manifest::EngineKind::parse) {
+            } else if let Some(kind) =
+                of.strip_prefix("reference:").and_then(crate::manifest::EngineKind::parse)
+            {
                 refs.get(kind)
             } else {
                 match Engine::resolve(of, base) {
@@ -360,18 +432,38 @@ pub fn check_rule(
                 }
             };
             let threshold = Threshold::AtMost(*within);
-            let measured = measure_adaptive(*runs, threshold,
+            let measured = measure_adaptive(
+                *runs,
+                threshold,
                 |n| measure_interleaved(student, &other, program, n, *measure, opts),
-                |ts, to| decision_ratio(*measure, ts, to));
+                |ts, to| decision_ratio(*measure, ts, to),
+            );
             match measured {
                 Err((status, m)) => CheckResult::new(name, status, m),
                 Ok(m) => {
                     let last = m.last();
                     let status = if last.pass { Status::Pass } else { Status::Fail };
-                    let detail = detail([(&student.name, &m.a), (&other.name, &m.b)], &m, *measure, &student.name, &other.name, true, threshold);
-                    CheckResult::new(name, status, format!("{} takes {:.2}x the time of {} (allowed: {within}x{})",
-                        student.name, last.ratio, other.name, rounds_note(&m)))
-                        .detail(detail)
+                    let detail = detail(
+                        [(&student.name, &m.a), (&other.name, &m.b)],
+                        &m,
+                        *measure,
+                        &student.name,
+                        &other.name,
+                        true,
+                        threshold,
+                    );
+                    CheckResult::new(
+                        name,
+                        status,
+                        format!(
+                            "{} takes {:.2}x the time of {} (allowed: {within}x{})",
+                            student.name,
+                            last.ratio,
+                            other.name,
+                            rounds_note(&m)
+                        ),
+                    )
+                    .detail(detail)
                 }
             }
         }
@@ -424,7 +516,10 @@ mod tests {
     fn a_near_miss_is_measured_again_and_can_pass() {
         // A is "slow" (noise) for its first two runs, then 20ms: round 1 (3 pairs)
         // misses 2x narrowly, round 2 pools 6 pairs whose median ratio is 5.
-        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[80, 70, 20]), |a, b| decision_ratio(Measure::Cpu, b, a)).unwrap();
+        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[80, 70, 20]), |a, b| {
+            decision_ratio(Measure::Cpu, b, a)
+        })
+        .unwrap();
         assert_eq!(m.rounds.len(), 2, "{m:?}");
         assert!(!m.rounds[0].pass && m.rounds[1].pass, "{m:?}");
         assert_eq!((m.a.len(), m.b.len()), (6, 6));
@@ -433,17 +528,34 @@ mod tests {
 
     #[test]
     fn a_pass_is_not_measured_again_and_a_true_miss_spends_every_round() {
-        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[20]), |a, b| decision_ratio(Measure::Cpu, b, a)).unwrap();
+        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[20]), |a, b| {
+            decision_ratio(Measure::Cpu, b, a)
+        })
+        .unwrap();
         assert_eq!(m.rounds.len(), 1);
-        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[60]), |a, b| decision_ratio(Measure::Cpu, b, a)).unwrap();
-        assert_eq!(m.rounds.iter().map(|r| (r.samples, r.pass)).collect::<Vec<_>>(),
-            vec![(3, false), (6, false), (12, false), (24, false)]);
+        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[60]), |a, b| {
+            decision_ratio(Measure::Cpu, b, a)
+        })
+        .unwrap();
+        assert_eq!(
+            m.rounds.iter().map(|r| (r.samples, r.pass)).collect::<Vec<_>>(),
+            vec![(3, false), (6, false), (12, false), (24, false)]
+        );
         // Missed by more than 2x: one round, no re-measurement.
-        let m = measure_adaptive(3, Threshold::AtLeast(5.0), scripted(&[90]), |a, b| decision_ratio(Measure::Cpu, b, a)).unwrap();
+        let m = measure_adaptive(3, Threshold::AtLeast(5.0), scripted(&[90]), |a, b| {
+            decision_ratio(Measure::Cpu, b, a)
+        })
+        .unwrap();
         assert_eq!(m.rounds.len(), 1);
-        let m = measure_adaptive(3, Threshold::AtMost(1.5), scripted(&[400]), |a, b| decision_ratio(Measure::Cpu, a, b)).unwrap();
+        let m = measure_adaptive(3, Threshold::AtMost(1.5), scripted(&[400]), |a, b| {
+            decision_ratio(Measure::Cpu, a, b)
+        })
+        .unwrap();
         assert_eq!(m.rounds.len(), 1);
-        let m = measure_adaptive(3, Threshold::AtMost(1.5), scripted(&[200, 200, 100]), |a, b| decision_ratio(Measure::Cpu, a, b)).unwrap();
+        let m = measure_adaptive(3, Threshold::AtMost(1.5), scripted(&[200, 200, 100]), |a, b| {
+            decision_ratio(Measure::Cpu, a, b)
+        })
+        .unwrap();
         assert_eq!(m.rounds.len(), 2, "{m:?}");
     }
 
@@ -470,8 +582,19 @@ mod tests {
 
     #[test]
     fn detail_shows_every_sample_and_round() {
-        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[80, 70, 20]), |a, b| decision_ratio(Measure::Cpu, b, a)).unwrap();
-        let d = detail([("fast", &m.a), ("slow", &m.b)], &m, Measure::Cpu, "slow", "fast", false, Threshold::AtLeast(2.0));
+        let m = measure_adaptive(3, Threshold::AtLeast(2.0), scripted(&[80, 70, 20]), |a, b| {
+            decision_ratio(Measure::Cpu, b, a)
+        })
+        .unwrap();
+        let d = detail(
+            [("fast", &m.a), ("slow", &m.b)],
+            &m,
+            Measure::Cpu,
+            "slow",
+            "fast",
+            false,
+            Threshold::AtLeast(2.0),
+        );
         assert!(d.contains(" 80.0 70.0 20.0 | 20.0 20.0 20.0\n"), "{d}");
         assert!(d.contains("round 1 (3 runs each): 1.43 miss; round 2 (6 runs each): 5.00 pass"), "{d}");
         assert!(d.contains("ratio slow/fast = 5.00"), "{d}");

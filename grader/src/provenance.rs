@@ -49,7 +49,9 @@ pub fn hash_tree(dir: &Path) -> String {
         h.update([0]);
         let p = dir.join(rel);
         match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => h.update(std::fs::read_link(&p).map(|t| t.display().to_string()).unwrap_or_default()),
+            Ok(m) if m.file_type().is_symlink() => {
+                h.update(std::fs::read_link(&p).map(|t| t.display().to_string()).unwrap_or_default())
+            }
             Ok(m) if m.len() > MAX_HASHED_FILE => h.update(format!("size:{}", m.len())),
             Ok(_) => h.update(std::fs::read(&p).unwrap_or_default()),
             Err(_) => {}
@@ -103,9 +105,15 @@ pub fn hash_course(course: &Course) -> String {
             }
             let snaps = ex.dir().join("snapshots");
             if let Ok(entries) = std::fs::read_dir(&snaps) {
-                let mut names: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| {
-                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&format!("{}__", ex.id)))
-                }).collect();
+                let mut names: Vec<_> = entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with(&format!("{}__", ex.id)))
+                    })
+                    .collect();
                 names.sort();
                 for p in names {
                     h.update(std::fs::read(p).unwrap_or_default());
@@ -119,7 +127,13 @@ pub fn hash_course(course: &Course) -> String {
 /// `git:COMMIT[-dirty]` of the repository holding `dir`, if git knows it.
 pub fn git_commit(dir: &Path) -> Option<String> {
     let git = |args: &[&str]| {
-        std::process::Command::new("git").arg("-C").arg(dir).args(args).output().ok().filter(|o| o.status.success())
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
     };
     let head = git(&["rev-parse", "HEAD"])?;
     let commit = String::from_utf8_lossy(&head.stdout).trim().to_string();

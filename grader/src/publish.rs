@@ -78,7 +78,9 @@ fn exercise_helpers(args: &[String]) -> (Vec<String>, bool) {
             rest = &rest[i + "{exercise}".len()..];
             match rest.strip_prefix('/') {
                 Some(r) => {
-                    let end = r.find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ';').unwrap_or(r.len());
+                    let end = r
+                        .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ';')
+                        .unwrap_or(r.len());
                     if end > 0 {
                         out.push(r[..end].to_string());
                     } else {
@@ -111,7 +113,8 @@ fn from_files<'a>(files: impl IntoIterator<Item = &'a FileSource>, dir: &Path) -
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<String>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(|e| GradeError::io(dir, &e))?.filter_map(|e| e.ok()).collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(dir).map_err(|e| GradeError::io(dir, &e))?.filter_map(|e| e.ok()).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -121,7 +124,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<String>) -> Result<(
         let p = e.path();
         let meta = std::fs::symlink_metadata(&p).map_err(|e| GradeError::io(&p, &e))?;
         if meta.file_type().is_symlink() {
-            notes.push(format!("left out the symlink {} (a published course holds only regular files)", p.display()));
+            notes.push(format!(
+                "left out the symlink {} (a published course holds only regular files)",
+                p.display()
+            ));
         } else if meta.is_dir() {
             walk(&p, out, notes)?;
         } else if meta.is_file() {
@@ -136,7 +142,9 @@ fn looks_like_exercise(p: &Path) -> bool {
     if p.extension().and_then(|e| e.to_str()) != Some("yaml") {
         return false;
     }
-    let Ok(v) = std::fs::read_to_string(p).map(|s| serde_yaml::from_str::<serde_yaml::Value>(&s)) else { return false };
+    let Ok(v) = std::fs::read_to_string(p).map(|s| serde_yaml::from_str::<serde_yaml::Value>(&s)) else {
+        return false;
+    };
     let Ok(serde_yaml::Value::Mapping(m)) = v else { return false };
     let kind = m.get("kind").and_then(|k| k.as_str());
     matches!(kind, Some("engine" | "program" | "quiz")) && m.contains_key("title")
@@ -151,7 +159,8 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
     }
     let root = canon(course_dir)?;
     if out.exists() {
-        let empty = out.is_dir() && std::fs::read_dir(out).map_err(|e| GradeError::io(out, &e))?.next().is_none();
+        let empty =
+            out.is_dir() && std::fs::read_dir(out).map_err(|e| GradeError::io(out, &e))?.next().is_none();
         if !empty {
             return Err(GradeError::in_file(out, "already exists and is not an empty directory")
                 .hint("publish into a new directory; nothing is overwritten"));
@@ -165,7 +174,10 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
         }
     };
     if out_abs.starts_with(&root) {
-        return Err(GradeError::in_file(out, "is inside the course directory; publish the student copy somewhere else"));
+        return Err(GradeError::in_file(
+            out,
+            "is inside the course directory; publish the student copy somewhere else",
+        ));
     }
     if root.join(OUTSIDE).exists() {
         return Err(GradeError::in_file(&root.join(OUTSIDE), format!(
@@ -178,7 +190,10 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
         let level_dir = canon(&course_dir.join(&level.name))?;
         if !level_dir.starts_with(&root) {
             let lf = course_yaml.clone();
-            return Err(GradeError::in_file(&lf, format!("level `{}` is outside the course directory; publish needs it inside", level.name)));
+            return Err(GradeError::in_file(
+                &lf,
+                format!("level `{}` is outside the course directory; publish needs it inside", level.name),
+            ));
         }
         let mut level_plans = Vec::new();
         for ex in &level.exercises {
@@ -217,8 +232,15 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
                     done.notes.push(format!("{}: question `{}` uses {{exercise}} without a path; only named helpers (`{{exercise}}/PATH`) are copied", ex.path.display(), q.id));
                 }
                 for h in helpers {
-                    let p = canon(&dir.join(&h)).map_err(|e| GradeError::in_file(&ex.path, format!(
-                        "question `{}` runs `{{exercise}}/{h}`, which cannot be read: {}", q.id, e.message)))?;
+                    let p = canon(&dir.join(&h)).map_err(|e| {
+                        GradeError::in_file(
+                            &ex.path,
+                            format!(
+                                "question `{}` runs `{{exercise}}/{h}`, which cannot be read: {}",
+                                q.id, e.message
+                            ),
+                        )
+                    })?;
                     if p.is_dir() {
                         let mut files = Vec::new();
                         walk(&p, &mut files, &mut done.notes)?;
@@ -263,7 +285,10 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
         for p in &plan.reads {
             if let Ok(rel) = p.strip_prefix(dir) {
                 if dest(p) != dest(dir).join(rel) {
-                    return Err(GradeError::in_file(&plan.exercise.path, format!("{} cannot keep its place beside the exercise in the copy", p.display())));
+                    return Err(GradeError::in_file(
+                        &plan.exercise.path,
+                        format!("{} cannot keep its place beside the exercise in the copy", p.display()),
+                    ));
                 }
             }
         }
@@ -273,7 +298,8 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
     let write = |rel: &Path, bytes: &[u8], done: &mut Published| -> Result<()> {
         let p = out.join(rel);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| GradeError::in_file(parent, format!("cannot create: {e}")))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| GradeError::in_file(parent, format!("cannot create: {e}")))?;
         }
         std::fs::write(&p, bytes).map_err(|e| GradeError::in_file(&p, format!("cannot write: {e}")))?;
         done.files += 1;
@@ -282,9 +308,11 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
     let copy = |from: &Path, rel: &Path, done: &mut Published| -> Result<()> {
         let p = out.join(rel);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| GradeError::in_file(parent, format!("cannot create: {e}")))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| GradeError::in_file(parent, format!("cannot create: {e}")))?;
         }
-        std::fs::copy(from, &p).map_err(|e| GradeError::in_file(from, format!("cannot copy to {}: {e}", p.display())))?;
+        std::fs::copy(from, &p)
+            .map_err(|e| GradeError::in_file(from, format!("cannot copy to {}: {e}", p.display())))?;
         done.files += 1;
         Ok(())
     };
@@ -312,8 +340,11 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
         for g in &mut f.checks {
             rewrite(&mut g.files)?;
         }
-        let text = serde_yaml::to_string(&f).map_err(|e| GradeError::in_file(&plan.exercise.path, format!("cannot re-serialize: {e}")))?;
-        let text = format!("# Written by `grader publish` for students; the instructor keeps the full exercise.\n{text}");
+        let text = serde_yaml::to_string(&f)
+            .map_err(|e| GradeError::in_file(&plan.exercise.path, format!("cannot re-serialize: {e}")))?;
+        let text = format!(
+            "# Written by `grader publish` for students; the instructor keeps the full exercise.\n{text}"
+        );
         if written.insert(yaml_dest.clone()) {
             write(&yaml_dest, text.as_bytes(), &mut done)?;
             done.exercises += 1;
@@ -331,7 +362,8 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
         for (entry, plan) in lf.exercises.iter_mut().zip(level_plans) {
             entry.path = slash(&relative(Path::new(&level.name), &dest(&plan.yaml)));
         }
-        let text = serde_yaml::to_string(&lf).map_err(|e| GradeError::new(format!("cannot re-serialize level.yaml: {e}")))?;
+        let text = serde_yaml::to_string(&lf)
+            .map_err(|e| GradeError::new(format!("cannot re-serialize level.yaml: {e}")))?;
         let rel = Path::new(&level.name).join("level.yaml");
         write(&rel, text.as_bytes(), &mut done)?;
         written.insert(rel);
@@ -348,7 +380,8 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
             *spec = p.display().to_string();
         }
     }
-    let text = serde_yaml::to_string(&cf).map_err(|e| GradeError::new(format!("cannot re-serialize course.yaml: {e}")))?;
+    let text = serde_yaml::to_string(&cf)
+        .map_err(|e| GradeError::new(format!("cannot re-serialize course.yaml: {e}")))?;
     let text = format!("# Published by `grader publish`: the student copy of this course. `grader init` it; the instructor grades with the full course.\n{text}");
     write(Path::new("course.yaml"), text.as_bytes(), &mut done)?;
     written.insert("course.yaml".into());
@@ -380,7 +413,8 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
     done.withheld.sort();
     done.withheld.dedup();
     // The copy must load as a course.
-    Course::load(out).map_err(|e| GradeError::new(format!("the published copy does not load (a grader bug): {e}")))?;
+    Course::load(out)
+        .map_err(|e| GradeError::new(format!("the published copy does not load (a grader bug): {e}")))?;
     Ok(done)
 }
 
@@ -390,14 +424,28 @@ mod tests {
 
     #[test]
     fn relative_paths_between_copy_locations() {
-        assert_eq!(relative(Path::new("01-basics"), Path::new("01-basics/hello.yaml")), Path::new("hello.yaml"));
-        assert_eq!(relative(Path::new("01-basics"), Path::new("_exercises/l1/a.yaml")), Path::new("../_exercises/l1/a.yaml"));
-        assert_eq!(relative(Path::new("_exercises/l1"), Path::new("_exercises/l1/starters/a.tern")), Path::new("starters/a.tern"));
+        assert_eq!(
+            relative(Path::new("01-basics"), Path::new("01-basics/hello.yaml")),
+            Path::new("hello.yaml")
+        );
+        assert_eq!(
+            relative(Path::new("01-basics"), Path::new("_exercises/l1/a.yaml")),
+            Path::new("../_exercises/l1/a.yaml")
+        );
+        assert_eq!(
+            relative(Path::new("_exercises/l1"), Path::new("_exercises/l1/starters/a.tern")),
+            Path::new("starters/a.tern")
+        );
     }
 
     #[test]
     fn quiz_helpers_are_found_in_commands() {
-        let args = ["python3".to_string(), "{exercise}/helpers/compile.py".into(), "x".into(), "cd {exercise}".into()];
+        let args = [
+            "python3".to_string(),
+            "{exercise}/helpers/compile.py".into(),
+            "x".into(),
+            "cd {exercise}".into(),
+        ];
         let (helpers, bare) = exercise_helpers(&args);
         assert_eq!(helpers, ["helpers/compile.py"]);
         assert!(bare);

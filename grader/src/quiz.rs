@@ -63,7 +63,12 @@ fn resolve_engine(spec: &str, refs: &References, base: &Path) -> Result<Engine> 
 }
 
 /// Runs the observation and extracts the value the answer must equal.
-pub fn observe(q: &Question, ex: &Exercise, refs: &References, opts: &RunOptions) -> std::result::Result<String, (Status, String)> {
+pub fn observe(
+    q: &Question,
+    ex: &Exercise,
+    refs: &References,
+    opts: &RunOptions,
+) -> std::result::Result<String, (Status, String)> {
     let o = &q.observe;
     let x = &o.extract;
     let mut opts = opts.clone();
@@ -75,7 +80,8 @@ pub fn observe(q: &Question, ex: &Exercise, refs: &References, opts: &RunOptions
         opts.capture.push(p.to_string());
     }
     let run: EngineRun = if let Some(cmd) = &o.command {
-        let exercise_dir = ex.dir().canonicalize().unwrap_or_else(|_| ex.dir().to_path_buf()).display().to_string();
+        let exercise_dir =
+            ex.dir().canonicalize().unwrap_or_else(|_| ex.dir().to_path_buf()).display().to_string();
         let mut argv: Vec<String> = cmd.iter().map(|a| a.replace("{exercise}", &exercise_dir)).collect();
         argv.extend(o.args.iter().cloned());
         runner::run_command(&argv, &ex.program, &opts)
@@ -83,9 +89,14 @@ pub fn observe(q: &Question, ex: &Exercise, refs: &References, opts: &RunOptions
         let spec = o.engine.as_deref().unwrap_or_default();
         let engine = resolve_engine(spec, refs, ex.dir()).map_err(|e| (Status::Error, e.to_string()))?;
         if engine.kind == EngineKind::Aot {
-            opts.targets = Some(vec![o.target.or(crate::manifest::Target::host()).unwrap_or(crate::manifest::Target::X86_64)]);
+            opts.targets = Some(vec![o
+                .target
+                .or(crate::manifest::Target::host())
+                .unwrap_or(crate::manifest::Target::X86_64)]);
         }
-        runner::run_engine(&engine, &ex.program, &opts).into_iter().next()
+        runner::run_engine(&engine, &ex.program, &opts)
+            .into_iter()
+            .next()
             .ok_or((Status::Skipped, format!("{spec} has no matching target")))?
     };
     if let Some(failure) = run.status.failure("observed engine") {
@@ -105,10 +116,16 @@ pub fn extract(x: &Extract, run: &EngineRun) -> std::result::Result<String, (Sta
         "kind" => run.diag.as_ref().map(|d| d.kind.clone()).unwrap_or_else(none),
         "code" => run.diag.as_ref().and_then(|d| d.code.clone()).unwrap_or_else(none),
         "line" => run.diag.as_ref().map(|d| d.line.to_string()).unwrap_or_else(none),
-        "artifact" => hex(run.captured.get("{out}").ok_or((Status::Error, "the engine produced no artifact to inspect".to_string()))?),
+        "artifact" => hex(run
+            .captured
+            .get("{out}")
+            .ok_or((Status::Error, "the engine produced no artifact to inspect".to_string()))?),
         f => {
             let p = f.strip_prefix("file:").unwrap_or(f);
-            hex(run.captured.get(p).ok_or((Status::Error, format!("the observed run wrote no file `{p}`")))?)
+            hex(run
+                .captured
+                .get(p)
+                .ok_or((Status::Error, format!("the observed run wrote no file `{p}`")))?)
         }
     };
     let value = match &x.regex {
@@ -124,7 +141,12 @@ pub fn extract(x: &Extract, run: &EngineRun) -> std::result::Result<String, (Sta
     Ok(x.map.get(&value).cloned().unwrap_or(value))
 }
 
-pub fn grade(ex: &Exercise, answers: std::result::Result<&Answers, &str>, refs: &References, opts: &RunOptions) -> Vec<CheckResult> {
+pub fn grade(
+    ex: &Exercise,
+    answers: std::result::Result<&Answers, &str>,
+    refs: &References,
+    opts: &RunOptions,
+) -> Vec<CheckResult> {
     ex.questions
         .iter()
         .map(|q| {
@@ -156,15 +178,28 @@ mod tests {
 
     fn run_with(stdout: &str, captured: &[(&str, &[u8])]) -> EngineRun {
         EngineRun {
-            engine: "e".into(), kind: None, target: None, status: RunStatus::Completed, exit_code: Some(0),
-            stdout: stdout.into(), stderr: String::new(), diag: None, wall: Duration::ZERO, cpu: Duration::ZERO,
+            engine: "e".into(),
+            kind: None,
+            target: None,
+            status: RunStatus::Completed,
+            exit_code: Some(0),
+            stdout: stdout.into(),
+            stderr: String::new(),
+            diag: None,
+            wall: Duration::ZERO,
+            cpu: Duration::ZERO,
             captured: captured.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect(),
         }
     }
 
     #[test]
     fn regex_group_and_map() {
-        let x = Extract { from: "stdout".into(), regex: Some(r"tier-up after (\d+) calls".into()), bytes: None, map: BTreeMap::new() };
+        let x = Extract {
+            from: "stdout".into(),
+            regex: Some(r"tier-up after (\d+) calls".into()),
+            bytes: None,
+            map: BTreeMap::new(),
+        };
         assert_eq!(extract(&x, &run_with("[jit] tier-up after 1000 calls\n", &[])).unwrap(), "1000");
         let mut elf = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0xb7, 0];
         elf.resize(20, 0);

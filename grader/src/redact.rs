@@ -28,7 +28,11 @@ impl Disclosure {
 }
 
 fn fmt_points(p: f64) -> String {
-    if (p - p.round()).abs() < 0.005 { format!("{}", p.round() as i64) } else { format!("{p:.2}") }
+    if (p - p.round()).abs() < 0.005 {
+        format!("{}", p.round() as i64)
+    } else {
+        format!("{p:.2}")
+    }
 }
 
 /// Redacts the checks `disclosure` does not show; names the ones it shows but
@@ -39,7 +43,9 @@ pub fn redact(results: &mut [ExerciseResult], disclosure: Disclosure) {
         let counted = ex.checks.iter().filter(|c| c.status != Status::Skipped).count();
         let share = if counted == 0 { 0.0 } else { ex.points as f64 / counted as f64 };
         // How many checks each hidden group has, to number them `N` or `N.i`.
-        let in_group = |checks: &[CheckResult], g: Option<usize>| checks.iter().filter(|c| c.group == g && c.visibility != Visibility::Visible).count();
+        let in_group = |checks: &[CheckResult], g: Option<usize>| {
+            checks.iter().filter(|c| c.group == g && c.visibility != Visibility::Visible).count()
+        };
         let sizes: Vec<usize> = ex.checks.iter().map(|c| in_group(&ex.checks, c.group)).collect();
         let mut seen: std::collections::BTreeMap<Option<usize>, usize> = Default::default();
         for (c, size) in ex.checks.iter_mut().zip(sizes) {
@@ -50,7 +56,11 @@ pub fn redact(results: &mut [ExerciseResult], disclosure: Disclosure) {
             *i += 1;
             let group = c.group.map(|g| g.to_string()).unwrap_or_default();
             let label = if size > 1 { format!("{group}.{i}") } else { group };
-            let word = if c.visibility == Visibility::AfterDue && disclosure.shows(c.visibility) { "after-due" } else { "hidden" };
+            let word = if c.visibility == Visibility::AfterDue && disclosure.shows(c.visibility) {
+                "after-due"
+            } else {
+                "hidden"
+            };
             if disclosure.shows(c.visibility) {
                 if disclosure.reveal || c.visibility != Visibility::AfterDue {
                     c.name = format!("{word} {}", c.name);
@@ -60,7 +70,9 @@ pub fn redact(results: &mut [ExerciseResult], disclosure: Disclosure) {
             c.name = format!("{word} check {label}");
             c.message = match c.status {
                 Status::Skipped => "skipped; this check is hidden".to_string(),
-                Status::Pass => format!("{}/{} points; this check is hidden", fmt_points(share), fmt_points(share)),
+                Status::Pass => {
+                    format!("{}/{} points; this check is hidden", fmt_points(share), fmt_points(share))
+                }
                 _ => format!("0/{} points; this check is hidden", fmt_points(share)),
             };
             c.detail = None;
@@ -75,14 +87,25 @@ mod tests {
 
     fn ex(checks: Vec<CheckResult>) -> ExerciseResult {
         ExerciseResult {
-            id: "x".into(), title: "x".into(), kind: "engine".into(), path: "x.yaml".into(), level: None,
-            points: 12, earned: 0.0, status: Status::Pass, checks, notices: vec![], engine: None, engine_sha256: None,
+            id: "x".into(),
+            title: "x".into(),
+            kind: "engine".into(),
+            path: "x.yaml".into(),
+            level: None,
+            points: 12,
+            earned: 0.0,
+            status: Status::Pass,
+            checks,
+            notices: vec![],
+            engine: None,
+            engine_sha256: None,
         }
         .finish()
     }
 
     fn hidden(name: &str, group: usize, v: Visibility, status: Status) -> CheckResult {
-        let mut c = CheckResult::new(format!("check {group}: {name}"), status, "expected 42").detail("-42\n+41\n");
+        let mut c =
+            CheckResult::new(format!("check {group}: {name}"), status, "expected 42").detail("-42\n+41\n");
         c.visibility = v;
         c.group = Some(group);
         c.line = Some(3);

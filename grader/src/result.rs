@@ -102,8 +102,13 @@ pub struct CheckResult {
 impl CheckResult {
     pub fn new(name: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
         CheckResult {
-            name: name.into(), status, message: message.into(), detail: None, line: None,
-            visibility: Visibility::Visible, group: None,
+            name: name.into(),
+            status,
+            message: message.into(),
+            detail: None,
+            line: None,
+            visibility: Visibility::Visible,
+            group: None,
         }
     }
     pub fn pass(name: impl Into<String>, message: impl Into<String>) -> Self {
@@ -146,7 +151,8 @@ impl ExerciseResult {
     pub fn finish(mut self) -> Self {
         let counted: Vec<&CheckResult> = self.checks.iter().filter(|c| c.status != Status::Skipped).collect();
         let passed = counted.iter().filter(|c| c.status == Status::Pass).count();
-        self.earned = if counted.is_empty() { 0.0 } else { self.points as f64 * passed as f64 / counted.len() as f64 };
+        self.earned =
+            if counted.is_empty() { 0.0 } else { self.points as f64 * passed as f64 / counted.len() as f64 };
         self.earned = (self.earned * 100.0).round() / 100.0;
         self.status = if counted.is_empty() {
             Status::Skipped
@@ -207,8 +213,18 @@ mod tests {
 
     fn ex(checks: Vec<CheckResult>) -> ExerciseResult {
         ExerciseResult {
-            id: "x".into(), title: "x".into(), kind: "engine".into(), path: "x.yaml".into(), level: None,
-            points: 10, earned: 0.0, status: Status::Pass, checks, notices: vec![], engine: None, engine_sha256: None,
+            id: "x".into(),
+            title: "x".into(),
+            kind: "engine".into(),
+            path: "x.yaml".into(),
+            level: None,
+            points: 10,
+            earned: 0.0,
+            status: Status::Pass,
+            checks,
+            notices: vec![],
+            engine: None,
+            engine_sha256: None,
         }
         .finish()
     }

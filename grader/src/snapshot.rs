@@ -67,7 +67,12 @@ impl Snapshot {
                 code: None,
             }),
         };
-        Snapshot { source: source.into(), expression: run.engine.clone(), info, stdout: normalize(&run.stdout) }
+        Snapshot {
+            source: source.into(),
+            expression: run.engine.clone(),
+            info,
+            stdout: normalize(&run.stdout),
+        }
     }
 
     pub fn render(&self) -> String {
@@ -77,14 +82,23 @@ impl Snapshot {
             expression: &'a str,
             info: &'a SnapInfo,
         }
-        let header = serde_yaml::to_string(&Out { source: &self.source, expression: &self.expression, info: &self.info })
-            .expect("snapshot header serializes");
+        let header = serde_yaml::to_string(&Out {
+            source: &self.source,
+            expression: &self.expression,
+            info: &self.info,
+        })
+        .expect("snapshot header serializes");
         format!("---\n{header}---\n{}\n", self.stdout.trim_end_matches('\n'))
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
-        let bad = || GradeError::in_file(path, "not an insta snapshot: expected a `---` header, metadata, `---`, then the body")
-            .hint("re-record it with `grader bless`");
+        let bad = || {
+            GradeError::in_file(
+                path,
+                "not an insta snapshot: expected a `---` header, metadata, `---`, then the body",
+            )
+            .hint("re-record it with `grader bless`")
+        };
         let rest = text.strip_prefix("---\n").ok_or_else(bad)?;
         let end = rest.find("\n---\n").ok_or_else(bad)?;
         let header: Header = serde_yaml::from_str(&rest[..end]).map_err(|e| GradeError::yaml(path, &e))?;
@@ -99,7 +113,8 @@ impl Snapshot {
 
     pub fn load(path: &Path) -> Result<Snapshot> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            GradeError::io(path, &e).hint("record the snapshot from the reference engine with `grader bless PATH`")
+            GradeError::io(path, &e)
+                .hint("record the snapshot from the reference engine with `grader bless PATH`")
         })?;
         Snapshot::parse(path, &text)
     }
@@ -142,7 +157,15 @@ mod tests {
         let s = Snapshot {
             source: "hello.yaml".into(),
             expression: "reference:interp".into(),
-            info: SnapInfo { exit: Some(70), error: Some(ErrorExpect { phase: "runtime".into(), kind: "div-zero".into(), line: Some(2), code: None }) },
+            info: SnapInfo {
+                exit: Some(70),
+                error: Some(ErrorExpect {
+                    phase: "runtime".into(),
+                    kind: "div-zero".into(),
+                    line: Some(2),
+                    code: None,
+                }),
+            },
             stdout: "1\n2\n".into(),
         };
         let text = s.render();

@@ -32,7 +32,9 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
         } else {
             "not a regular file"
         };
-        return Err(format!("{shown} is {what}; only regular files are graded (replace it with the file itself)"));
+        return Err(format!(
+            "{shown} is {what}; only regular files are graded (replace it with the file itself)"
+        ));
     }
     // O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO after the
     // check above still cannot redirect or block the read.
@@ -46,7 +48,10 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
         return Err(format!("{shown} is not a regular file; only regular files are graded"));
     }
     if meta.len() > cap {
-        return Err(format!("{shown} is {} bytes, more than the {cap} bytes a file may have here", meta.len()));
+        return Err(format!(
+            "{shown} is {} bytes, more than the {cap} bytes a file may have here",
+            meta.len()
+        ));
     }
     let mut bytes = Vec::new();
     file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {shown}: {e}"))?;
@@ -138,7 +143,12 @@ mod tests {
     fn deep_yaml_is_refused_before_parsing_and_quotes_do_not_count() {
         let deep = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(check_yaml_depth(&deep), Err((1, 4 + MAX_YAML_DEPTH)));
-        assert_eq!(check_yaml_depth("a: \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"\n# {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{\n"), Ok(()));
+        assert_eq!(
+            check_yaml_depth(
+                "a: \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"\n# {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{\n"
+            ),
+            Ok(())
+        );
         assert_eq!(check_yaml_depth("a: {b: [1, 2], c: {d: e}}\n"), Ok(()));
     }
 

@@ -44,11 +44,15 @@ pub fn validate(jobs: &[Job], opts: &GradeOptions) -> Vec<Finding> {
         }
         match ex.kind {
             ExerciseKind::Program => {
-                let sol = grade::grade_functional(&Job { source: Source::Solution, ..job.clone() }, None, &opts).finish();
+                let sol =
+                    grade::grade_functional(&Job { source: Source::Solution, ..job.clone() }, None, &opts)
+                        .finish();
                 for c in sol.checks.iter().filter(|c| c.status.is_failure()) {
                     add(format!("the reference solution fails `{}`: {}", c.name, c.message));
                 }
-                let starter = grade::grade_functional(&Job { source: Source::Starter, ..job.clone() }, None, &opts).finish();
+                let starter =
+                    grade::grade_functional(&Job { source: Source::Starter, ..job.clone() }, None, &opts)
+                        .finish();
                 if starter.status == Status::Pass {
                     add("the starter already passes every check; a student would have nothing to do".into());
                 }

@@ -57,7 +57,12 @@ impl Workspace {
         let course_dir = dir.join(&file.course);
         let course = Course::load(&course_dir).map_err(|e| {
             if e.file.as_deref() == Some(&course_dir.join("course.yaml")) && e.line.is_none() {
-                GradeError::at_key(&path, &src, "course", format!("course `{}` cannot be loaded: {}", file.course, e.message))
+                GradeError::at_key(
+                    &path,
+                    &src,
+                    "course",
+                    format!("course `{}` cannot be loaded: {}", file.course, e.message),
+                )
             } else {
                 e
             }
@@ -119,7 +124,8 @@ fn readme(ex: &Exercise) -> String {
         ExerciseKind::Program => "Edit the program in this directory until `grader run` passes.\n",
         ExerciseKind::Quiz => "Fill in `answers.yaml`. The grader checks each answer against what the reference engines actually do.\n",
     });
-    let visible: Vec<usize> = ex.checks.iter().filter(|g| g.visibility == Visibility::Visible).map(|g| g.number).collect();
+    let visible: Vec<usize> =
+        ex.checks.iter().filter(|g| g.visibility == Visibility::Visible).map(|g| g.number).collect();
     if ex.kind == ExerciseKind::Engine && !visible.is_empty() {
         let dirs: Vec<String> = visible.iter().map(|n| format!("`{}/`", check_dir(*n))).collect();
         s.push_str(&format!("\nIt also runs the programs in {}.\n", dirs.join(", ")));

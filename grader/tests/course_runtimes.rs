@@ -40,7 +40,13 @@ fn options(perf: bool) -> GradeOptions {
 }
 
 fn level_exercises(course: &Course) -> Vec<Exercise> {
-    course.levels.iter().find(|l| l.name == LEVEL).expect("level 1 is listed in course.yaml").exercises.clone()
+    course
+        .levels
+        .iter()
+        .find(|l| l.name == LEVEL)
+        .expect("level 1 is listed in course.yaml")
+        .exercises
+        .clone()
 }
 
 fn explain(results: &[ExerciseResult]) -> String {
@@ -80,7 +86,12 @@ fn level_one_has_every_exercise_the_lesson_names() {
         if ex.kind == ExerciseKind::Engine && ex.starter.files.is_empty() {
             // Every phase-table row states what each of the three engines reports.
             let kinds = ex.expect.kinds();
-            assert_eq!(kinds, EngineKind::ALL.to_vec(), "{} must set expectations for interp, jit and aot", ex.id);
+            assert_eq!(
+                kinds,
+                EngineKind::ALL.to_vec(),
+                "{} must set expectations for interp, jit and aot",
+                ex.id
+            );
         }
     }
 }
@@ -107,7 +118,11 @@ fn harness_gives_reference_solutions_full_marks() {
         let total = trials.len();
         let args = libtest_mimic::Arguments { quiet: true, ..libtest_mimic::Arguments::default() };
         let conclusion = libtest_mimic::run(&args, trials);
-        assert!(!conclusion.has_failed(), "{spec}: {} of {total} exercises are below full marks (see above)", conclusion.num_failed);
+        assert!(
+            !conclusion.has_failed(),
+            "{spec}: {} of {total} exercises are below full marks (see above)",
+            conclusion.num_failed
+        );
         assert!(conclusion.num_passed >= 12, "{spec}: only {} exercises graded", conclusion.num_passed);
     }
 }
@@ -119,8 +134,13 @@ fn engine_track_solution_passes_and_skeleton_does_not() {
     require_tern();
     let course = Course::load(&course_dir()).expect("course loads");
     let refs = course.references();
-    for ex in level_exercises(&course).into_iter().filter(|e| e.kind == ExerciseKind::Engine && !e.starter.files.is_empty()) {
-        for (label, files, want_pass) in [("solution", &ex.solution.files, true), ("starter", &ex.starter.files, false)] {
+    for ex in level_exercises(&course)
+        .into_iter()
+        .filter(|e| e.kind == ExerciseKind::Engine && !e.starter.files.is_empty())
+    {
+        for (label, files, want_pass) in
+            [("solution", &ex.solution.files, true), ("starter", &ex.starter.files, false)]
+        {
             let dir = tempfile::tempdir().unwrap();
             // The step-2 starter runs ../engine-starter/engine.py, as in a workspace.
             let own = dir.path().join(&ex.id);
@@ -136,13 +156,31 @@ fn engine_track_solution_passes_and_skeleton_does_not() {
                 std::fs::write(own.join(name), bytes).unwrap();
             }
             let engine = Engine::load(&own.join("engine.yaml")).expect("engine.yaml parses");
-            let job = Job { exercise: ex.clone(), level: Some(LEVEL.into()), refs: refs.clone(), source: Source::Solution };
+            let job = Job {
+                exercise: ex.clone(),
+                level: Some(LEVEL.into()),
+                refs: refs.clone(),
+                source: Source::Solution,
+            };
             let r = grade::grade_functional(&job, Some(&engine), &options(false)).finish();
             if want_pass {
-                assert!(r.full_marks(), "{} {label} engine is not at full marks:\n{}", ex.id, explain(&[r.clone()]));
+                assert!(
+                    r.full_marks(),
+                    "{} {label} engine is not at full marks:\n{}",
+                    ex.id,
+                    explain(&[r.clone()])
+                );
             } else {
-                assert!(!r.full_marks() && r.earned < r.points as f64, "{} {label} engine already passes", ex.id);
-                assert!(r.notices.iter().any(|n| n.starts_with("hint: ")), "{}: the failing skeleton shows no hint", ex.id);
+                assert!(
+                    !r.full_marks() && r.earned < r.points as f64,
+                    "{} {label} engine already passes",
+                    ex.id
+                );
+                assert!(
+                    r.notices.iter().any(|n| n.starts_with("hint: ")),
+                    "{}: the failing skeleton shows no hint",
+                    ex.id
+                );
             }
         }
     }
@@ -176,7 +214,8 @@ fn fill_with_solutions(ws: &Path, course: &Course) {
             }
             ExerciseKind::Quiz => {
                 let answers = ex.dir().join(format!("{}.answers.yaml", ex.id));
-                std::fs::copy(&answers, dir.join("answers.yaml")).unwrap_or_else(|e| panic!("{}: {e}", answers.display()));
+                std::fs::copy(&answers, dir.join("answers.yaml"))
+                    .unwrap_or_else(|e| panic!("{}: {e}", answers.display()));
             }
         }
     }
@@ -193,14 +232,24 @@ fn fresh_workspace_starters_fail_with_a_hint() {
     let results = grade::grade_all(&w.jobs(&[]), Some(&engine), &options(false));
     let mut starters = 0;
     for r in &results {
-        let ex = w.course.levels[0].exercises.iter().find(|e| e.id == r.id).expect("graded exercise is in the level");
-        let has_starter = matches!(ex.kind, ExerciseKind::Program | ExerciseKind::Quiz) || !ex.starter.files.is_empty();
+        let ex = w.course.levels[0]
+            .exercises
+            .iter()
+            .find(|e| e.id == r.id)
+            .expect("graded exercise is in the level");
+        let has_starter =
+            matches!(ex.kind, ExerciseKind::Program | ExerciseKind::Quiz) || !ex.starter.files.is_empty();
         if !has_starter {
             continue;
         }
         starters += 1;
         assert!(!r.full_marks(), "{}: the starter already gets full marks:\n{}", r.id, explain(&[r.clone()]));
-        assert!(r.notices.iter().any(|n| n.starts_with("hint: ")), "{}: no hint for the student:\n{}", r.id, explain(&[r.clone()]));
+        assert!(
+            r.notices.iter().any(|n| n.starts_with("hint: ")),
+            "{}: no hint for the student:\n{}",
+            r.id,
+            explain(&[r.clone()])
+        );
     }
     assert!(starters >= 10, "only {starters} exercises have starters");
 }
@@ -218,14 +267,22 @@ fn published_course_has_no_solutions_and_grades_a_workspace() {
     let full = Course::load(&course_dir()).unwrap();
     // (A solution file some starter has too, byte for byte, such as an engine.yaml, is no secret.)
     let exercises = level_exercises(&full);
-    let given: Vec<&Vec<u8>> = exercises.iter().flat_map(|e| e.starter.files.values().chain(e.program.files.values())).collect();
-    let secrets: Vec<&Vec<u8>> =
-        exercises.iter().flat_map(|e| e.solution.files.values()).filter(|b| b.len() > 40 && !given.contains(b)).collect();
+    let given: Vec<&Vec<u8>> =
+        exercises.iter().flat_map(|e| e.starter.files.values().chain(e.program.files.values())).collect();
+    let secrets: Vec<&Vec<u8>> = exercises
+        .iter()
+        .flat_map(|e| e.solution.files.values())
+        .filter(|b| b.len() > 40 && !given.contains(b))
+        .collect();
     assert!(secrets.len() >= 4, "the course has solutions to look for");
     fn files(dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
-            if p.is_dir() { files(&p, out) } else { out.push(p) }
+            if p.is_dir() {
+                files(&p, out)
+            } else {
+                out.push(p)
+            }
         }
     }
     let mut all = Vec::new();
@@ -234,12 +291,17 @@ fn published_course_has_no_solutions_and_grades_a_workspace() {
         let name = p.display().to_string();
         assert!(!name.ends_with(".answers.yaml") && !name.contains("solution"), "{name}");
         let bytes = std::fs::read(p).unwrap();
-        assert!(!secrets.iter().any(|s| bytes.windows(s.len()).any(|w| w == &s[..])), "{name} holds a solution");
+        assert!(
+            !secrets.iter().any(|s| bytes.windows(s.len()).any(|w| w == &s[..])),
+            "{name} holds a solution"
+        );
     }
     let copy = Course::load(&published).expect("the published copy loads");
     assert!(copy.published);
     assert_eq!(level_exercises(&copy).len(), level_exercises(&full).len());
-    assert!(level_exercises(&copy).iter().all(|e| e.solution.files.is_empty() && e.path.starts_with(&published)));
+    assert!(level_exercises(&copy)
+        .iter()
+        .all(|e| e.solution.files.is_empty() && e.path.starts_with(&published)));
 
     let ws = tmp.path().join("ws");
     let out = grader(&["init", published.to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
@@ -248,8 +310,14 @@ fn published_course_has_no_solutions_and_grades_a_workspace() {
     let engine_dir = ws.join("my-engine");
     std::fs::create_dir(&engine_dir).unwrap();
     let tern = tern_bin().canonicalize().expect("tern is built");
-    std::fs::hard_link(&tern, engine_dir.join("tern")).or_else(|_| std::fs::copy(&tern, engine_dir.join("tern")).map(|_| ())).unwrap();
-    std::fs::write(engine_dir.join("engine.yaml"), "protocol: 1\nname: my-interp\nkind: interp\nrun: [./tern, run, \"{file}\"]\n").unwrap();
+    std::fs::hard_link(&tern, engine_dir.join("tern"))
+        .or_else(|_| std::fs::copy(&tern, engine_dir.join("tern")).map(|_| ()))
+        .unwrap();
+    std::fs::write(
+        engine_dir.join("engine.yaml"),
+        "protocol: 1\nname: my-interp\nkind: interp\nrun: [./tern, run, \"{file}\"]\n",
+    )
+    .unwrap();
     let manifest = ws.join("tern-course.yaml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, format!("{text}engine: my-engine/engine.yaml\n")).unwrap();
@@ -263,7 +331,8 @@ fn published_course_has_no_solutions_and_grades_a_workspace() {
 
 /// The `grader run` line of ci/github/student.yml, byte for byte.
 fn student_template_command() -> String {
-    let yml = std::fs::read_to_string(repo().join("ci/github/student.yml")).expect("ci/github/student.yml exists");
+    let yml =
+        std::fs::read_to_string(repo().join("ci/github/student.yml")).expect("ci/github/student.yml exists");
     let lines: Vec<&str> = yml.lines().map(str::trim).filter(|l| l.contains("grader run ")).collect();
     assert_eq!(lines.len(), 1, "student.yml should run `grader run` exactly once: {lines:?}");
     lines[0].to_string()
@@ -279,8 +348,14 @@ fn student_template_command_grades_reference_solutions_at_full_marks() {
     let engine_dir = ws.join("my-engine");
     std::fs::create_dir(&engine_dir).unwrap();
     let tern = tern_grader::manifest::tern_bin().canonicalize().expect("tern is built");
-    std::fs::hard_link(&tern, engine_dir.join("tern")).or_else(|_| std::fs::copy(&tern, engine_dir.join("tern")).map(|_| ())).unwrap();
-    std::fs::write(engine_dir.join("engine.yaml"), "protocol: 1\nname: my-interp\nkind: interp\nrun: [./tern, run, \"{file}\"]\n").unwrap();
+    std::fs::hard_link(&tern, engine_dir.join("tern"))
+        .or_else(|_| std::fs::copy(&tern, engine_dir.join("tern")).map(|_| ()))
+        .unwrap();
+    std::fs::write(
+        engine_dir.join("engine.yaml"),
+        "protocol: 1\nname: my-interp\nkind: interp\nrun: [./tern, run, \"{file}\"]\n",
+    )
+    .unwrap();
     fill_with_solutions(&ws, &course);
     let command = student_template_command();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_grader")).parent().unwrap().to_path_buf();
@@ -296,7 +371,12 @@ fn student_template_command_grades_reference_solutions_at_full_marks() {
         .expect("bash runs");
     let junit_path = ws.join("grader-junit.xml");
     let junit = std::fs::read_to_string(&junit_path).unwrap_or_default();
-    assert!(out.status.success(), "`{command}` failed ({}):\n{}\n{junit}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "`{command}` failed ({}):\n{}\n{junit}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc = roxmltree::Document::parse(&junit).expect("the report is JUnit XML");
     let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
     assert!(cases.len() > 50, "only {} checks in the JUnit report", cases.len());
@@ -306,9 +386,17 @@ fn student_template_command_grades_reference_solutions_at_full_marks() {
         .map(|c| format!("{} {}", c.attribute("classname").unwrap_or(""), c.attribute("name").unwrap_or("")))
         .collect();
     assert!(failed.is_empty(), "checks failed on reference solutions: {failed:?}");
-    let suites: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("testsuite")).filter_map(|n| n.attribute("name")).collect();
+    let suites: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
     for ex in level_exercises(&course) {
-        assert!(suites.contains(&format!("{LEVEL}/{}", ex.id).as_str()), "{} is missing from the report", ex.id);
+        assert!(
+            suites.contains(&format!("{LEVEL}/{}", ex.id).as_str()),
+            "{} is missing from the report",
+            ex.id
+        );
     }
     // `grader status` (what the template prints for humans) sees the level's XP earned.
     let status = grader(&["status"], &ws);
@@ -342,7 +430,11 @@ fn new_level_walkthrough_validates() {
     assert_eq!(loaded.levels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), [LEVEL, "02-stub"]);
 
     // A starter that already passes is a problem validate must report.
-    std::fs::write(level.join("countdown.yaml"), exercise.replace("\"// TODO\\n\"", "\"for i in 0..3 { print(3 - i); }\\n\"")).unwrap();
+    std::fs::write(
+        level.join("countdown.yaml"),
+        exercise.replace("\"// TODO\\n\"", "\"for i in 0..3 { print(3 - i); }\\n\""),
+    )
+    .unwrap();
     let out = grader(&["validate", level.to_str().unwrap()], tmp.path());
     assert!(!out.status.success(), "validate accepted a starter that already passes");
     assert!(String::from_utf8_lossy(&out.stdout).contains("starter already passes"));
@@ -371,7 +463,12 @@ fn perf_exercises_meet_their_thresholds() {
     let refs = course.references();
     let mut bad = Vec::new();
     for ex in level_exercises(&course).into_iter().filter(|e| !e.perf.is_empty()) {
-        let job = Job { exercise: ex.clone(), level: Some(LEVEL.into()), refs: refs.clone(), source: Source::Solution };
+        let job = Job {
+            exercise: ex.clone(),
+            level: Some(LEVEL.into()),
+            refs: refs.clone(),
+            source: Source::Solution,
+        };
         let mut r = grade::grade_functional(&job, None, &options(true));
         grade::grade_perf(&job, None, &options(true), &mut r);
         let r = r.finish();
@@ -443,9 +540,10 @@ fn instructor_problems(workflow: &serde_yaml::Value) -> Vec<String> {
     let (mut grading, mut builds) = (0, 0);
     for (name, job) in jobs(workflow) {
         let text = serde_yaml::to_string(job).unwrap();
-        let downloads_tools = steps(job)
-            .iter()
-            .any(|s| uses(s).starts_with("actions/download-artifact@") && with(s, "name").and_then(|n| n.as_str()) == Some("tools"));
+        let downloads_tools = steps(job).iter().any(|s| {
+            uses(s).starts_with("actions/download-artifact@")
+                && with(s, "name").and_then(|n| n.as_str()) == Some("tools")
+        });
         for step in steps(job) {
             for line in run_lines(step) {
                 if line.contains("grader run") {
@@ -460,10 +558,14 @@ fn instructor_problems(workflow: &serde_yaml::Value) -> Vec<String> {
                 if build.is_match(line) {
                     builds += 1;
                     if text.contains("secrets.") {
-                        bad.push(format!("job `{name}` runs a student build (`{line}`) and references a secret"));
+                        bad.push(format!(
+                            "job `{name}` runs a student build (`{line}`) and references a secret"
+                        ));
                     }
                     if downloads_tools {
-                        bad.push(format!("job `{name}` runs a student build (`{line}`) and downloads the tools"));
+                        bad.push(format!(
+                            "job `{name}` runs a student build (`{line}`) and downloads the tools"
+                        ));
                     }
                 }
             }
@@ -518,6 +620,10 @@ jobs:
         "references a secret",
         "downloads the tools",
     ] {
-        assert!(problems.iter().any(|p| p.contains(expected)), "missing `{expected}` in:\n{}", problems.join("\n"));
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "missing `{expected}` in:\n{}",
+            problems.join("\n")
+        );
     }
 }

@@ -33,8 +33,16 @@ fn check<'a>(r: &'a ExerciseResult, name: &str) -> &'a CheckResult {
 }
 
 fn grader(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_grader")).args(args).current_dir(cwd).env_remove("GITHUB_ACTIONS").output().unwrap();
-    let (o, e) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
     assert!(!e.contains("panicked"), "grader panicked: {e}");
     (out.status.code().unwrap_or(-1), o, e)
 }
@@ -68,7 +76,9 @@ fn every_check_kind_fails_on_a_silent_engine_with_explanations() {
     assert_eq!(check(hello, "interp: exit").status, Status::Pass);
     assert_eq!(hello.earned, 5.0, "partial credit: one of two checks");
     let div = ex(&rs, "div");
-    assert!(check(div, "interp: exit").message.contains("expected exit 70 (failed while running), got exit 0"));
+    assert!(check(div, "interp: exit")
+        .message
+        .contains("expected exit 70 (failed while running), got exit 0"));
     assert!(check(div, "interp: error").message.contains("no diagnostic header"));
     assert_eq!(check(div, "interp: stdout_before_error").status, Status::Fail);
     assert_eq!(div.earned, 0.0);
@@ -83,7 +93,11 @@ fn phases_differ_per_engine_kind() {
     for (manifest, prefix) in [("jit.yaml", "jit"), ("aot.yaml", "aot[x86_64]")] {
         let rs = grade(&p, Some(&engine(manifest)), &opts());
         assert_eq!(rs[0].status, Status::Pass, "{:#?}", rs[0]);
-        assert!(check(&rs[0], &format!("{prefix}: error")).message.contains(if prefix == "jit" { "runtime type" } else { "build type" }));
+        assert!(check(&rs[0], &format!("{prefix}: error")).message.contains(if prefix == "jit" {
+            "runtime type"
+        } else {
+            "build type"
+        }));
     }
 }
 
@@ -105,7 +119,11 @@ fn missing_qemu_is_a_visible_skip_not_a_failure() {
 #[test]
 fn timeout_crash_and_flood_get_their_own_status() {
     let bad = fixtures().join("bad");
-    let rs = grade(&[bad.join("timeout.yaml"), bad.join("crash.yaml"), bad.join("flood.yaml")], Some(&engine("interp.yaml")), &opts());
+    let rs = grade(
+        &[bad.join("timeout.yaml"), bad.join("crash.yaml"), bad.join("flood.yaml")],
+        Some(&engine("interp.yaml")),
+        &opts(),
+    );
     let t = check(ex(&rs, "timeout"), "interp: stdout");
     assert_eq!(t.status, Status::Timeout);
     assert!(t.message.contains("timed out"));
@@ -130,13 +148,18 @@ fn missing_binary_and_unbuilt_engine_are_errors() {
     let rs = grade(&p, Some(&engine("exit2.yaml")), &opts());
     let c = check(&rs[0], "jit: stdout");
     assert_eq!(c.status, Status::Error);
-    assert!(c.message.contains("exited 2") && c.message.contains("not available in this build"), "{}", c.message);
+    assert!(
+        c.message.contains("exited 2") && c.message.contains("not available in this build"),
+        "{}",
+        c.message
+    );
 }
 
 #[test]
 fn malformed_manifest_and_exercise_name_file_line_and_column() {
     let f = fixtures();
-    let (code, _, err) = grader(&["run", "course/01-basics/hello.yaml", "--engine", "engines/malformed.yaml"], &f);
+    let (code, _, err) =
+        grader(&["run", "course/01-basics/hello.yaml", "--engine", "engines/malformed.yaml"], &f);
     assert_eq!(code, 2);
     assert!(err.contains("engines/malformed.yaml:4:1: error: unknown field `command`"), "{err}");
     assert!(err.contains("hint:"), "{err}");
@@ -150,7 +173,10 @@ fn malformed_manifest_and_exercise_name_file_line_and_column() {
 
 #[test]
 fn junit_output_parses_back() {
-    let (code, out, _) = grader(&["run", "course/01-basics", "--engine", "engines/silent.yaml", "--format", "junit"], &fixtures());
+    let (code, out, _) = grader(
+        &["run", "course/01-basics", "--engine", "engines/silent.yaml", "--format", "junit"],
+        &fixtures(),
+    );
     assert_eq!(code, 1);
     let doc = roxmltree::Document::parse(&out).expect("valid XML");
     let root = doc.root_element();
@@ -170,7 +196,10 @@ fn junit_output_parses_back() {
 
 #[test]
 fn json_output_and_github_annotations() {
-    let (code, out, _) = grader(&["run", "course/01-basics/hello.yaml", "--engine", "engines/silent.yaml", "--format", "json"], &fixtures());
+    let (code, out, _) = grader(
+        &["run", "course/01-basics/hello.yaml", "--engine", "engines/silent.yaml", "--format", "json"],
+        &fixtures(),
+    );
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["points"]["earned"], 5.0);
@@ -181,7 +210,10 @@ fn json_output_and_github_annotations() {
         .env("GITHUB_ACTIONS", "true")
         .output()
         .unwrap();
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("::error "), "annotations stay off stdout (it may be a JUnit file)");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("::error "),
+        "annotations stay off stdout (it may be a JUnit file)"
+    );
     let text = String::from_utf8_lossy(&out.stderr);
     let line = text.lines().find(|l| l.starts_with("::error ")).expect("annotation");
     assert!(line.contains("hello.yaml,line=8,"), "{line}");
@@ -192,13 +224,15 @@ fn json_output_and_github_annotations() {
 fn python_engine_gets_its_exact_partial_score() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises/examples/py-engine");
     let py = Engine::load(&dir.join("engine.yaml")).unwrap();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.join("exercises")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<PathBuf> =
+        std::fs::read_dir(dir.join("exercises")).unwrap().map(|e| e.unwrap().path()).collect();
     paths.sort();
     let rs = grade(&paths, Some(&py), &opts());
     let earned: f64 = rs.iter().map(|r| r.earned).sum();
     let total: u32 = rs.iter().map(|r| r.points).sum();
     assert_eq!((earned, total), (60.0, 80));
-    let mut failing: Vec<&str> = rs.iter().filter(|r| r.status != Status::Pass).map(|r| r.id.as_str()).collect();
+    let mut failing: Vec<&str> =
+        rs.iter().filter(|r| r.status != Status::Pass).map(|r| r.id.as_str()).collect();
     failing.sort();
     assert_eq!(failing, ["functions", "structs"]);
     for id in ["functions", "structs"] {
@@ -253,7 +287,9 @@ fn workspace_init_run_and_status() {
     let all: Vec<String> = walk(&ws);
     assert!(all.iter().all(|p| !p.contains("solution")), "{all:?}");
     assert!(all.iter().all(|p| !std::fs::read_to_string(p).unwrap_or_default().contains("@all print 55")));
-    assert!(std::fs::read_to_string(ws.join("02-programs/quiz/answers.yaml")).unwrap().contains("phase-aot: ~"));
+    assert!(std::fs::read_to_string(ws.join("02-programs/quiz/answers.yaml"))
+        .unwrap()
+        .contains("phase-aot: ~"));
 
     // Untouched workspace: the program and quiz fail, the engine exercises need an engine.
     let (code, out, _) = grader(&["run", "--perf=off", "02-programs"], &ws);
@@ -262,30 +298,56 @@ fn workspace_init_run_and_status() {
 
     // The student solves the program and answers the quiz (one answer wrong).
     std::fs::write(ws.join("02-programs/sum/main.tern"), "// @all print 55\nprint(55);\n").unwrap();
-    std::fs::write(ws.join("02-programs/quiz/answers.yaml"),
-        "phase-interp: runtime\nphase-aot: Runtime\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n").unwrap();
-    std::fs::write(ws.join("tern-course.yaml"), format!("course: {}\nengine: {}\n", course.display(), fixtures().join("engines/interp.yaml").display())).unwrap();
+    std::fs::write(
+        ws.join("02-programs/quiz/answers.yaml"),
+        "phase-interp: runtime\nphase-aot: Runtime\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("tern-course.yaml"),
+        format!(
+            "course: {}\nengine: {}\n",
+            course.display(),
+            fixtures().join("engines/interp.yaml").display()
+        ),
+    )
+    .unwrap();
     let (code, out, _) = grader(&["run"], &ws);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("PASS       02-programs/sum"), "{out}");
-    assert!(out.contains("FAIL       question phase-aot: your answer `Runtime` is not what reference:aot does"), "{out}");
+    assert!(
+        out.contains("FAIL       question phase-aot: your answer `Runtime` is not what reference:aot does"),
+        "{out}"
+    );
     assert!(out.contains("level 01-basics"), "{out}");
 
-    std::fs::write(ws.join("02-programs/quiz/answers.yaml"),
-        "phase-interp: runtime\nphase-aot: build\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n").unwrap();
+    std::fs::write(
+        ws.join("02-programs/quiz/answers.yaml"),
+        "phase-interp: runtime\nphase-aot: build\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n",
+    )
+    .unwrap();
     let (code, out, _) = grader(&["run", "quiz"], &ws.join("02-programs"));
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = grader(&["status"], &ws.join("01-basics"));
     assert_eq!(code, 0);
     assert!(out.contains("XP: 150/150"), "{out}");
-    assert!(out.contains("level 02-programs — Programs and questions: 2/2 exercises, 30.00/30 points, 100/100 XP"), "{out}");
+    assert!(
+        out.contains(
+            "level 02-programs — Programs and questions: 2/2 exercises, 30.00/30 points, 100/100 XP"
+        ),
+        "{out}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p.display().to_string()) }
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p.display().to_string())
+        }
     }
     out
 }
@@ -357,9 +419,13 @@ fn a_perf_rule_that_misses_is_measured_again_before_it_fails() {
     assert_eq!(rule.status, Status::Pass, "{rule:#?}");
     assert!(rule.message.contains("2 rounds, 6 runs each"), "{rule:#?}");
     let detail = rule.detail.as_deref().unwrap();
-    assert!(detail.contains("round 1 (3 runs each):") && detail.contains(" miss; round 2 (6 runs each):"), "{detail}");
+    assert!(
+        detail.contains("round 1 (3 runs each):") && detail.contains(" miss; round 2 (6 runs each):"),
+        "{detail}"
+    );
     // Every sample is shown, round by round.
-    let jit_line = detail.lines().find(|l| l.trim_start().starts_with("fake-jit") && l.contains('|')).unwrap();
+    let jit_line =
+        detail.lines().find(|l| l.trim_start().starts_with("fake-jit") && l.contains('|')).unwrap();
     assert_eq!(jit_line.split_whitespace().filter(|w| *w != "|").count(), 1 + 6, "{detail}");
     // One functional run and six timed ones: nothing more was run.
     assert_eq!(std::fs::read_to_string(&counter).unwrap(), "7");
@@ -376,11 +442,19 @@ fn perf_is_not_measured_on_a_program_that_fails_its_checks() {
     let r = grade::grade_all(&jobs, None, &o).remove(0);
     let rule = check(&r, "perf: jit at least 1.1x faster than interp");
     assert_eq!(rule.status, Status::Skipped, "{rule:#?}");
-    assert!(rule.message.contains("functional checks failed: perf is not measured on a wrong program"), "{rule:#?}");
+    assert!(
+        rule.message.contains("functional checks failed: perf is not measured on a wrong program"),
+        "{rule:#?}"
+    );
     assert!(rule.detail.is_none(), "nothing was measured: {rule:#?}");
     // The solution is timed, and passes.
     let rs = grade(&[gated], None, &o);
-    assert_eq!(check(&rs[0], "perf: jit at least 1.1x faster than interp").status, Status::Pass, "{:#?}", rs[0]);
+    assert_eq!(
+        check(&rs[0], "perf: jit at least 1.1x faster than interp").status,
+        Status::Pass,
+        "{:#?}",
+        rs[0]
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -388,7 +462,11 @@ fn copy_dir(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let p = e.unwrap().path();
         let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() { copy_dir(&p, &dest) } else { std::fs::copy(&p, &dest).unwrap(); }
+        if p.is_dir() {
+            copy_dir(&p, &dest)
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
     }
 }
 
@@ -411,7 +489,8 @@ fn snapshots_bless_review_and_diff() {
     let text = std::fs::read_to_string(&snap).unwrap();
     assert!(text.starts_with("---\nsource: snap.yaml\nexpression: fake-interp\n"), "{text}");
     std::fs::write(&snap, text.replace("two", "three")).unwrap();
-    let (code, out, _) = grader(&["run", "course/01-basics/snap.yaml", "--engine", "engines/interp.yaml"], tmp.path());
+    let (code, out, _) =
+        grader(&["run", "course/01-basics/snap.yaml", "--engine", "engines/interp.yaml"], tmp.path());
     assert_eq!(code, 1);
     assert!(out.contains("output differs (- expected, + got) from the snapshot"), "{out}");
     assert!(out.contains("| -three") && out.contains("| +two"), "{out}");
@@ -443,17 +522,31 @@ fn a_manifest_cannot_extend_the_instructors_timeout() {
     let started = std::time::Instant::now();
     let rs = grade(&[fixtures().join("bad/timeout.yaml")], Some(&greedy), &opts());
     assert_eq!(check(ex(&rs, "timeout"), "interp: stdout").status, Status::Timeout);
-    assert!(started.elapsed() < std::time::Duration::from_secs(4), "the exercise's 500 ms won: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the exercise's 500 ms won: {:?}",
+        started.elapsed()
+    );
 
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("hang.yaml"),
-        "kind: engine\ntitle: hangs\nfiles:\n  main.tern: \"// @all hang\\n\"\nexpect:\n  all: {exit: 0}\n").unwrap();
+    std::fs::write(
+        tmp.path().join("hang.yaml"),
+        "kind: engine\ntitle: hangs\nfiles:\n  main.tern: \"// @all hang\\n\"\nexpect:\n  all: {exit: 0}\n",
+    )
+    .unwrap();
     let manifest = fixtures().join("engines/greedy-timeout.yaml");
     let started = std::time::Instant::now();
-    let (code, out, _) = grader(&["run", "hang.yaml", "--engine", manifest.to_str().unwrap(), "--timeout-ms", "1000"], tmp.path());
+    let (code, out, _) = grader(
+        &["run", "hang.yaml", "--engine", manifest.to_str().unwrap(), "--timeout-ms", "1000"],
+        tmp.path(),
+    );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("timed out"), "{out}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "--timeout-ms 1000 won: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "--timeout-ms 1000 won: {:?}",
+        started.elapsed()
+    );
 }
 
 /// Two exercises with one id in a level would share a workspace directory and
@@ -471,18 +564,33 @@ fn duplicate_ids_and_prerequisite_cycles_are_load_errors() {
     }
     let level = course.join("02-programs/level.yaml");
     let original = std::fs::read_to_string(&level).unwrap();
-    std::fs::write(&level, format!("{original}  - path: ../../ex/a/hello.yaml\n  - path: ../../ex/b/hello.yaml\n")).unwrap();
+    std::fs::write(
+        &level,
+        format!("{original}  - path: ../../ex/a/hello.yaml\n  - path: ../../ex/b/hello.yaml\n"),
+    )
+    .unwrap();
     for cmd in [&["validate", "course"][..], &["run", "course"], &["init", "course", "ws"]] {
         let (code, out, err) = grader(cmd, tmp.path());
         assert_eq!(code, 2, "{cmd:?}: {out}{err}");
-        assert!(err.contains("course/02-programs/level.yaml:10:5: error: exercise id `hello` is used twice in this level"), "{cmd:?}: {err}");
+        assert!(
+            err.contains(
+                "course/02-programs/level.yaml:10:5: error: exercise id `hello` is used twice in this level"
+            ),
+            "{cmd:?}: {err}"
+        );
     }
     assert!(!tmp.path().join("ws").exists(), "no workspace is written for a broken course");
 
-    std::fs::write(&level, original.replace("prerequisites: [01-basics]", "prerequisites: [02-programs]")).unwrap();
+    std::fs::write(&level, original.replace("prerequisites: [01-basics]", "prerequisites: [02-programs]"))
+        .unwrap();
     let (code, _, err) = grader(&["validate", "course"], tmp.path());
     assert_eq!(code, 2);
-    assert!(err.contains("course/02-programs/level.yaml:3:1: error: level `02-programs` lists itself in its prerequisites"), "{err}");
+    assert!(
+        err.contains(
+            "course/02-programs/level.yaml:3:1: error: level `02-programs` lists itself in its prerequisites"
+        ),
+        "{err}"
+    );
 
     std::fs::write(&level, &original).unwrap();
     let basics = course.join("01-basics/level.yaml");
@@ -503,18 +611,34 @@ fn huge_points_in_a_level_are_a_load_error() {
     std::fs::write(&level, text.replace("points: 20", "points: 4294967295")).unwrap();
     let (code, _, err) = grader(&["validate", "course"], tmp.path());
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("course/02-programs/level.yaml:8:5: error: points: 4294967295 is more than the maximum of 10000"), "{err}");
+    assert!(
+        err.contains(
+            "course/02-programs/level.yaml:8:5: error: points: 4294967295 is more than the maximum of 10000"
+        ),
+        "{err}"
+    );
     std::fs::write(&level, text.replace("xp: 100", "xp: 4294967295")).unwrap();
     let (code, _, err) = grader(&["validate", "course"], tmp.path());
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("course/02-programs/level.yaml:2:1: error: xp: 4294967295 is more than the maximum of 1000000"), "{err}");
+    assert!(
+        err.contains(
+            "course/02-programs/level.yaml:2:1: error: xp: 4294967295 is more than the maximum of 1000000"
+        ),
+        "{err}"
+    );
 }
 
 /// What a hidden or after-due check must never show a student: its program and its expected output.
-const SECRETS: [&str; 4] = ["hidden-output-7f3a", "HIDDEN-PROGRAM-MARKER", "after-due-output-91c", "AFTER-DUE-PROGRAM-MARKER"];
+const SECRETS: [&str; 4] =
+    ["hidden-output-7f3a", "HIDDEN-PROGRAM-MARKER", "after-due-output-91c", "AFTER-DUE-PROGRAM-MARKER"];
 
 fn github_annotations(args: &[&str], cwd: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_grader")).args(args).current_dir(cwd).env("GITHUB_ACTIONS", "true").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .current_dir(cwd)
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -525,16 +649,26 @@ fn hidden_checks_show_status_and_points_in_every_format() {
     let (code, human, _) = grader(&run, &f);
     assert_eq!(code, 1, "{human}");
     assert!(human.contains("FAIL       hidden check 2.1: 0/2.40 points; this check is hidden\n"), "{human}");
-    assert!(human.contains("PASS       hidden check 2.2: 2.40/2.40 points; this check is hidden\n"), "{human}");
-    assert!(human.contains("FAIL       hidden check 3: 0/2.40 points"), "an after_due check is hidden before the due date: {human}");
-    assert!(human.contains("PASS       hidden check 1: 5/5 points"), "a hidden check on a program exercise: {human}");
+    assert!(
+        human.contains("PASS       hidden check 2.2: 2.40/2.40 points; this check is hidden\n"),
+        "{human}"
+    );
+    assert!(
+        human.contains("FAIL       hidden check 3: 0/2.40 points"),
+        "an after_due check is hidden before the due date: {human}"
+    );
+    assert!(
+        human.contains("PASS       hidden check 1: 5/5 points"),
+        "a hidden check on a program exercise: {human}"
+    );
     assert!(human.contains("| -second-visible"), "a visible group keeps its diff: {human}");
     assert!(human.contains("01-hidden/echo (engine) — 2.40/12 points"), "hidden checks count: {human}");
 
     let json = grader(&[&run[..], &["--format", "json"]].concat(), &f).1;
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let checks = v["exercises"][0]["checks"].as_array().unwrap();
-    let hidden: Vec<_> = checks.iter().filter(|c| c["name"].as_str().unwrap().starts_with("hidden check")).collect();
+    let hidden: Vec<_> =
+        checks.iter().filter(|c| c["name"].as_str().unwrap().starts_with("hidden check")).collect();
     assert_eq!(hidden.len(), 3);
     assert_eq!(hidden[0]["visibility"], "hidden");
     assert_eq!(hidden[0]["group"], 2);
@@ -547,7 +681,10 @@ fn hidden_checks_show_status_and_points_in_every_format() {
     roxmltree::Document::parse(&junit).expect("valid XML");
     assert!(junit.contains("hidden check 2.1"), "{junit}");
     let annotations = github_annotations(&run, &f);
-    assert!(annotations.contains("::hidden check 2.1 [fail] 0/2.40 points; this check is hidden"), "{annotations}");
+    assert!(
+        annotations.contains("::hidden check 2.1 [fail] 0/2.40 points; this check is hidden"),
+        "{annotations}"
+    );
     for (format, text) in [("human", &human), ("json", &json), ("junit", &junit), ("github", &annotations)] {
         for s in SECRETS.iter().chain(&["edge.tern"]) {
             assert!(!text.contains(s), "{format} output shows `{s}`:\n{text}");
@@ -562,8 +699,16 @@ fn hidden_checks_show_status_and_points_in_every_format() {
     assert!(json.contains("-hidden-output-7f3a"), "{json}");
     // After the due date, after_due checks are shown; hidden ones still are not.
     let (_, after, _) = grader(&[&run[..], &["--after-due"]].concat(), &f);
-    assert!(after.contains("FAIL       check 3: interp: stdout: the engine printed nothing\n        | -after-due-output-91c"), "{after}");
-    assert!(after.contains("hidden check 2.1: 0/2.40 points") && !after.contains("hidden-output-7f3a"), "{after}");
+    assert!(
+        after.contains(
+            "FAIL       check 3: interp: stdout: the engine printed nothing\n        | -after-due-output-91c"
+        ),
+        "{after}"
+    );
+    assert!(
+        after.contains("hidden check 2.1: 0/2.40 points") && !after.contains("hidden-output-7f3a"),
+        "{after}"
+    );
 
     // A conforming engine passes the hidden checks too.
     let (code, out, _) = grader(&["run", "hidden", "--engine", "engines/interp.yaml"], &f);
@@ -575,11 +720,15 @@ fn hidden_checks_show_status_and_points_in_every_format() {
 fn init_never_writes_a_hidden_program() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
-    let (code, out, err) = grader(&["init", fixtures().join("hidden").to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
+    let (code, out, err) =
+        grader(&["init", fixtures().join("hidden").to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
     assert_eq!(code, 0, "{out}{err}");
     let echo = ws.join("01-hidden/echo");
     assert!(std::fs::read_to_string(echo.join("main.tern")).unwrap().contains("visible-output"));
-    assert!(std::fs::read_to_string(echo.join("check-1/main.tern")).unwrap().contains("second-visible"), "a visible group's program is written");
+    assert!(
+        std::fs::read_to_string(echo.join("check-1/main.tern")).unwrap().contains("second-visible"),
+        "a visible group's program is written"
+    );
     assert!(!echo.join("check-2").exists() && !echo.join("check-3").exists());
     let readme = std::fs::read_to_string(echo.join("README.md")).unwrap();
     assert!(readme.contains("2 more check groups that you cannot see"), "{readme}");
@@ -590,8 +739,15 @@ fn init_never_writes_a_hidden_program() {
         }
     }
     // The student's grade of the full course redacts too (and so do the saved results).
-    std::fs::write(ws.join("tern-course.yaml"), format!("course: {}\nengine: {}\n",
-        fixtures().join("hidden").display(), fixtures().join("engines/silent.yaml").display())).unwrap();
+    std::fs::write(
+        ws.join("tern-course.yaml"),
+        format!(
+            "course: {}\nengine: {}\n",
+            fixtures().join("hidden").display(),
+            fixtures().join("engines/silent.yaml").display()
+        ),
+    )
+    .unwrap();
     let (code, out, _) = grader(&["run"], &ws);
     assert_eq!(code, 1);
     assert!(out.contains("hidden check 2.1") && !out.contains("hidden-output-7f3a"), "{out}");
@@ -603,9 +759,15 @@ fn init_never_writes_a_hidden_program() {
 fn publish_writes_a_student_copy_that_init_and_run_use() {
     let tmp = tempfile::tempdir().unwrap();
     let published = tmp.path().join("published");
-    let (code, out, err) = grader(&["publish", fixtures().join("hidden").to_str().unwrap(), published.to_str().unwrap()], tmp.path());
+    let (code, out, err) = grader(
+        &["publish", fixtures().join("hidden").to_str().unwrap(), published.to_str().unwrap()],
+        tmp.path(),
+    );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("2 exercises") && out.contains("withheld 2 files and 3 hidden check groups"), "{out}");
+    assert!(
+        out.contains("2 exercises") && out.contains("withheld 2 files and 3 hidden check groups"),
+        "{out}"
+    );
     let files = walk(&published);
     for p in &files {
         let text = std::fs::read_to_string(p).unwrap();
@@ -614,16 +776,29 @@ fn publish_writes_a_student_copy_that_init_and_run_use() {
         }
     }
     assert!(files.iter().all(|p| !p.contains("solution") && !p.contains("edge.tern")), "{files:?}");
-    assert!(published.join("01-hidden/lesson.md").is_file() && published.join("01-hidden/programs/visible.tern").is_file());
+    assert!(
+        published.join("01-hidden/lesson.md").is_file()
+            && published.join("01-hidden/programs/visible.tern").is_file()
+    );
     let echo = std::fs::read_to_string(published.join("01-hidden/echo.yaml")).unwrap();
-    assert!(echo.contains("second-visible") && echo.contains("visibility: visible"), "visible groups stay: {echo}");
+    assert!(
+        echo.contains("second-visible") && echo.contains("visibility: visible"),
+        "visible groups stay: {echo}"
+    );
     assert!(std::fs::read_to_string(published.join("course.yaml")).unwrap().contains("published: true"));
 
     // `validate` needs the full course; a second publish into the same place is refused.
     let (code, _, err) = grader(&["validate", "published"], tmp.path());
     assert_eq!(code, 2);
-    assert!(err.contains("published/course.yaml:") && err.contains("this is the published (student) copy of a course"), "{err}");
-    let (code, _, err) = grader(&["publish", fixtures().join("hidden").to_str().unwrap(), published.to_str().unwrap()], tmp.path());
+    assert!(
+        err.contains("published/course.yaml:")
+            && err.contains("this is the published (student) copy of a course"),
+        "{err}"
+    );
+    let (code, _, err) = grader(
+        &["publish", fixtures().join("hidden").to_str().unwrap(), published.to_str().unwrap()],
+        tmp.path(),
+    );
     assert_eq!(code, 2);
     assert!(err.contains("already exists and is not an empty directory"), "{err}");
 
@@ -632,8 +807,15 @@ fn publish_writes_a_student_copy_that_init_and_run_use() {
     let (code, out, err) = grader(&["init", "published", "ws"], tmp.path());
     assert_eq!(code, 0, "{out}{err}");
     std::fs::write(ws.join("01-hidden/sum/main.tern"), "// @all print 55\nprint(55);\n").unwrap();
-    std::fs::write(ws.join("tern-course.yaml"), format!("course: {}\nengine: {}\n",
-        published.display(), fixtures().join("engines/interp.yaml").display())).unwrap();
+    std::fs::write(
+        ws.join("tern-course.yaml"),
+        format!(
+            "course: {}\nengine: {}\n",
+            published.display(),
+            fixtures().join("engines/interp.yaml").display()
+        ),
+    )
+    .unwrap();
     let (code, out, _) = grader(&["run"], &ws);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("PASS       01-hidden/echo (engine) — 12/12 points"), "{out}");
@@ -641,18 +823,37 @@ fn publish_writes_a_student_copy_that_init_and_run_use() {
 
     // The test course: its answer key and solution stay behind; its quiz helper comes along.
     let fixture = tmp.path().join("fixture");
-    let (code, out, err) = grader(&["publish", fixtures().join("course").to_str().unwrap(), fixture.to_str().unwrap()], tmp.path());
+    let (code, out, err) = grader(
+        &["publish", fixtures().join("course").to_str().unwrap(), fixture.to_str().unwrap()],
+        tmp.path(),
+    );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(!fixture.join("02-programs/quiz.answers.yaml").exists() && !fixture.join("02-programs/solution").exists());
-    assert!(fixture.join("02-programs/helpers/compile.py").is_file() && fixture.join("01-basics/snapshots/snap__interp.snap").is_file());
+    assert!(
+        !fixture.join("02-programs/quiz.answers.yaml").exists()
+            && !fixture.join("02-programs/solution").exists()
+    );
+    assert!(
+        fixture.join("02-programs/helpers/compile.py").is_file()
+            && fixture.join("01-basics/snapshots/snap__interp.snap").is_file()
+    );
     let (code, out, err) = grader(&["init", "fixture", "ws2"], tmp.path());
     assert_eq!(code, 0, "{out}{err}");
     let ws2 = tmp.path().join("ws2");
-    std::fs::write(ws2.join("02-programs/quiz/answers.yaml"),
-        "phase-interp: runtime\nphase-aot: build\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n").unwrap();
+    std::fs::write(
+        ws2.join("02-programs/quiz/answers.yaml"),
+        "phase-interp: runtime\nphase-aot: build\nexit-aot: 65\ntier-up: 1000\nobject-machine: aarch64\n",
+    )
+    .unwrap();
     std::fs::write(ws2.join("02-programs/sum/main.tern"), "// @all print 55\n").unwrap();
-    std::fs::write(ws2.join("tern-course.yaml"), format!("course: {}\nengine: {}\n",
-        fixture.display(), fixtures().join("engines/interp.yaml").display())).unwrap();
+    std::fs::write(
+        ws2.join("tern-course.yaml"),
+        format!(
+            "course: {}\nengine: {}\n",
+            fixture.display(),
+            fixtures().join("engines/interp.yaml").display()
+        ),
+    )
+    .unwrap();
     let (code, out, _) = grader(&["run", "--perf=off"], &ws2);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("XP: 150/150"), "{out}");

@@ -21,7 +21,10 @@ fn grader_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (i32, String, 
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    let (o, e) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
     assert!(!e.contains("panicked"), "grader panicked: {e}");
     (out.status.code().unwrap_or(-1), o, e)
 }
@@ -43,8 +46,16 @@ fn student_engine(ws: &Path, script: &str) {
     let dir = ws.join("my-engine");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(fixtures().join("engines/fake_engine.py"), dir.join("fake_engine.py")).unwrap();
-    std::fs::write(dir.join("engine.sh"), format!("{script}\nexec python3 \"$(dirname \"$0\")/fake_engine.py\" interp run \"$1\"\n")).unwrap();
-    std::fs::write(dir.join("engine.yaml"), "protocol: 1\nname: mine\nkind: interp\nrun: [sh, engine.sh, \"{file}\"]\n").unwrap();
+    std::fs::write(
+        dir.join("engine.sh"),
+        format!("{script}\nexec python3 \"$(dirname \"$0\")/fake_engine.py\" interp run \"$1\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("engine.yaml"),
+        "protocol: 1\nname: mine\nkind: interp\nrun: [sh, engine.sh, \"{file}\"]\n",
+    )
+    .unwrap();
     set_manifest(ws, "course: /somewhere/else\nengine: my-engine/engine.yaml\n");
 }
 
@@ -53,13 +64,29 @@ fn set_manifest(ws: &Path, text: &str) {
 }
 
 fn instructor_json(ws: &Path) -> Value {
-    let (code, out, err) = grader(&["run", "--perf=off", "--format", "json", "--course", course().to_str().unwrap(), ws.to_str().unwrap()], ws);
+    let (code, out, err) = grader(
+        &[
+            "run",
+            "--perf=off",
+            "--format",
+            "json",
+            "--course",
+            course().to_str().unwrap(),
+            ws.to_str().unwrap(),
+        ],
+        ws,
+    );
     assert!(code == 0 || code == 1, "exit {code}: {out}{err}");
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("the report is not JSON ({e}): {out}"))
 }
 
 fn exercise<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap_or_else(|| panic!("no {id}: {report}"))
+    report["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}: {report}"))
 }
 
 fn points(report: &Value) -> f64 {
@@ -96,7 +123,10 @@ fn a_reference_engine_is_never_the_students() {
     let report = instructor_json(&ws);
     let hello = exercise(&report, "hello");
     assert_eq!(hello["status"], "error", "{hello}");
-    assert!(hello["checks"][0]["message"].as_str().unwrap().contains("is the course's own engine, not yours"), "{hello}");
+    assert!(
+        hello["checks"][0]["message"].as_str().unwrap().contains("is the course's own engine, not yours"),
+        "{hello}"
+    );
     // Self-check runs refuse it too.
     let (_, out, _) = grader(&["run", "--perf=off", "01-basics/hello"], &ws);
     assert!(out.contains("ERROR      01-basics/hello"), "{out}");
@@ -135,9 +165,26 @@ fn an_honest_engine_in_the_workspace_is_graded_and_traced() {
     assert_ne!(again["provenance"]["engine_sha256"], p["engine_sha256"]);
     assert_eq!(again["provenance"]["course_sha256"], p["course_sha256"]);
     // Human and JUnit reports name the same things.
-    let (_, human, _) = grader(&["run", "--perf=off", "--course", course().to_str().unwrap(), ws.to_str().unwrap()], &ws);
-    assert!(human.contains(&format!("workspace: {}", ws.display())) && human.contains("engine graded: mine") && human.contains("sandbox: on"), "{human}");
-    let (_, junit, _) = grader(&["run", "--perf=off", "--format", "junit", "--course", course().to_str().unwrap(), ws.to_str().unwrap()], &ws);
+    let (_, human, _) =
+        grader(&["run", "--perf=off", "--course", course().to_str().unwrap(), ws.to_str().unwrap()], &ws);
+    assert!(
+        human.contains(&format!("workspace: {}", ws.display()))
+            && human.contains("engine graded: mine")
+            && human.contains("sandbox: on"),
+        "{human}"
+    );
+    let (_, junit, _) = grader(
+        &[
+            "run",
+            "--perf=off",
+            "--format",
+            "junit",
+            "--course",
+            course().to_str().unwrap(),
+            ws.to_str().unwrap(),
+        ],
+        &ws,
+    );
     assert!(junit.contains("name=\"engine_sha256\""), "{junit}");
 }
 
@@ -163,11 +210,27 @@ fn an_engine_cannot_forge_the_report_read_the_course_or_touch_the_tools() {
     student_engine(&ws, &script);
     let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap());
     let (code, out, err) = grader_env(
-        &["run", "--perf=off", "--format", "json", "--course", course.to_str().unwrap(), ws.to_str().unwrap()], &ws, &[("PATH", &path)]);
+        &[
+            "run",
+            "--perf=off",
+            "--format",
+            "json",
+            "--course",
+            course.to_str().unwrap(),
+            ws.to_str().unwrap(),
+        ],
+        &ws,
+        &[("PATH", &path)],
+    );
     assert_eq!(code, 1, "{out}{err}");
-    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("forged or broken report ({e}): {out}"));
+    let report: Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("forged or broken report ({e}): {out}"));
     assert!(points(&report) < 100.0, "{report}");
-    assert_eq!(exercise(&report, "hello")["status"], "pass", "the honest part of the engine still runs: {report}");
+    assert_eq!(
+        exercise(&report, "hello")["status"],
+        "pass",
+        "the honest part of the engine still runs: {report}"
+    );
     assert!(!out.contains("999"), "{out}");
     assert!(!out.contains("@all print 55") && !out.contains("expect:"), "the engine read the course: {out}");
     assert!(!out.contains("tern-visible"), "{out}");
@@ -258,7 +321,8 @@ fn instructor_mode_refuses_to_grade_without_the_sandbox_unless_told() {
     let ws = workspace(tmp.path());
     let no_bwrap = [("TERN_GRADER_BWRAP", "/nonexistent/bwrap")];
     let c = course();
-    let args = ["run", "--perf=off", "--format", "json", "--course", c.to_str().unwrap(), ws.to_str().unwrap()];
+    let args =
+        ["run", "--perf=off", "--format", "json", "--course", c.to_str().unwrap(), ws.to_str().unwrap()];
     let (code, out, err) = grader_env(&args, &ws, &no_bwrap);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("instructor mode grades student code only in the sandbox"), "{err}");
@@ -281,7 +345,19 @@ fn several_workspaces_make_one_report() {
     let b = tmp.path().join("ws2");
     copy_dir(&a, &b);
     std::fs::write(b.join("02-programs/sum/main.tern"), "// @all print 55\nprint(55);\n").unwrap();
-    let (_, out, err) = grader(&["run", "--perf=off", "--format", "json", "--course", course().to_str().unwrap(), a.to_str().unwrap(), b.to_str().unwrap()], tmp.path());
+    let (_, out, err) = grader(
+        &[
+            "run",
+            "--perf=off",
+            "--format",
+            "json",
+            "--course",
+            course().to_str().unwrap(),
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     let ws = v["workspaces"].as_array().unwrap();
     assert_eq!(ws.len(), 2);

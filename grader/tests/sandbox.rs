@@ -7,7 +7,8 @@ use tern_grader::runner::process::{self, Exit, Isolation, Limit, Limits, Process
 use tern_grader::runner::sandbox::{self, Grants};
 
 fn bwrap() -> &'static Path {
-    let tools = sandbox::available().unwrap_or_else(|why| panic!("these tests need a working bubblewrap (bash ci/setup.sh): {why}"));
+    let tools = sandbox::available()
+        .unwrap_or_else(|why| panic!("these tests need a working bubblewrap (bash ci/setup.sh): {why}"));
     &tools.bwrap
 }
 
@@ -46,7 +47,10 @@ fn a_plain_run_works_inside_and_keeps_its_exit_code() {
 #[test]
 fn detached_work_is_waited_for_and_timed() {
     // Attack 7: a grandchild that finishes after the engine exits used to go untimed.
-    let out = boxed("(sleep 0.6; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo late) & echo early; exit 0", limits());
+    let out = boxed(
+        "(sleep 0.6; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo late) & echo early; exit 0",
+        limits(),
+    );
     assert_eq!(out.exit, Exit::Code(0), "{out:?}");
     assert_eq!(out.stdout, "early\nlate\n", "the run ends when its last process does");
     assert!(out.wall >= Duration::from_millis(600), "wall {:?} misses the detached work", out.wall);
@@ -108,7 +112,10 @@ fn granted_directories_are_read_only() {
     std::fs::write(engine.path().join("engine.sh"), "echo engine\n").unwrap();
     let grants = Grants { read_only: vec![engine.path().to_path_buf()], env: vec![] };
     let dir = tempfile::tempdir().unwrap();
-    let script = format!("sh {0}/engine.sh; echo x > {0}/engine.sh 2>/dev/null || echo read-only", engine.path().display());
+    let script = format!(
+        "sh {0}/engine.sh; echo x > {0}/engine.sh 2>/dev/null || echo read-only",
+        engine.path().display()
+    );
     let out = boxed_in(dir.path(), &script, limits(), &grants);
     assert_eq!(out.stdout, "engine\nread-only\n", "{out:?}");
 }
@@ -170,7 +177,12 @@ fn a_missing_command_inside_says_so() {
     let init = init();
     let argv = ["/no/such/engine".to_string()];
     let grants = Grants::default();
-    let out = process::run_isolated(&argv, dir.path(), &limits(), Isolation::Sandboxed { bwrap: bwrap(), init: &init, grants: &grants });
+    let out = process::run_isolated(
+        &argv,
+        dir.path(),
+        &limits(),
+        Isolation::Sandboxed { bwrap: bwrap(), init: &init, grants: &grants },
+    );
     match out.exit {
         Exit::SpawnError(m) => assert!(m.contains("`/no/such/engine` not found inside the sandbox"), "{m}"),
         other => panic!("{other:?}"),

@@ -27,7 +27,12 @@ pub fn annotations(report: &Report) -> String {
             let program_line = c.line.map(|l| format!(" (program line {l})")).unwrap_or_default();
             out.push_str(&format!(
                 "::error file={},line={line},title={}::{} [{}] {}{program_line}\n",
-                escape_prop(&ex.path), escape_prop(&format!("{} {}", ex.id, c.name)), escape(&c.name), c.status, escape(&c.message)));
+                escape_prop(&ex.path),
+                escape_prop(&format!("{} {}", ex.id, c.name)),
+                escape(&c.name),
+                c.status,
+                escape(&c.message)
+            ));
         }
     }
     out

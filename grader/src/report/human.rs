@@ -2,7 +2,11 @@
 use crate::result::{Report, Status};
 
 fn paint(s: &str, code: &str, color: bool) -> String {
-    if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
 }
 
 fn badge(s: Status, color: bool) -> String {
@@ -23,7 +27,11 @@ fn badge(s: Status, color: bool) -> String {
 }
 
 fn fmt_points(p: f64) -> String {
-    if (p - p.round()).abs() < 0.005 { format!("{}", p.round() as i64) } else { format!("{p:.2}") }
+    if (p - p.round()).abs() < 0.005 {
+        format!("{}", p.round() as i64)
+    } else {
+        format!("{p:.2}")
+    }
 }
 
 fn short(hash: &Option<String>) -> String {
@@ -58,12 +66,19 @@ pub fn render(report: &Report, color: bool) -> String {
         let level = ex.level.as_ref().map(|l| format!("{l}/")).unwrap_or_default();
         out.push_str(&format!(
             "{} {level}{} ({}) — {}/{} points — {}\n",
-            badge(ex.status, color), ex.id, ex.kind, fmt_points(ex.earned), ex.points, ex.title));
+            badge(ex.status, color),
+            ex.id,
+            ex.kind,
+            fmt_points(ex.earned),
+            ex.points,
+            ex.title
+        ));
         for n in &ex.notices {
             out.push_str(&format!("    note: {n}\n"));
         }
         for c in &ex.checks {
-            let show_detail = c.status != Status::Pass && c.status != Status::Skipped || c.name.starts_with("perf");
+            let show_detail =
+                c.status != Status::Pass && c.status != Status::Skipped || c.name.starts_with("perf");
             out.push_str(&format!("    {} {}: {}\n", badge(c.status, color), c.name, c.message));
             if show_detail {
                 if let Some(d) = &c.detail {
@@ -91,10 +106,21 @@ pub fn render(report: &Report, color: bool) -> String {
     if !report.levels.is_empty() {
         let (xp, xp_total) = report.xp();
         for l in &report.levels {
-            let lock = if l.locked_by.is_empty() { String::new() } else { format!(" (locked: finish {} first)", l.locked_by.join(", ")) };
+            let lock = if l.locked_by.is_empty() {
+                String::new()
+            } else {
+                format!(" (locked: finish {} first)", l.locked_by.join(", "))
+            };
             out.push_str(&format!(
                 "  level {:<16} {:>2}/{:<2} exercises  {:>6}/{:<4} points  {:>4}/{} XP{lock}\n",
-                l.name, l.passed, l.total, fmt_points(l.earned), l.points, l.earned_xp, l.xp));
+                l.name,
+                l.passed,
+                l.total,
+                fmt_points(l.earned),
+                l.points,
+                l.earned_xp,
+                l.xp
+            ));
         }
         out.push_str(&format!("XP: {xp}/{xp_total}\n"));
     }

@@ -52,7 +52,8 @@ fn add_suites(junit: &mut quick_junit::Report, report: &Report, prefixed: bool) 
                     s
                 }
                 other => {
-                    let kind = if other == Status::Fail { NonSuccessKind::Failure } else { NonSuccessKind::Error };
+                    let kind =
+                        if other == Status::Fail { NonSuccessKind::Failure } else { NonSuccessKind::Error };
                     let mut s = TestCaseStatus::non_success(kind);
                     s.set_message(c.message.clone());
                     s.set_type(other.as_str());

@@ -23,7 +23,13 @@ pub fn render_many(reports: &[Report], format: Format, color: bool) -> String {
         _ => match format {
             Format::Human => reports
                 .iter()
-                .map(|r| format!("== workspace {} ==\n{}", r.provenance.workspace.as_deref().unwrap_or("?"), human::render(r, color)))
+                .map(|r| {
+                    format!(
+                        "== workspace {} ==\n{}",
+                        r.provenance.workspace.as_deref().unwrap_or("?"),
+                        human::render(r, color)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             Format::Json => json::render_many(reports),

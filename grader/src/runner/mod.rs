@@ -46,7 +46,9 @@ impl RunStatus {
             RunStatus::Error(m) => (Status::Error, format!("{what} could not run: {m}")),
             RunStatus::Timeout => (Status::Timeout, format!("{what} timed out; the grader killed it")),
             RunStatus::Crash(m) => (Status::Crash, format!("{what} crashed: {m}")),
-            RunStatus::OutputCap => (Status::OutputCap, format!("{what} printed more than the output cap; the grader stopped it")),
+            RunStatus::OutputCap => {
+                (Status::OutputCap, format!("{what} printed more than the output cap; the grader stopped it"))
+            }
             RunStatus::Limit(l, m) => (Status::from_limit(*l), format!("{what} stopped: {m}")),
             RunStatus::Skipped(m) => (Status::Skipped, format!("skipped: {m}")),
         })
@@ -192,7 +194,11 @@ fn reference_runtime_cache(tern: &str, target: Target) -> Option<PathBuf> {
             let base = std::env::var_os("XDG_CACHE_HOME")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
+                .or_else(|| {
+                    std::env::var_os("HOME")
+                        .filter(|v| !v.is_empty())
+                        .map(|h| PathBuf::from(h).join(".cache"))
+                })
                 .unwrap_or_else(|| std::env::temp_dir().join("tern-grader-cache"));
             let dir = tempfile::tempdir().ok()?;
             std::fs::write(dir.path().join("main.tern"), "print(1);\n").ok()?;
@@ -210,14 +216,24 @@ fn reference_runtime_cache(tern: &str, target: Target) -> Option<PathBuf> {
 }
 
 /// Runs one engine command under the options' sandbox policy.
-fn run_step(argv: &[String], dir: &Path, limits: &Limits, opts: &RunOptions, grants: &sandbox::Grants) -> process::ProcessOutput {
+fn run_step(
+    argv: &[String],
+    dir: &Path,
+    limits: &Limits,
+    opts: &RunOptions,
+    grants: &sandbox::Grants,
+) -> process::ProcessOutput {
     match (opts.sandbox, sandbox::available()) {
         (sandbox::Policy::Off, _) | (sandbox::Policy::Preferred, Err(_)) => process::run(argv, dir, limits),
         (sandbox::Policy::Required, Err(why)) => process::ProcessOutput::failed(format!(
-            "the sandbox is required but unavailable: {why} (pass --no-sandbox to grade without it)")),
-        (_, Ok(tools)) => {
-            process::run_isolated(argv, dir, limits, Isolation::Sandboxed { bwrap: &tools.bwrap, init: &tools.init, grants })
-        }
+            "the sandbox is required but unavailable: {why} (pass --no-sandbox to grade without it)"
+        )),
+        (_, Ok(tools)) => process::run_isolated(
+            argv,
+            dir,
+            limits,
+            Isolation::Sandboxed { bwrap: &tools.bwrap, init: &tools.init, grants },
+        ),
     }
 }
 
@@ -283,7 +299,13 @@ fn run_interpreted(engine: &Engine, program: &Program, opts: &RunOptions, limits
     run
 }
 
-fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &Limits, target: Target) -> EngineRun {
+fn run_compiled(
+    engine: &Engine,
+    program: &Program,
+    opts: &RunOptions,
+    limits: &Limits,
+    target: Target,
+) -> EngineRun {
     let mut run = EngineRun::skeleton(engine, Some(target));
     let run_dir = match RunDir::new(program) {
         Ok(s) => s,
@@ -308,8 +330,12 @@ fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &
     let out_abs = run_dir.path().join(&out_rel);
     capture(&mut run, run_dir.path(), Some(&out_rel), opts);
     if !out_abs.is_file() {
-        return with_status(run, RunStatus::Error(format!(
-            "the build command exited 0 but wrote no executable at {{out}} ({out_rel})")));
+        return with_status(
+            run,
+            RunStatus::Error(format!(
+                "the build command exited 0 but wrote no executable at {{out}} ({out_rel})"
+            )),
+        );
     }
     let exec = out_abs.display().to_string();
     let argv = if Some(target) == Target::host() {
@@ -321,13 +347,20 @@ fn run_compiled(engine: &Engine, program: &Program, opts: &RunOptions, limits: &
             None => process::find_on_path(&qemu),
         };
         let Some(qemu_path) = found else {
-            return with_status(run, RunStatus::Skipped(format!("{qemu} not installed (apt-get install qemu-user)")));
+            return with_status(
+                run,
+                RunStatus::Skipped(format!("{qemu} not installed (apt-get install qemu-user)")),
+            );
         };
         let sysroot = format!("{}/{target}-linux-gnu", opts.sysroot_base);
         if !Path::new(&sysroot).is_dir() {
-            return with_status(run, RunStatus::Skipped(format!(
-                "cross toolchain not installed: {sysroot} is missing (apt-get install gcc-{}-linux-gnu)",
-                target.as_str().replace('_', "-"))));
+            return with_status(
+                run,
+                RunStatus::Skipped(format!(
+                    "cross toolchain not installed: {sysroot} is missing (apt-get install gcc-{}-linux-gnu)",
+                    target.as_str().replace('_', "-")
+                )),
+            );
         }
         vec![qemu_path.display().to_string(), "-L".into(), sysroot, exec]
     };
@@ -377,7 +410,8 @@ fn classify(run: &mut EngineRun, limits: &Limits, out: process::ProcessOutput) {
             if let Some(sig) = process::crash_exit_code(*c) {
                 RunStatus::Crash(format!("exit {c}: a child was killed by {}", process::signal_name(sig)))
             } else if *c == 2 && run.diag.is_none() {
-                let first = out.stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message on stderr");
+                let first =
+                    out.stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message on stderr");
                 RunStatus::Error(format!("engine exited 2 (usage error or missing engine): {first}"))
             } else {
                 RunStatus::Completed
@@ -412,9 +446,14 @@ mod tests {
 
     #[test]
     fn a_manifest_timeout_never_raises_the_instructors_limit() {
-        let instructor = Limits { timeout: Duration::from_millis(1000), output_cap: 100, ..Limits::default() };
+        let instructor =
+            Limits { timeout: Duration::from_millis(1000), output_cap: 100, ..Limits::default() };
         let got = effective_limits(&with_timeout(Some(8000)), &instructor);
-        assert_eq!(got.timeout, Duration::from_millis(1000), "a student's manifest must not extend the limit");
+        assert_eq!(
+            got.timeout,
+            Duration::from_millis(1000),
+            "a student's manifest must not extend the limit"
+        );
         assert_eq!(got.output_cap, 100);
         let got = effective_limits(&with_timeout(Some(200)), &instructor);
         assert_eq!(got.timeout, Duration::from_millis(200), "a manifest may ask for less");

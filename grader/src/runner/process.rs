@@ -3,10 +3,10 @@
 //! limits enforced, rusage collected; optionally inside the sandbox
 //! (`sandbox.rs`), whose init reports the time of the whole process tree.
 use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -54,10 +54,15 @@ impl Limit {
     /// What happened, with the limit that applied.
     pub fn describe(self, limits: &Limits) -> String {
         match self {
-            Limit::Memory => format!("the engine's processes used more than {} MiB of memory together", limits.memory / MIB),
+            Limit::Memory => format!(
+                "the engine's processes used more than {} MiB of memory together",
+                limits.memory / MIB
+            ),
             Limit::Processes => format!("the engine ran more than {} processes at once", limits.processes),
             Limit::FileSize => format!("the engine wrote a file larger than {} MiB", limits.file_size / MIB),
-            Limit::CpuTime => format!("a process of the engine used more than {} s of CPU time", limits.cpu_seconds),
+            Limit::CpuTime => {
+                format!("a process of the engine used more than {} s of CPU time", limits.cpu_seconds)
+            }
         }
     }
 }
@@ -108,15 +113,17 @@ pub fn run_isolated(argv: &[String], cwd: &Path, limits: &Limits, isolation: Iso
             a.extend(argv.iter().cloned());
             match Pipe::new() {
                 Ok(p) => (a, Some(p)),
-                Err(e) => return ProcessOutput::failed(format!("cannot create the sandbox's report pipe: {e}")),
+                Err(e) => {
+                    return ProcessOutput::failed(format!("cannot create the sandbox's report pipe: {e}"))
+                }
             }
         }
     };
     let mut child = match spawn(&full_argv, cwd, limits, report.as_ref().map(|p| p.write)) {
         Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return ProcessOutput::failed(format!("command `{program}` not found (is it installed and on PATH, or spelled right in the manifest?)"))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ProcessOutput::failed(format!(
+            "command `{program}` not found (is it installed and on PATH, or spelled right in the manifest?)"
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return ProcessOutput::failed(format!("command `{program}` is not executable (chmod +x?): {e}"))
         }
@@ -132,18 +139,30 @@ pub fn run_isolated(argv: &[String], cwd: &Path, limits: &Limits, isolation: Iso
     // Grandchildren left behind would hold our pipes open forever; the group dies with the engine.
     kill_group(pid);
     let escaped = readers.finish();
-    let tree = if waited.stopped.is_none() { report.and_then(|r| r.read(Duration::from_secs(2))) } else { None };
+    let tree =
+        if waited.stopped.is_none() { report.and_then(|r| r.read(Duration::from_secs(2))) } else { None };
     finish(waited, tree, readers, escaped, limits, started)
 }
 
 impl ProcessOutput {
     /// A run that never started.
     pub fn failed(msg: String) -> ProcessOutput {
-        ProcessOutput { exit: Exit::SpawnError(msg), stdout: String::new(), stderr: String::new(), wall: Duration::ZERO, cpu: Duration::ZERO }
+        ProcessOutput {
+            exit: Exit::SpawnError(msg),
+            stdout: String::new(),
+            stderr: String::new(),
+            wall: Duration::ZERO,
+            cpu: Duration::ZERO,
+        }
     }
 }
 
-fn spawn(argv: &[String], cwd: &Path, limits: &Limits, report_fd: Option<RawFd>) -> std::io::Result<std::process::Child> {
+fn spawn(
+    argv: &[String],
+    cwd: &Path,
+    limits: &Limits,
+    report_fd: Option<RawFd>,
+) -> std::io::Result<std::process::Child> {
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
         .current_dir(cwd)
@@ -299,7 +318,14 @@ fn wait(pid: libc::pid_t, limits: &Limits, started: Instant, readers: &Readers) 
     }
 }
 
-fn finish(waited: Waited, tree: Option<TreeReport>, readers: Readers, escaped: bool, limits: &Limits, started: Instant) -> ProcessOutput {
+fn finish(
+    waited: Waited,
+    tree: Option<TreeReport>,
+    readers: Readers,
+    escaped: bool,
+    limits: &Limits,
+    started: Instant,
+) -> ProcessOutput {
     let (out, err) = (readers.take(0), readers.take(1));
     let render = |c: &Captured| {
         let mut s = String::from_utf8_lossy(&c.buf).into_owned();
@@ -315,7 +341,11 @@ fn finish(waited: Waited, tree: Option<TreeReport>, readers: Readers, escaped: b
     // and knows how the command ended; without it, the child's rusage is all we have.
     let (wall, cpu, status) = match &tree {
         Some(t) => (t.wall, t.cpu, t.status),
-        None => (started.elapsed(), timeval(waited.usage.ru_utime) + timeval(waited.usage.ru_stime), waited.status),
+        None => (
+            started.elapsed(),
+            timeval(waited.usage.ru_utime) + timeval(waited.usage.ru_stime),
+            waited.status,
+        ),
     };
     // Decided from what was read, not from when we happened to look: output
     // over the cap is `output-cap` whether the engine flooded or exited right after.
@@ -336,7 +366,8 @@ fn finish(waited: Waited, tree: Option<TreeReport>, readers: Readers, escaped: b
         if !stderr.ends_with('\n') && !stderr.is_empty() {
             stderr.push('\n');
         }
-        stderr.push_str(&format!("{ESCAPE_MARKER}; it was killed, and the output read until then is kept]\n"));
+        stderr
+            .push_str(&format!("{ESCAPE_MARKER}; it was killed, and the output read until then is kept]\n"));
     }
     ProcessOutput { exit, stdout: render(&out), stderr, wall, cpu }
 }
@@ -397,7 +428,8 @@ impl ReportReader {
             let left = deadline.saturating_duration_since(Instant::now());
             let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
             // SAFETY: poll on one valid pollfd for at most `left`.
-            let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as libc::c_int) };
+            let ready =
+                unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as libc::c_int) };
             if ready <= 0 {
                 return None;
             }
@@ -414,7 +446,8 @@ impl ReportReader {
 }
 
 fn parse_tree_report(s: &str) -> Option<TreeReport> {
-    let exec_error = s.lines().find_map(|l| l.strip_prefix("tern-sandbox-init exec-error ")).map(str::to_string);
+    let exec_error =
+        s.lines().find_map(|l| l.strip_prefix("tern-sandbox-init exec-error ")).map(str::to_string);
     let line = s.lines().find(|l| l.starts_with("tern-sandbox-init v1 "))?;
     let field = |k: &str| -> Option<i64> {
         line.split_whitespace().find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
@@ -426,7 +459,8 @@ fn parse_tree_report(s: &str) -> Option<TreeReport> {
 
 /// Appended to stderr when a process started by the engine left its process
 /// group (e.g. `setsid`) and kept stdout or stderr open after the engine exited.
-pub const ESCAPE_MARKER: &str = "[grader: a process started by the engine left its process group and kept its output open";
+pub const ESCAPE_MARKER: &str =
+    "[grader: a process started by the engine left its process group and kept its output open";
 
 #[derive(Default)]
 struct Captured {
@@ -569,8 +603,15 @@ mod tests {
         assert!(out.stderr.contains(ESCAPE_MARKER), "{}", out.stderr);
         assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
         // The escaped sleeper was killed: nothing holds a pipe any more.
-        let ps = std::process::Command::new("sh").args(["-c", "ps -eo args | grep -c '^sleep 987654$' || true"]).output().unwrap();
-        assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "0", "the escaped sleep 987654 is still running");
+        let ps = std::process::Command::new("sh")
+            .args(["-c", "ps -eo args | grep -c '^sleep 987654$' || true"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ps.stdout).trim(),
+            "0",
+            "the escaped sleep 987654 is still running"
+        );
     }
 
     #[test]

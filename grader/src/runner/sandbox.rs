@@ -36,8 +36,20 @@ pub struct Grants {
 /// host secrets on some machines, so only the files programs need are shown.
 const SYSTEM_DIRS: &[&str] = &["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 const ETC_FILES: &[&str] = &[
-    "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
-    "nsswitch.conf", "os-release", "debian_version", "mime.types", "python3", "python3.11", "python3.12",
+    "alternatives",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "os-release",
+    "debian_version",
+    "mime.types",
+    "python3",
+    "python3.11",
+    "python3.12",
 ];
 
 /// The two programs a sandboxed run needs, both found and tried together.
@@ -57,11 +69,13 @@ pub fn available() -> Result<&'static Tools, &'static str> {
         let name = std::env::var("TERN_GRADER_BWRAP").unwrap_or_else(|_| "bwrap".into());
         let bwrap = super::process::find_on_path(&name)
             .ok_or_else(|| format!("bubblewrap (`{name}`) is not installed (apt-get install bubblewrap)"))?;
-        let init = init_bin().ok_or_else(|| "tern-sandbox-init was not found beside the grader".to_string())?;
+        let init =
+            init_bin().ok_or_else(|| "tern-sandbox-init was not found beside the grader".to_string())?;
         let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
         let mut argv = bwrap_argv(&bwrap, &init, dir.path(), &Grants::default());
         argv.push("true".into());
-        let out = Command::new(&argv[0]).args(&argv[1..]).output().map_err(|e| format!("cannot run bwrap: {e}"))?;
+        let out =
+            Command::new(&argv[0]).args(&argv[1..]).output().map_err(|e| format!("cannot run bwrap: {e}"))?;
         if out.status.success() {
             Ok(Tools { bwrap, init })
         } else {
@@ -88,9 +102,19 @@ pub fn init_bin() -> Option<PathBuf> {
 /// `bwrap ... tern-sandbox-init`; the command to run follows.
 pub fn bwrap_argv(bwrap: &Path, init: &Path, run_dir: &Path, grants: &Grants) -> Vec<String> {
     let mut a: Vec<String> = [
-        "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-        "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--as-pid-1", "--cap-drop", "ALL",
-        "--hostname", "tern-sandbox",
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--as-pid-1",
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "tern-sandbox",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -127,8 +151,12 @@ pub fn bwrap_argv(bwrap: &Path, init: &Path, run_dir: &Path, grants: &Grants) ->
     let run = run_dir.display().to_string();
     push(&["--bind", &run, &run, "--chdir", &run, "--remount-ro", "/", "--clearenv"]);
     let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
-    let mut env: Vec<(String, String)> =
-        vec![("PATH".into(), path), ("HOME".into(), "/tmp".into()), ("TMPDIR".into(), "/tmp".into()), ("LANG".into(), "C.UTF-8".into())];
+    let mut env: Vec<(String, String)> = vec![
+        ("PATH".into(), path),
+        ("HOME".into(), "/tmp".into()),
+        ("TMPDIR".into(), "/tmp".into()),
+        ("LANG".into(), "C.UTF-8".into()),
+    ];
     env.extend(grants.env.iter().cloned());
     for (k, v) in &env {
         push(&["--setenv", k, v]);
@@ -149,7 +177,8 @@ fn tool_dirs() -> &'static [PathBuf] {
             if SYSTEM_DIRS.iter().any(|s| dir.starts_with(s)) {
                 continue;
             }
-            let dir = if dir.ends_with("shims") { dir.parent().map(Path::to_path_buf).unwrap_or(dir) } else { dir };
+            let dir =
+                if dir.ends_with("shims") { dir.parent().map(Path::to_path_buf).unwrap_or(dir) } else { dir };
             if !out.iter().any(|o| dir.starts_with(o)) {
                 out.push(dir);
             }
@@ -164,7 +193,9 @@ fn tool_dirs() -> &'static [PathBuf] {
 fn hidden_tools() -> &'static [PathBuf] {
     static TOOLS: OnceLock<Vec<PathBuf>> = OnceLock::new();
     TOOLS.get_or_init(|| {
-        let visible = |p: &Path| SYSTEM_DIRS.iter().any(|s| p.starts_with(s)) || tool_dirs().iter().any(|d| p.starts_with(d));
+        let visible = |p: &Path| {
+            SYSTEM_DIRS.iter().any(|s| p.starts_with(s)) || tool_dirs().iter().any(|d| p.starts_with(d))
+        };
         let mut out: Vec<PathBuf> = Vec::new();
         let mut consider = |p: PathBuf| {
             if let Ok(real) = p.canonicalize() {
@@ -182,7 +213,11 @@ fn hidden_tools() -> &'static [PathBuf] {
         if let Ok(exe) = std::env::current_exe() {
             consider(exe);
         }
-        for dir in tool_dirs().iter().map(PathBuf::as_path).chain([Path::new("/usr/local/bin"), Path::new("/usr/bin")]) {
+        for dir in tool_dirs()
+            .iter()
+            .map(PathBuf::as_path)
+            .chain([Path::new("/usr/local/bin"), Path::new("/usr/bin")])
+        {
             for name in ["tern", "grader"] {
                 consider(dir.join(name));
             }
@@ -197,13 +232,30 @@ mod tests {
 
     #[test]
     fn the_view_is_read_only_except_the_run_dir_and_nothing_is_inherited() {
-        let argv = bwrap_argv(Path::new("/usr/bin/bwrap"), Path::new("/x/tern-sandbox-init"), Path::new("/tmp/run"), &Grants::default());
+        let argv = bwrap_argv(
+            Path::new("/usr/bin/bwrap"),
+            Path::new("/x/tern-sandbox-init"),
+            Path::new("/tmp/run"),
+            &Grants::default(),
+        );
         let joined = argv.join(" ");
-        for flag in ["--unshare-user", "--unshare-pid", "--unshare-net", "--die-with-parent", "--as-pid-1", "--clearenv", "--remount-ro /"] {
+        for flag in [
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-net",
+            "--die-with-parent",
+            "--as-pid-1",
+            "--clearenv",
+            "--remount-ro /",
+        ] {
             assert!(joined.contains(flag), "{flag} missing: {joined}");
         }
         assert!(joined.contains("--bind /tmp/run /tmp/run"), "{joined}");
-        assert_eq!(argv.iter().filter(|a| *a == "--bind").count(), 1, "only the run dir is writable: {joined}");
+        assert_eq!(
+            argv.iter().filter(|a| *a == "--bind").count(),
+            1,
+            "only the run dir is writable: {joined}"
+        );
         assert!(!joined.contains("--ro-bind /etc /etc"), "{joined}");
         assert!(joined.ends_with("-- /x/tern-sandbox-init"), "{joined}");
     }

@@ -72,7 +72,8 @@ mod tests {
 
     #[test]
     fn the_tree_of_this_test_counts_its_children() {
-        let mut kids: Vec<_> = (0..3).map(|_| std::process::Command::new("sleep").arg("5").spawn().unwrap()).collect();
+        let mut kids: Vec<_> =
+            (0..3).map(|_| std::process::Command::new("sleep").arg("5").spawn().unwrap()).collect();
         let me = std::process::id() as i32;
         let u = measure(me);
         assert!(u.processes >= 3, "{u:?}");

@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn descriptors_nest() {
-        assert_eq!(descriptor(&Type::Array(Box::new(Type::Array(Box::new(Type::Struct(StructId(12))))))), "[[S12;");
+        assert_eq!(
+            descriptor(&Type::Array(Box::new(Type::Array(Box::new(Type::Struct(StructId(12))))))),
+            "[[S12;"
+        );
         assert_eq!(descriptor(&Type::Float), "f");
     }
 

@@ -115,7 +115,8 @@ impl BuildError {
     pub fn exit_code(&self) -> i32 {
         match self {
             BuildError::Diagnostics { diagnostics, .. } => {
-                let entry_unreadable = diagnostics.iter().any(|d| d.code == Code::ModuleNotFound && d.span.is_none());
+                let entry_unreadable =
+                    diagnostics.iter().any(|d| d.code == Code::ModuleNotFound && d.span.is_none());
                 if entry_unreadable {
                     tern_diag::EXIT_NO_INPUT
                 } else {
@@ -129,7 +130,9 @@ impl BuildError {
     /// Everything to print on stderr, newline-terminated.
     pub fn render(&self, format: Format) -> String {
         match self {
-            BuildError::Diagnostics { diagnostics, sources } => diagnostics.iter().map(|d| tern_diag::render(d, sources, format)).collect(),
+            BuildError::Diagnostics { diagnostics, sources } => {
+                diagnostics.iter().map(|d| tern_diag::render(d, sources, format)).collect()
+            }
             BuildError::Tool(m) | BuildError::Io(m) => format!("tern build: {m}\n"),
         }
     }
@@ -158,7 +161,11 @@ pub fn check_program(entry: &str) -> Result<(tern_check::Checked, SourceMap), Bu
 }
 
 /// Compiles a checked program to a relocatable object (no linking).
-pub fn compile_object(checked: &tern_check::Checked, sources: &SourceMap, target: Target) -> Result<(Vec<u8>, Vec<String>), BuildError> {
+pub fn compile_object(
+    checked: &tern_check::Checked,
+    sources: &SourceMap,
+    target: Target,
+) -> Result<(Vec<u8>, Vec<String>), BuildError> {
     let emitted = emit::emit_program(checked, sources, target).map_err(BuildError::Io)?;
     Ok((emitted.object, emitted.symbols))
 }
@@ -173,7 +180,11 @@ pub fn build(entry: &str, opts: &BuildOptions) -> Result<BuildReport, BuildError
         let src = Path::new(sources.name(tern_diag::FileId(i as u32)));
         for out in [&opts.out, &obj_path] {
             if tern_syntax::loader::same_file(src, out) {
-                return Err(BuildError::Io(format!("input file {} is the same as output file {}", src.display(), out.display())));
+                return Err(BuildError::Io(format!(
+                    "input file {} is the same as output file {}",
+                    src.display(),
+                    out.display()
+                )));
             }
         }
     }
@@ -181,7 +192,8 @@ pub fn build(entry: &str, opts: &BuildOptions) -> Result<BuildReport, BuildError
     let (object, symbols) = compile_object(&checked, &sources, opts.target)?;
     let t2 = Instant::now();
     let runtime = toolchain::runtime_object(opts.target).map_err(BuildError::Tool)?;
-    std::fs::write(&obj_path, &object).map_err(|e| BuildError::Io(format!("cannot write {}: {e}", obj_path.display())))?;
+    std::fs::write(&obj_path, &object)
+        .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", obj_path.display())))?;
     let linked = toolchain::link(opts.target, &obj_path, &runtime, &opts.out);
     if !opts.emit_obj {
         let _ = std::fs::remove_file(&obj_path);

@@ -21,14 +21,24 @@ pub fn runtime_object(target: Target) -> Result<PathBuf, String> {
     if obj.is_file() {
         return Ok(obj);
     }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create cache directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create cache directory {}: {e}", dir.display()))?;
     // A private scratch dir per process keeps concurrent builds from clobbering each other.
     let scratch = dir.join(format!("build-{}-{}", target.name(), std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
     let c = scratch.join("tern_rt.c");
-    std::fs::write(&c, RUNTIME_C).and_then(|_| std::fs::write(scratch.join("tern_rt.h"), RUNTIME_H)).map_err(|e| format!("cannot write runtime source: {e}"))?;
+    std::fs::write(&c, RUNTIME_C)
+        .and_then(|_| std::fs::write(scratch.join("tern_rt.h"), RUNTIME_H))
+        .map_err(|e| format!("cannot write runtime source: {e}"))?;
     let tmp = scratch.join("tern_rt.o");
-    run(target, Command::new(cc).args(["-O2", "-fPIE", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-c"]).arg(&c).arg("-o").arg(&tmp))?;
+    run(
+        target,
+        Command::new(cc)
+            .args(["-O2", "-fPIE", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-c"])
+            .arg(&c)
+            .arg("-o")
+            .arg(&tmp),
+    )?;
     std::fs::rename(&tmp, &obj).map_err(|e| format!("cannot store runtime object {}: {e}", obj.display()))?;
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(obj)
@@ -36,7 +46,10 @@ pub fn runtime_object(target: Target) -> Result<PathBuf, String> {
 
 /// `cc -o out prog.o rt.o -lm` (PIE, the distribution default).
 pub fn link(target: Target, program: &Path, runtime: &Path, out: &Path) -> Result<(), String> {
-    run(target, Command::new(target.c_compiler()).arg("-pie").arg("-o").arg(out).arg(program).arg(runtime).arg("-lm"))
+    run(
+        target,
+        Command::new(target.c_compiler()).arg("-pie").arg("-o").arg(out).arg(program).arg(runtime).arg("-lm"),
+    )
 }
 
 fn run(target: Target, cmd: &mut Command) -> Result<(), String> {
@@ -52,7 +65,10 @@ fn run(target: Target, cmd: &mut Command) -> Result<(), String> {
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     // A cross compiler without the target libc fails at link or include time.
-    if stderr.contains("cannot find crt1.o") || stderr.contains("stdio.h: No such file") || stderr.contains("cannot find -lm") {
+    if stderr.contains("cannot find crt1.o")
+        || stderr.contains("stdio.h: No such file")
+        || stderr.contains("cannot find -lm")
+    {
         return Err(missing(target));
     }
     Err(format!("{} failed: {}", target.c_compiler(), stderr.trim()))

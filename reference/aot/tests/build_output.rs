@@ -5,7 +5,10 @@ use common::*;
 use std::process::Command;
 use tern_aot::{build, BuildError, BuildOptions, Target};
 
-fn try_build(files: &[(&str, &str)], t: Target) -> (tempfile::TempDir, Result<tern_aot::BuildReport, BuildError>) {
+fn try_build(
+    files: &[(&str, &str)],
+    t: Target,
+) -> (tempfile::TempDir, Result<tern_aot::BuildReport, BuildError>) {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
@@ -33,14 +36,20 @@ fn dead_path_type_error_fails_the_build() {
     let (dir, r) = try_build(&[("main.tern", src)], Target::host());
     let (v, code) = first_diag(r);
     assert_eq!(code, 65);
-    assert_eq!((v["code"].as_str(), v["phase"].as_str(), v["kind"].as_str()), (Some("E0201"), Some("build"), Some("type")));
+    assert_eq!(
+        (v["code"].as_str(), v["phase"].as_str(), v["kind"].as_str()),
+        (Some("E0201"), Some("build"), Some("type"))
+    );
     assert_eq!((v["line"].as_u64(), v["col"].as_u64()), (Some(2), Some(20)));
     assert!(!dir.path().join("prog").exists(), "no executable after a failed build");
 }
 
 #[test]
 fn syntax_error_in_an_imported_module_is_a_build_error() {
-    let (_dir, r) = try_build(&[("main.tern", "print(1);\nif false { import \"b.tern\" as b; }\n"), ("b.tern", "let = 3;\n")], Target::host());
+    let (_dir, r) = try_build(
+        &[("main.tern", "print(1);\nif false { import \"b.tern\" as b; }\n"), ("b.tern", "let = 3;\n")],
+        Target::host(),
+    );
     let (v, code) = first_diag(r);
     assert_eq!(code, 65);
     assert_eq!((v["kind"].as_str(), v["phase"].as_str()), (Some("syntax"), Some("build")));
@@ -83,7 +92,8 @@ fn executables_are_native_elf_with_a_symbol_per_function() {
         let obj = std::fs::read(object).unwrap();
         assert_eq!(u16::from_le_bytes([obj[16], obj[17]]), 1, "ET_REL object");
         let syms = nm(&exe, t);
-        for s in ["tern_main", "tern_fn_fib", "tern_fn_unused", "tern$util$f", "tern$init$util", "tern_print"] {
+        for s in ["tern_main", "tern_fn_fib", "tern_fn_unused", "tern$util$f", "tern$init$util", "tern_print"]
+        {
             assert!(syms.lines().any(|l| l.ends_with(&format!(" {s}"))), "{t}: no symbol {s} in\n{syms}");
         }
         for banned in ["tern_vm", "dispatch", "interp", "bytecode"] {

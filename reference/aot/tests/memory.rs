@@ -8,8 +8,17 @@ use tern_aot::Target;
 
 /// Runs the host executable with its address space capped at `limit_kb`.
 fn run_capped(exe: &std::path::Path, limit_kb: u64) -> (String, String, i32) {
-    let out = Command::new("sh").arg("-c").arg(format!("ulimit -v {limit_kb} && exec \"$0\"")).arg(exe).output().unwrap();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code().unwrap_or(-1))
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {limit_kb} && exec \"$0\""))
+        .arg(exe)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 // About 2 GB of strings, arrays and records are allocated in total; without

@@ -119,7 +119,8 @@ print(fs);
 
 #[test]
 fn self_reference_prints_sixteen_levels() {
-    let src = "struct Node { v: int, next: Node }\nlet n = Node { v: 1, next: nil };\nn.next = n;\nprint(n);\n";
+    let src =
+        "struct Node { v: int, next: Node }\nlet n = Node { v: 1, next: nil };\nn.next = n;\nprint(n);\n";
     let expected = format!("{}...{}\n", "Node { v: 1, next: ".repeat(16), " }".repeat(16));
     check1("depth", src, &expected);
 }
@@ -146,7 +147,11 @@ for i in 9223372036854775805..9223372036854775807 { print(i); }
 { let s = "inner"; print(s); }
 print(s);
 "#;
-    check1("control", src, "6765\ntrue\nnil\n18\n4\ntrue\nfalse\n9223372036854775805\n9223372036854775806\ninner\n18\n");
+    check1(
+        "control",
+        src,
+        "6765\ntrue\nnil\n18\n4\ntrue\nfalse\n9223372036854775805\n9223372036854775806\ninner\n18\n",
+    );
 }
 
 #[test]

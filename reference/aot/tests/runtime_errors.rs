@@ -9,7 +9,8 @@ fn run_json(files: &[(&str, &str)], t: Target) -> (String, serde_json::Value, St
     let b = build_files(files, t);
     let r = run_exe(&b.exe, t, true);
     let line = r.stderr.lines().next().unwrap_or_default().to_string();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.stderr));
     let dir = b.dir.path().to_string_lossy().into_owned() + "/";
     (r.stdout, v, dir, r.code)
 }
@@ -22,15 +23,24 @@ fn expect_error(name: &str, src: &str, code: &str, kind: &str, line: u64, col: u
         let (out, v, _, exit) = run_json(&[("main.tern", src)], t);
         assert_eq!(out, stdout, "{name} on {t}");
         assert_eq!(exit, 70, "{name} on {t}");
-        assert_eq!((v["code"].as_str().unwrap(), v["kind"].as_str().unwrap(), v["phase"].as_str().unwrap()), (code, kind, "runtime"), "{name} on {t}: {v}");
-        assert_eq!((v["line"].as_u64().unwrap(), v["col"].as_u64().unwrap()), (line, col), "{name} on {t}: {v}");
+        assert_eq!(
+            (v["code"].as_str().unwrap(), v["kind"].as_str().unwrap(), v["phase"].as_str().unwrap()),
+            (code, kind, "runtime"),
+            "{name} on {t}: {v}"
+        );
+        assert_eq!(
+            (v["line"].as_u64().unwrap(), v["col"].as_u64().unwrap()),
+            (line, col),
+            "{name} on {t}: {v}"
+        );
         assert!(v["file"].as_str().unwrap().ends_with("main.tern"), "{v}");
     }
 }
 
 #[test]
 fn div_zero_json_matches_render_json_exactly() {
-    let src = "fn ratio(a: int, b: int) -> int {\n    return a / b;\n}\nprint(\"before\");\nprint(ratio(1, 0));\n";
+    let src =
+        "fn ratio(a: int, b: int) -> int {\n    return a / b;\n}\nprint(\"before\");\nprint(ratio(1, 0));\n";
     for t in TARGETS {
         if !can_run(t) {
             continue;
@@ -45,7 +55,12 @@ fn div_zero_json_matches_render_json_exactly() {
         // Key order and spelling exactly as tern_diag::render_json.
         let mut sources = tern_diag::SourceMap::new();
         let file = sources.add(f.clone(), src);
-        let mut d = tern_diag::Diagnostic::new(tern_diag::Code::DivisionByZero, tern_diag::Phase::Runtime, tern_diag::Span::new(file, src.find(" / ").unwrap() + 1, src.find(" / ").unwrap() + 2), "division by zero");
+        let mut d = tern_diag::Diagnostic::new(
+            tern_diag::Code::DivisionByZero,
+            tern_diag::Phase::Runtime,
+            tern_diag::Span::new(file, src.find(" / ").unwrap() + 1, src.find(" / ").unwrap() + 2),
+            "division by zero",
+        );
         d.trace = vec![
             tern_diag::Frame { function: "ratio".into(), file: f.clone(), line: 2, col: 14 },
             tern_diag::Frame { function: "<main>".into(), file: f.clone(), line: 5, col: 7 },
@@ -97,7 +112,15 @@ fn conversions_are_value_errors() {
 
 #[test]
 fn global_read_before_let_is_e0104() {
-    expect_error("global", "fn show() { print(limit); }\nshow();\nlet limit = 10;\n", "E0104", "name", 1, 19, "");
+    expect_error(
+        "global",
+        "fn show() { print(limit); }\nshow();\nlet limit = 10;\n",
+        "E0104",
+        "name",
+        1,
+        19,
+        "",
+    );
 }
 
 #[test]
@@ -147,7 +170,11 @@ fn import_alias_used_before_its_import_ran_is_e0104() {
         for (name, src, col) in [("call", call, 28), ("read", read, 28)] {
             let (out, v, dir, exit) = run_json(&[("main.tern", src), ("util.tern", util)], t);
             assert_eq!((out.as_str(), exit), ("start\n", 70), "{name} on {t}");
-            assert_eq!((v["code"].as_str(), v["kind"].as_str()), (Some("E0104"), Some("name")), "{name} on {t}: {v}");
+            assert_eq!(
+                (v["code"].as_str(), v["kind"].as_str()),
+                (Some("E0104"), Some("name")),
+                "{name} on {t}: {v}"
+            );
             assert_eq!(v["message"], "global `u` read before its `let` ran", "{name} on {t}");
             assert_eq!((v["line"].as_u64(), v["col"].as_u64()), (Some(1), Some(col)), "{name} on {t}: {v}");
             assert_eq!(v["trace"][0]["function"], "early");

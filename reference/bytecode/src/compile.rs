@@ -123,7 +123,8 @@ pub fn compile_module(path: &str, source: &str, ast: &Module, phase: Phase) -> R
     }
 
     let mut functions = Vec::new();
-    let top_stmts: Vec<&Stmt> = ast.items.iter().filter_map(|i| if let Item::Stmt(s) = i { Some(s) } else { None }).collect();
+    let top_stmts: Vec<&Stmt> =
+        ast.items.iter().filter_map(|i| if let Item::Stmt(s) = i { Some(s) } else { None }).collect();
     {
         let mut fc = FnC::new(&mut ctx, "<top>", phase, true, None);
         for s in top_stmts {
@@ -442,7 +443,11 @@ impl<'a> FnC<'a> {
                 let id = self.new_loop_id(s.span)?;
                 let top = self.proto.code.len();
                 let exits = self.cond_false_jumps(cond)?;
-                self.loops.push(LoopCtx { breaks: Vec::new(), continues: Vec::new(), back_to: Some((top, id)) });
+                self.loops.push(LoopCtx {
+                    breaks: Vec::new(),
+                    continues: Vec::new(),
+                    back_to: Some((top, id)),
+                });
                 self.block_body(body)?;
                 self.jump_back(top, id, s.span);
                 let l = self.loops.pop().expect("pushed");
@@ -479,7 +484,12 @@ impl<'a> FnC<'a> {
                 match self.loops.last() {
                     None => {
                         let w = if is_break { "break" } else { "continue" };
-                        self.raise(Code::LoopControlOutsideLoop, format!("`{w}` outside a loop"), None, s.span)?;
+                        self.raise(
+                            Code::LoopControlOutsideLoop,
+                            format!("`{w}` outside a loop"),
+                            None,
+                            s.span,
+                        )?;
                     }
                     Some(l) => {
                         if !is_break {
@@ -566,7 +576,12 @@ impl<'a> FnC<'a> {
                 self.emit(Instr::SetIndex { obj: o, idx: i, val: v }, index_span(target, obj));
             }
             _ => {
-                self.raise(Code::BadAssignTarget, "cannot assign to this expression".into(), None, target.span)?;
+                self.raise(
+                    Code::BadAssignTarget,
+                    "cannot assign to this expression".into(),
+                    None,
+                    target.span,
+                )?;
             }
         }
         Ok(())
@@ -619,10 +634,8 @@ impl<'a> FnC<'a> {
     /// finish reading (`&&`, `||`, array literals) go through a temporary.
     fn expr_into(&mut self, e: &Expr, r: Reg) -> R<()> {
         let save = self.next;
-        let direct = !matches!(
-            e.kind,
-            ExprKind::Array(_) | ExprKind::Binary { op: BinOp::And | BinOp::Or, .. }
-        );
+        let direct =
+            !matches!(e.kind, ExprKind::Array(_) | ExprKind::Binary { op: BinOp::And | BinOp::Or, .. });
         if direct {
             self.expr(e, Some(r))?;
         } else {
@@ -647,8 +660,12 @@ impl<'a> FnC<'a> {
     /// returned register (a local's own register or a temporary).
     fn expr(&mut self, e: &Expr, dst: Option<Reg>) -> R<Reg> {
         match &e.kind {
-            ExprKind::Int(v) if dst.is_none() && self.hoisted_reg(*v as u64, false).is_some() => Ok(self.hoisted_reg(*v as u64, false).expect("checked")),
-            ExprKind::Float(f) if dst.is_none() && self.hoisted_reg(f.to_bits(), true).is_some() => Ok(self.hoisted_reg(f.to_bits(), true).expect("checked")),
+            ExprKind::Int(v) if dst.is_none() && self.hoisted_reg(*v as u64, false).is_some() => {
+                Ok(self.hoisted_reg(*v as u64, false).expect("checked"))
+            }
+            ExprKind::Float(f) if dst.is_none() && self.hoisted_reg(f.to_bits(), true).is_some() => {
+                Ok(self.hoisted_reg(f.to_bits(), true).expect("checked"))
+            }
             ExprKind::Int(v) => {
                 let d = self.target(dst, e.span)?;
                 self.load_int(d, *v, e.span);
@@ -760,7 +777,15 @@ impl<'a> FnC<'a> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, op_span: Span, lhs: &Expr, rhs: &Expr, dst: Option<Reg>, span: Span) -> R<Reg> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        lhs: &Expr,
+        rhs: &Expr,
+        dst: Option<Reg>,
+        span: Span,
+    ) -> R<Reg> {
         if matches!(op, BinOp::And | BinOp::Or) {
             let d = self.target(dst, span)?;
             let save = self.next;
@@ -820,11 +845,23 @@ impl<'a> FnC<'a> {
         let result = match callee {
             Callee::Name(id) => {
                 let wrong_arity = |want: usize| {
-                    format!("`{}` takes {} argument{} but {} {} given", id.name, want, if want == 1 { "" } else { "s" }, args.len(), if args.len() == 1 { "was" } else { "were" })
+                    format!(
+                        "`{}` takes {} argument{} but {} {} given",
+                        id.name,
+                        want,
+                        if want == 1 { "" } else { "s" },
+                        args.len(),
+                        if args.len() == 1 { "was" } else { "were" }
+                    )
                 };
                 if self.local(&id.name).is_some() || self.ctx.global(&id.name).is_some() {
                     let r = self.alloc(span)?;
-                    self.raise(Code::NotCallable, format!("`{}` is a variable, not a function", id.name), None, id.span)?;
+                    self.raise(
+                        Code::NotCallable,
+                        format!("`{}` is a variable, not a function", id.name),
+                        None,
+                        id.span,
+                    )?;
                     r
                 } else if let Some(&(f, arity)) = self.ctx.fns.get(&id.name) {
                     let base = self.alloc_n(args.len(), span)?;
@@ -846,7 +883,12 @@ impl<'a> FnC<'a> {
                     base
                 } else {
                     let r = self.alloc(span)?;
-                    self.raise(Code::UnknownFunction, format!("unknown function `{}`", id.name), None, id.span)?;
+                    self.raise(
+                        Code::UnknownFunction,
+                        format!("unknown function `{}`", id.name),
+                        None,
+                        id.span,
+                    )?;
                     r
                 }
             }
@@ -894,7 +936,12 @@ impl<'a> FnC<'a> {
         let mut slot_of = Vec::new();
         for (i, (f, _)) in fields.iter().enumerate() {
             let Some(slot) = def.fields.iter().position(|n| *n == f.name) else {
-                self.raise(Code::UnknownField, format!("struct `{}` has no field `{}`", def.name, f.name), None, f.span)?;
+                self.raise(
+                    Code::UnknownField,
+                    format!("struct `{}` has no field `{}`", def.name, f.name),
+                    None,
+                    f.span,
+                )?;
                 return Ok(d);
             };
             if fields[..i].iter().any(|(g, _)| g.name == f.name) {
@@ -904,7 +951,12 @@ impl<'a> FnC<'a> {
             slot_of.push(slot);
         }
         if let Some(missing) = def.fields.iter().find(|n| !fields.iter().any(|(f, _)| f.name == **n)) {
-            self.raise(Code::MissingField, format!("record `{}` misses field `{}`", def.name, missing), None, name.span)?;
+            self.raise(
+                Code::MissingField,
+                format!("record `{}` misses field `{}`", def.name, missing),
+                None,
+                name.span,
+            )?;
             return Ok(d);
         }
         let save = self.next;

@@ -49,7 +49,12 @@ fn operands(p: &Program, f: &FunctionProto, pc: usize, ins: &Instr) -> String {
         Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } | Div { dst, a, b } | Rem { dst, a, b } => {
             format!("r{dst}, r{a}, r{b}")
         }
-        Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => {
+        Eq { dst, a, b }
+        | Ne { dst, a, b }
+        | Lt { dst, a, b }
+        | Le { dst, a, b }
+        | Gt { dst, a, b }
+        | Ge { dst, a, b } => {
             format!("r{dst}, r{a}, r{b}")
         }
         AddI { dst, a, v } => format!("r{dst}, r{a}, {v}"),
@@ -93,7 +98,8 @@ fn operands(p: &Program, f: &FunctionProto, pc: usize, ins: &Instr) -> String {
             format!("r{r}, {kind:?} ; {t}")
         }
         Raise { e } => {
-            let m = f.errors.get(e as usize).map(|e| format!("E{:04} {}", e.code, e.message)).unwrap_or_default();
+            let m =
+                f.errors.get(e as usize).map(|e| format!("E{:04} {}", e.code, e.message)).unwrap_or_default();
             format!("#{e} ; {m}")
         }
     }

@@ -58,7 +58,8 @@ pub fn elide_checks(f: &mut FunctionProto, types: &[TypeCheck], returns: &[Optio
     }
     let mut known: Vec<Option<Known>> = vec![None; 256];
     let mut keep = vec![true; n];
-    let forget_from = |known: &mut Vec<Option<Known>>, r: Reg| known[r as usize..].iter_mut().for_each(|k| *k = None);
+    let forget_from =
+        |known: &mut Vec<Option<Known>>, r: Reg| known[r as usize..].iter_mut().for_each(|k| *k = None);
     for pc in 0..n {
         if target[pc] {
             known.iter_mut().for_each(|k| *k = None);
@@ -75,9 +76,14 @@ pub fn elide_checks(f: &mut FunctionProto, types: &[TypeCheck], returns: &[Optio
                 }
             }
             Int { dst, .. } | AddI { dst, .. } => known[dst as usize] = Some(Known::Int),
-            Bool { dst, .. } | Not { dst, .. } | Eq { dst, .. } | Ne { dst, .. } | Lt { dst, .. } | Le { dst, .. } | Gt { dst, .. } | Ge { dst, .. } => {
-                known[dst as usize] = Some(Known::Bool)
-            }
+            Bool { dst, .. }
+            | Not { dst, .. }
+            | Eq { dst, .. }
+            | Ne { dst, .. }
+            | Lt { dst, .. }
+            | Le { dst, .. }
+            | Gt { dst, .. }
+            | Ge { dst, .. } => known[dst as usize] = Some(Known::Bool),
             Const { dst, k: c } => {
                 known[dst as usize] = match f.consts.get(c as usize) {
                     Some(K::Int(_)) => Some(Known::Int),
@@ -121,11 +127,22 @@ pub fn elide_checks(f: &mut FunctionProto, types: &[TypeCheck], returns: &[Optio
                     known[r] = None;
                 }
             }
-            Nil { dst } | GetGlobal { dst, .. } | NewArray { dst, .. } | NewRecord { dst, .. } | GetField { dst, .. } | GetIndex { dst, .. } | Import { dst, .. } => {
-                known[dst as usize] = None
-            }
+            Nil { dst }
+            | GetGlobal { dst, .. }
+            | NewArray { dst, .. }
+            | NewRecord { dst, .. }
+            | GetField { dst, .. }
+            | GetIndex { dst, .. }
+            | Import { dst, .. } => known[dst as usize] = None,
             DefGlobal { .. } | SetGlobal { .. } | SetField { .. } | SetIndex { .. } | ArrayPush { .. } => {}
-            JumpIfFalse { .. } | JumpIfTrue { .. } | JumpIfNotLt { .. } | JumpIfNotLe { .. } | JumpIfNotGt { .. } | JumpIfNotGe { .. } | JumpIfNotEq { .. } | JumpIfNotNe { .. } => {}
+            JumpIfFalse { .. }
+            | JumpIfTrue { .. }
+            | JumpIfNotLt { .. }
+            | JumpIfNotLe { .. }
+            | JumpIfNotGt { .. }
+            | JumpIfNotGe { .. }
+            | JumpIfNotEq { .. }
+            | JumpIfNotNe { .. } => {}
             Jump { .. } | Loop { .. } | Return { .. } | ReturnNil | Raise { .. } => {
                 // What follows is reached only by a jump (or not at all).
                 known.iter_mut().for_each(|k| *k = None);

@@ -80,102 +80,272 @@ pub enum CheckKind {
 pub enum Instr {
     // --- loads and moves -------------------------------------------------
     /// r[dst] = nil
-    Nil { dst: Reg },
+    Nil {
+        dst: Reg,
+    },
     /// r[dst] = true / false
-    Bool { dst: Reg, v: bool },
+    Bool {
+        dst: Reg,
+        v: bool,
+    },
     /// r[dst] = v (ints that fit in 32 bits)
-    Int { dst: Reg, v: i32 },
+    Int {
+        dst: Reg,
+        v: i32,
+    },
     /// r[dst] = consts[k] (big int, float, string)
-    Const { dst: Reg, k: u32 },
+    Const {
+        dst: Reg,
+        k: u32,
+    },
     /// r[dst] = r[src]
-    Move { dst: Reg, src: Reg },
+    Move {
+        dst: Reg,
+        src: Reg,
+    },
 
     // --- module globals (index into the module's global table) ----------
     /// r[dst] = globals[g]; E0104 if its `let` has not run yet
-    GetGlobal { dst: Reg, g: u32 },
+    GetGlobal {
+        dst: Reg,
+        g: u32,
+    },
     /// globals[g] = r[src] (a top-level `let`)
-    DefGlobal { src: Reg, g: u32 },
+    DefGlobal {
+        src: Reg,
+        g: u32,
+    },
     /// globals[g] = r[src] (assignment; E0104 if its `let` has not run yet)
-    SetGlobal { src: Reg, g: u32 },
+    SetGlobal {
+        src: Reg,
+        g: u32,
+    },
 
     // --- arithmetic and comparison: r[dst] = r[a] op r[b] ----------------
-    Add { dst: Reg, a: Reg, b: Reg },
-    Sub { dst: Reg, a: Reg, b: Reg },
-    Mul { dst: Reg, a: Reg, b: Reg },
-    Div { dst: Reg, a: Reg, b: Reg },
-    Rem { dst: Reg, a: Reg, b: Reg },
+    Add {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Sub {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Mul {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Div {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Rem {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
     /// r[dst] = r[a] + v where v is an int immediate (`n - 1` compiles to AddI v=-1)
-    AddI { dst: Reg, a: Reg, v: i16 },
-    Eq { dst: Reg, a: Reg, b: Reg },
-    Ne { dst: Reg, a: Reg, b: Reg },
-    Lt { dst: Reg, a: Reg, b: Reg },
-    Le { dst: Reg, a: Reg, b: Reg },
-    Gt { dst: Reg, a: Reg, b: Reg },
-    Ge { dst: Reg, a: Reg, b: Reg },
+    AddI {
+        dst: Reg,
+        a: Reg,
+        v: i16,
+    },
+    Eq {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Ne {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Lt {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Le {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Gt {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
+    Ge {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+    },
     /// r[dst] = -r[src] (int wraps) ; r[dst] = !r[src]
-    Neg { dst: Reg, src: Reg },
-    Not { dst: Reg, src: Reg },
+    Neg {
+        dst: Reg,
+        src: Reg,
+    },
+    Not {
+        dst: Reg,
+        src: Reg,
+    },
 
     // --- control flow (offsets relative to the next instruction) ---------
     /// pc += off (forward only; backward jumps are `Loop`)
-    Jump { off: i32 },
+    Jump {
+        off: i32,
+    },
     /// if !r[r] { pc += off }; E0205 if r[r] is not a bool (if/while conditions)
-    JumpIfFalse { r: Reg, off: i32 },
+    JumpIfFalse {
+        r: Reg,
+        off: i32,
+    },
     /// if r[r] { pc += off }; E0205 if not a bool
-    JumpIfTrue { r: Reg, off: i32 },
+    JumpIfTrue {
+        r: Reg,
+        off: i32,
+    },
     /// E0201 unless r[r] is a bool (operands of && and ||)
-    CheckBool { r: Reg },
+    CheckBool {
+        r: Reg,
+    },
     /// Fused compare-and-branch: if !(r[a] OP r[b]) { pc += off }
-    JumpIfNotLt { a: Reg, b: Reg, off: i32 },
-    JumpIfNotLe { a: Reg, b: Reg, off: i32 },
-    JumpIfNotGt { a: Reg, b: Reg, off: i32 },
-    JumpIfNotGe { a: Reg, b: Reg, off: i32 },
-    JumpIfNotEq { a: Reg, b: Reg, off: i32 },
-    JumpIfNotNe { a: Reg, b: Reg, off: i32 },
+    JumpIfNotLt {
+        a: Reg,
+        b: Reg,
+        off: i32,
+    },
+    JumpIfNotLe {
+        a: Reg,
+        b: Reg,
+        off: i32,
+    },
+    JumpIfNotGt {
+        a: Reg,
+        b: Reg,
+        off: i32,
+    },
+    JumpIfNotGe {
+        a: Reg,
+        b: Reg,
+        off: i32,
+    },
+    JumpIfNotEq {
+        a: Reg,
+        b: Reg,
+        off: i32,
+    },
+    JumpIfNotNe {
+        a: Reg,
+        b: Reg,
+        off: i32,
+    },
     /// Back edge of a `while` loop: pc += off (off < 0); bumps loop counter `id`.
-    Loop { id: u16, off: i32 },
+    Loop {
+        id: u16,
+        off: i32,
+    },
     /// `for` loop entry. r[base] = start, r[base+1] = end (E0201 unless both
     /// ints). If start >= end, pc += off (skip the loop), else r[base+2] = start.
-    ForPrep { base: Reg, off: i32 },
+    ForPrep {
+        base: Reg,
+        off: i32,
+    },
     /// `for` loop back edge: r[base] += 1; if r[base] < r[base+1] then
     /// r[base+2] = r[base] and pc += off (off < 0); bumps loop counter `id`.
-    ForLoop { base: Reg, id: u16, off: i32 },
+    ForLoop {
+        base: Reg,
+        id: u16,
+        off: i32,
+    },
 
     // --- calls -----------------------------------------------------------
     /// Calls function `f` of this module with args in r[base..base+nargs];
     /// those registers become the callee's r0.. (no copying). Result -> r[base].
-    Call { base: Reg, nargs: u8, f: u32 },
+    Call {
+        base: Reg,
+        nargs: u8,
+        f: u32,
+    },
     /// Calls a builtin with args in r[base..base+nargs]; result -> r[base].
-    CallBuiltin { base: Reg, nargs: u8, b: u8 },
+    CallBuiltin {
+        base: Reg,
+        nargs: u8,
+        b: u8,
+    },
     /// Module function call `m.f(args)`: module value in r[base], args in
     /// r[base+1..]; function name in `names[site]` (inline-cached); result -> r[base].
-    CallMember { base: Reg, nargs: u8, site: u16 },
-    Return { src: Reg },
+    CallMember {
+        base: Reg,
+        nargs: u8,
+        site: u16,
+    },
+    Return {
+        src: Reg,
+    },
     ReturnNil,
 
     // --- arrays, records, modules ----------------------------------------
     /// r[dst] = [] with capacity `cap`
-    NewArray { dst: Reg, cap: u16 },
+    NewArray {
+        dst: Reg,
+        cap: u16,
+    },
     /// r[arr].push(r[val]) (array literals)
-    ArrayPush { arr: Reg, val: Reg },
+    ArrayPush {
+        arr: Reg,
+        val: Reg,
+    },
     /// r[dst] = struct `s` of this module with fields r[base..base+n] in declaration order
-    NewRecord { dst: Reg, base: Reg, s: u16 },
+    NewRecord {
+        dst: Reg,
+        base: Reg,
+        s: u16,
+    },
     /// r[dst] = r[obj].names[site] (record field or module global; inline-cached)
-    GetField { dst: Reg, obj: Reg, site: u16 },
+    GetField {
+        dst: Reg,
+        obj: Reg,
+        site: u16,
+    },
     /// r[obj].names[site] = r[val]
-    SetField { obj: Reg, val: Reg, site: u16 },
+    SetField {
+        obj: Reg,
+        val: Reg,
+        site: u16,
+    },
     /// r[dst] = r[obj][r[idx]]
-    GetIndex { dst: Reg, obj: Reg, idx: Reg },
+    GetIndex {
+        dst: Reg,
+        obj: Reg,
+        idx: Reg,
+    },
     /// r[obj][r[idx]] = r[val]
-    SetIndex { obj: Reg, idx: Reg, val: Reg },
+    SetIndex {
+        obj: Reg,
+        idx: Reg,
+        val: Reg,
+    },
     /// Loads (first time: reads, parses, compiles, runs top level) the module
     /// whose path is `names[site]`; r[dst] = the module handle.
-    Import { dst: Reg, site: u16 },
+    Import {
+        dst: Reg,
+        site: u16,
+    },
     /// Shallow annotation check of r[r] against `types[ty]`.
-    CheckType { r: Reg, kind: CheckKind, ty: u16 },
+    CheckType {
+        r: Reg,
+        kind: CheckKind,
+        ty: u16,
+    },
     /// Raises `errors[e]`: an error the compiler found but the phase model
     /// says must surface only when executed (unknown name, arity, ...).
-    Raise { e: u16 },
+    Raise {
+        e: u16,
+    },
 }
 
 impl Instr {

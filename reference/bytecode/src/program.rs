@@ -35,7 +35,9 @@ impl TypeCheck {
             TypeCheck::Bool => "bool".into(),
             TypeCheck::Str => "str".into(),
             TypeCheck::Array => "an array".into(),
-            TypeCheck::Struct(i) => structs.get(*i as usize).map(|s| s.name.clone()).unwrap_or_else(|| "?".into()),
+            TypeCheck::Struct(i) => {
+                structs.get(*i as usize).map(|s| s.name.clone()).unwrap_or_else(|| "?".into())
+            }
             TypeCheck::Unknown(n) => n.clone(),
         }
     }

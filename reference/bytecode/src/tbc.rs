@@ -34,7 +34,10 @@ pub fn write(p: &Program) -> Vec<u8> {
     let mut w = W(Vec::new());
     w.0.extend_from_slice(MAGIC);
     w.u16(FORMAT_VERSION);
-    let name = std::path::Path::new(&p.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = std::path::Path::new(&p.path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     w.str(&name);
     w.str(&p.source);
     w.u32(p.globals.len() as u32);
@@ -185,7 +188,9 @@ pub fn read(bytes: &[u8]) -> Result<Program, String> {
         for _ in 0..k {
             consts.push(match r.u8()? {
                 0 => Const::Int(i64::from_le_bytes(r.take(8)?.try_into().expect("8 bytes"))),
-                1 => Const::Float(f64::from_bits(u64::from_le_bytes(r.take(8)?.try_into().expect("8 bytes")))),
+                1 => {
+                    Const::Float(f64::from_bits(u64::from_le_bytes(r.take(8)?.try_into().expect("8 bytes"))))
+                }
                 2 => Const::Str(r.str()?),
                 t => return Err(format!("bad constant tag {t}")),
             });
@@ -207,7 +212,17 @@ pub fn read(bytes: &[u8]) -> Result<Program, String> {
             };
             errors.push(StaticError { code, message, hint });
         }
-        functions.push(FunctionProto { name, arity, num_regs, code, spans, consts, names, errors, num_loops });
+        functions.push(FunctionProto {
+            name,
+            arity,
+            num_regs,
+            code,
+            spans,
+            consts,
+            names,
+            errors,
+            num_loops,
+        });
     }
     if r.pos != bytes.len() {
         return Err(format!("{} trailing bytes after the program", bytes.len() - r.pos));
@@ -282,7 +297,8 @@ impl<'a> Rd<'a> {
     fn str(&mut self) -> Result<String, String> {
         let n = self.count(1)?;
         let bytes = self.take(n)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| format!("invalid UTF-8 in a string at offset {}", self.pos - n))
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| format!("invalid UTF-8 in a string at offset {}", self.pos - n))
     }
     fn bool(&mut self) -> Result<bool, String> {
         match self.u8()? {

@@ -39,22 +39,50 @@ pub fn verify(p: &Program) -> Result<(), String> {
         let n = f.num_regs as usize;
         let len = f.code.len() as i64;
         match f.code.last() {
-            Some(Instr::Return { .. } | Instr::ReturnNil | Instr::Jump { .. } | Instr::Loop { .. } | Instr::Raise { .. }) => {}
+            Some(
+                Instr::Return { .. }
+                | Instr::ReturnNil
+                | Instr::Jump { .. }
+                | Instr::Loop { .. }
+                | Instr::Raise { .. },
+            ) => {}
             _ => return fail(f.code.len() - 1, "code can run off its end"),
         }
         for (pc, ins) in f.code.iter().enumerate() {
             use Instr::*;
             let regs: &[usize] = &match *ins {
-                Nil { dst } | Bool { dst, .. } | Int { dst, .. } | Const { dst, .. } | GetGlobal { dst, .. } => [dst as usize, 0, 0],
+                Nil { dst }
+                | Bool { dst, .. }
+                | Int { dst, .. }
+                | Const { dst, .. }
+                | GetGlobal { dst, .. } => [dst as usize, 0, 0],
                 Move { dst, src } | Neg { dst, src } | Not { dst, src } => [dst as usize, src as usize, 0],
                 DefGlobal { src, .. } | SetGlobal { src, .. } | Return { src } => [src as usize, 0, 0],
-                Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } | Div { dst, a, b } | Rem { dst, a, b } => [dst as usize, a as usize, b as usize],
-                Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => [dst as usize, a as usize, b as usize],
+                Add { dst, a, b }
+                | Sub { dst, a, b }
+                | Mul { dst, a, b }
+                | Div { dst, a, b }
+                | Rem { dst, a, b } => [dst as usize, a as usize, b as usize],
+                Eq { dst, a, b }
+                | Ne { dst, a, b }
+                | Lt { dst, a, b }
+                | Le { dst, a, b }
+                | Gt { dst, a, b }
+                | Ge { dst, a, b } => [dst as usize, a as usize, b as usize],
                 AddI { dst, a, .. } => [dst as usize, a as usize, 0],
-                JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } | CheckType { r, .. } => [r as usize, 0, 0],
-                JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => [a as usize, b as usize, 0],
+                JumpIfFalse { r, .. } | JumpIfTrue { r, .. } | CheckBool { r } | CheckType { r, .. } => {
+                    [r as usize, 0, 0]
+                }
+                JumpIfNotLt { a, b, .. }
+                | JumpIfNotLe { a, b, .. }
+                | JumpIfNotGt { a, b, .. }
+                | JumpIfNotGe { a, b, .. }
+                | JumpIfNotEq { a, b, .. }
+                | JumpIfNotNe { a, b, .. } => [a as usize, b as usize, 0],
                 ForPrep { base, .. } | ForLoop { base, .. } => [base as usize + 2, 0, 0],
-                Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => [base as usize + (nargs as usize).max(1) - 1, 0, 0],
+                Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => {
+                    [base as usize + (nargs as usize).max(1) - 1, 0, 0]
+                }
                 CallMember { base, nargs, .. } => [base as usize + nargs as usize, 0, 0],
                 NewArray { dst, .. } | Import { dst, .. } => [dst as usize, 0, 0],
                 ArrayPush { arr, val } => [arr as usize, val as usize, 0],
@@ -79,13 +107,20 @@ pub fn verify(p: &Program) -> Result<(), String> {
             }
             let ok = match *ins {
                 Const { k, .. } => (k as usize) < f.consts.len(),
-                GetGlobal { g, .. } | DefGlobal { g, .. } | SetGlobal { g, .. } => (g as usize) < p.globals.len(),
+                GetGlobal { g, .. } | DefGlobal { g, .. } | SetGlobal { g, .. } => {
+                    (g as usize) < p.globals.len()
+                }
                 Loop { id, .. } | ForLoop { id, .. } => id < f.num_loops,
                 Call { nargs, f: callee, .. } => {
                     callee != 0 && p.functions.get(callee as usize).is_some_and(|c| c.arity == nargs)
                 }
-                CallBuiltin { nargs, b, .. } => Builtin::from_u8(b).is_some_and(|b| b.arity() == nargs as usize),
-                CallMember { site, .. } | GetField { site, .. } | SetField { site, .. } | Import { site, .. } => (site as usize) < f.names.len(),
+                CallBuiltin { nargs, b, .. } => {
+                    Builtin::from_u8(b).is_some_and(|b| b.arity() == nargs as usize)
+                }
+                CallMember { site, .. }
+                | GetField { site, .. }
+                | SetField { site, .. }
+                | Import { site, .. } => (site as usize) < f.names.len(),
                 CheckType { ty, .. } => (ty as usize) < p.types.len(),
                 Raise { e } => (e as usize) < f.errors.len(),
                 _ => true,

@@ -30,7 +30,8 @@ fn syntax_error_keeps_the_source_for_rendering() {
 
 #[test]
 fn unreadable_file_is_module_not_found_with_an_empty_map() {
-    let (d, sources) = tern_bytecode::compile_file_keeping_sources("/nonexistent/dir/x.tern").err().expect("error");
+    let (d, sources) =
+        tern_bytecode::compile_file_keeping_sources("/nonexistent/dir/x.tern").err().expect("error");
     assert_eq!(d.code, Code::ModuleNotFound);
     assert!(render_human(&d, &sources).starts_with("error[E0801]"));
 }

@@ -23,7 +23,12 @@ impl Checker<'_> {
             self.error(
                 Code::WrongArity,
                 callee.span,
-                format!("`{name}` takes {want} {} but {} {} given", if want == 1 { "argument" } else { "arguments" }, args.len(), if args.len() == 1 { "was" } else { "were" }),
+                format!(
+                    "`{name}` takes {want} {} but {} {} given",
+                    if want == 1 { "argument" } else { "arguments" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
             )
             .hint(format!("call it as `{shape}`"));
             return self.result_of(name);
@@ -31,7 +36,12 @@ impl Checker<'_> {
         match name {
             "int" | "float" | "len" => {
                 let class = if name == "len" { Class::StrOrArray } else { Class::Num };
-                self.require(tys[0], class, Site::Builtin { name, callee: callee.span, arg: args[0].span }, Self::subject(&args[0]));
+                self.require(
+                    tys[0],
+                    class,
+                    Site::Builtin { name, callee: callee.span, arg: args[0].span },
+                    Self::subject(&args[0]),
+                );
             }
             "sqrt" => self.expect_arg(name, callee, &args[0], tys[0], Con::Float),
             "fixed" => {
@@ -43,11 +53,23 @@ impl Checker<'_> {
                 let arr = self.t.known(Con::Array(elem));
                 if self.t.unify(tys[0], arr).is_err() {
                     let shown = self.show(tys[0]);
-                    self.error(Code::ArgumentMismatch, callee.span, format!("`push` expects an array, found {shown}")).note(args[0].span, format!("this is {shown}")).hint("`push(a, v)` appends `v` to the array `a`");
+                    self.error(
+                        Code::ArgumentMismatch,
+                        callee.span,
+                        format!("`push` expects an array, found {shown}"),
+                    )
+                    .note(args[0].span, format!("this is {shown}"))
+                    .hint("`push(a, v)` appends `v` to the array `a`");
                 } else if self.t.unify(tys[1], elem).is_err() {
                     let (es, vs) = (self.show(elem), self.show(tys[1]));
                     let hint = mix_hint(&es, &vs);
-                    self.error(Code::ArgumentMismatch, callee.span, format!("cannot push {vs} onto an array of {es}")).note(args[1].span, format!("this is {vs}")).hint(hint);
+                    self.error(
+                        Code::ArgumentMismatch,
+                        callee.span,
+                        format!("cannot push {vs} onto an array of {es}"),
+                    )
+                    .note(args[1].span, format!("this is {vs}"))
+                    .hint(hint);
                 }
             }
             _ => {}
@@ -60,7 +82,9 @@ impl Checker<'_> {
         if self.t.unify(tv, want).is_err() {
             let (ws, fs) = (self.show(want), self.show(tv));
             let hint = mix_hint(&ws, &fs);
-            self.error(Code::ArgumentMismatch, callee.span, format!("`{name}` expects {ws}, found {fs}")).note(arg.span, format!("this is {fs}")).hint(hint);
+            self.error(Code::ArgumentMismatch, callee.span, format!("`{name}` expects {ws}, found {fs}"))
+                .note(arg.span, format!("this is {fs}"))
+                .hint(hint);
         }
     }
 

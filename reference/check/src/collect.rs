@@ -2,8 +2,8 @@
 //! structs (then their field types), functions (hoisted), module globals
 //! (every outermost `let`) and top-level import aliases.
 
-use crate::errors::DiagExt;
 use crate::checker::{BindKind, BindingDef, Checker, FnDef, GlobalDef, ParamDef, StructDef};
+use crate::errors::DiagExt;
 use crate::infer::{Con, Tv};
 use crate::{FnId, StructId};
 use tern_diag::Code;
@@ -34,9 +34,13 @@ impl Checker<'_> {
                         let tv = self.annotation(ty);
                         if let Some((first, _)) = fields.iter().find(|(f, _)| f.name == name.name) {
                             let first = first.span;
-                            self.error(Code::DuplicateField, name.span, format!("struct `{}` declares field `{}` twice", s.name.name, name.name))
-                                .note(first, "first declared here")
-                                .hint("give each field a distinct name");
+                            self.error(
+                                Code::DuplicateField,
+                                name.span,
+                                format!("struct `{}` declares field `{}` twice", s.name.name, name.name),
+                            )
+                            .note(first, "first declared here")
+                            .hint("give each field a distinct name");
                             continue;
                         }
                         fields.push((name.clone(), tv));
@@ -61,21 +65,44 @@ impl Checker<'_> {
                                 None => self.t.fresh(),
                             };
                             self.annotation_at = None;
-                            self.bindings.push(BindingDef { span: p.name.span, name: p.name.name.clone(), tv, kind: BindKind::Param(id, pi) });
-                            params.push(ParamDef { name: p.name.clone(), tv, annotation: p.ty.as_ref().map(|t| t.span()), first_site: None });
+                            self.bindings.push(BindingDef {
+                                span: p.name.span,
+                                name: p.name.name.clone(),
+                                tv,
+                                kind: BindKind::Param(id, pi),
+                            });
+                            params.push(ParamDef {
+                                name: p.name.clone(),
+                                tv,
+                                annotation: p.ty.as_ref().map(|t| t.span()),
+                                first_site: None,
+                            });
                         }
                         let ret = match &f.ret {
                             Some(ty) => self.annotation(ty),
                             None => self.t.fresh(),
                         };
-                        self.fns.push(FnDef { module: m, name: f.name.clone(), item: i, params, ret, ret_annotation: f.ret.as_ref().map(|t| t.span()), first_return: None });
+                        self.fns.push(FnDef {
+                            module: m,
+                            name: f.name.clone(),
+                            item: i,
+                            params,
+                            ret,
+                            ret_annotation: f.ret.as_ref().map(|t| t.span()),
+                            first_return: None,
+                        });
                     }
                     Item::Stmt(s) => match &s.kind {
                         StmtKind::Let { name, .. } => {
                             if !self.global_index[m].contains_key(&name.name) {
                                 let tv = self.t.fresh();
                                 self.global_index[m].insert(name.name.clone(), self.globals.len());
-                                self.globals.push(GlobalDef { module: m, name: name.name.clone(), tv, span: name.span });
+                                self.globals.push(GlobalDef {
+                                    module: m,
+                                    name: name.name.clone(),
+                                    tv,
+                                    span: name.span,
+                                });
                             }
                         }
                         StmtKind::Import { path, alias, .. } => {
@@ -110,7 +137,8 @@ impl Checker<'_> {
             TypeExpr::Named(id) => match self.struct_index[self.module].get(&id.name) {
                 Some(&s) => self.t.known(Con::Struct(s)),
                 None => {
-                    let known: Vec<String> = self.struct_index[self.module].keys().map(|k| format!("`{k}`")).collect();
+                    let known: Vec<String> =
+                        self.struct_index[self.module].keys().map(|k| format!("`{k}`")).collect();
                     let hint = if id.name == "nil" {
                         "`nil` is a value, not a type: arrays and records may hold nil".to_string()
                     } else if known.is_empty() {
@@ -118,10 +146,15 @@ impl Checker<'_> {
                     } else {
                         let mut known = known;
                         known.sort();
-                        format!("types are int, float, bool, str, [T] or a struct of this file: {}", known.join(", "))
+                        format!(
+                            "types are int, float, bool, str, [T] or a struct of this file: {}",
+                            known.join(", ")
+                        )
                     };
                     let at = self.annotation_at.unwrap_or(id.span);
-                    self.error(Code::UnknownType, at, format!("unknown type `{}`", id.name)).note(id.span, "this type").hint(hint);
+                    self.error(Code::UnknownType, at, format!("unknown type `{}`", id.name))
+                        .note(id.span, "this type")
+                        .hint(hint);
                     self.t.error()
                 }
             },

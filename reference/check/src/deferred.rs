@@ -58,7 +58,9 @@ impl Checker<'_> {
         self.structs
             .iter()
             .enumerate()
-            .filter(|(_, s)| module.is_none_or(|m| s.module == m) && s.fields.iter().any(|(f, _)| f.name == field))
+            .filter(|(_, s)| {
+                module.is_none_or(|m| s.module == m) && s.fields.iter().any(|(f, _)| f.name == field)
+            })
             .map(|(i, _)| StructId(i as u32))
             .collect()
     }
@@ -107,7 +109,9 @@ impl Checker<'_> {
     fn report_unresolved(&mut self) {
         let mut pending = std::mem::take(&mut self.deferred);
         pending.sort_by_key(|d| match d {
-            Deferred::Class { subject, .. } | Deferred::Field { subject, .. } => (subject.span.file, subject.span.start),
+            Deferred::Class { subject, .. } | Deferred::Field { subject, .. } => {
+                (subject.span.file, subject.span.start)
+            }
         });
         // root -> (example type, what it must be, where it is used)
         let mut need: HashMap<Tv, (String, String, Subject)> = HashMap::new();
@@ -126,28 +130,53 @@ impl Checker<'_> {
                 Deferred::Field { obj, field, subject, .. } => {
                     let candidates = self.structs_with(&field.name, None);
                     if candidates.is_empty() {
-                        self.error(Code::UnknownField, field.span, format!("no struct has a field `{}`", field.name))
-                            .hint("check the spelling, or declare the field in a `struct`");
+                        self.error(
+                            Code::UnknownField,
+                            field.span,
+                            format!("no struct has a field `{}`", field.name),
+                        )
+                        .hint("check the spelling, or declare the field in a `struct`");
                         continue;
                     }
                     let root = self.t.find(obj);
-                    let names: Vec<String> = candidates.iter().map(|s| self.struct_names[s.0 as usize].clone()).collect();
+                    let names: Vec<String> =
+                        candidates.iter().map(|s| self.struct_names[s.0 as usize].clone()).collect();
                     if !need.contains_key(&root) {
                         order.push(root);
-                        need.insert(root, (names[0].clone(), format!("structs with a field `{}`: {}", field.name, names.join(", ")), subject));
+                        need.insert(
+                            root,
+                            (
+                                names[0].clone(),
+                                format!("structs with a field `{}`: {}", field.name, names.join(", ")),
+                                subject,
+                            ),
+                        );
                     }
                 }
                 Deferred::Class { tv, class, subject, .. } => {
                     let root = self.t.find(tv);
                     if !need.contains_key(&root) {
                         order.push(root);
-                        need.insert(root, (class.example().to_string(), format!("it must be {}", class.describe()), subject));
+                        need.insert(
+                            root,
+                            (
+                                class.example().to_string(),
+                                format!("it must be {}", class.describe()),
+                                subject,
+                            ),
+                        );
                     }
                 }
             }
         }
         // Bindings and function results, in source order.
-        let mut places: Vec<(Span, Place)> = self.bindings.iter().enumerate().filter(|(_, b)| b.kind != BindKind::For).map(|(i, b)| (b.span, Place::Binding(i))).collect();
+        let mut places: Vec<(Span, Place)> = self
+            .bindings
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.kind != BindKind::For)
+            .map(|(i, b)| (b.span, Place::Binding(i)))
+            .collect();
         places.sort_by_key(|(s, _)| (s.file, s.start));
         // Results after bindings: a parameter is the better thing to annotate.
         places.extend(self.fns.iter().enumerate().map(|(i, f)| (f.name.span, Place::Return(i))));
@@ -164,21 +193,34 @@ impl Checker<'_> {
                 Some((e, x, _)) => (e.clone(), format!("; {x}")),
                 None => ("int".to_string(), String::new()),
             };
-            let ty = if self.t.find(tv) == root { example.clone() } else { self.show(tv).replace('_', &example).replace("nil", &example) };
+            let ty = if self.t.find(tv) == root {
+                example.clone()
+            } else {
+                self.show(tv).replace('_', &example).replace("nil", &example)
+            };
             let (msg, hint) = match place {
                 Place::Binding(i) => {
                     let name = self.bindings[i].name.clone();
                     match self.bindings[i].kind {
                         BindKind::Param(f, _) => {
                             let fname = self.fns[f.0 as usize].name.name.clone();
-                            (format!("cannot infer the type of parameter `{name}` of `{fname}`"), format!("annotate the parameter: `fn {fname}({name}: {ty})`"))
+                            (
+                                format!("cannot infer the type of parameter `{name}` of `{fname}`"),
+                                format!("annotate the parameter: `fn {fname}({name}: {ty})`"),
+                            )
                         }
-                        _ => (format!("cannot infer the type of `{name}`"), format!("annotate the variable: `let {name}: {ty} = ...;`")),
+                        _ => (
+                            format!("cannot infer the type of `{name}`"),
+                            format!("annotate the variable: `let {name}: {ty} = ...;`"),
+                        ),
                     }
                 }
                 Place::Return(i) => {
                     let fname = self.fns[i].name.name.clone();
-                    (format!("cannot infer the return type of `{fname}`"), format!("annotate the return type: `fn {fname}(...) -> {ty}`"))
+                    (
+                        format!("cannot infer the return type of `{fname}`"),
+                        format!("annotate the return type: `fn {fname}(...) -> {ty}`"),
+                    )
                 }
             };
             let d = self.error(Code::CannotInfer, span, msg);
@@ -196,7 +238,9 @@ impl Checker<'_> {
                 Some(n) => format!("cannot infer the type of `{n}`"),
                 None => "cannot infer the type of this expression".to_string(),
             };
-            self.error(Code::CannotInfer, subject.span, msg).hint(format!("annotate the variable or parameter it comes from, e.g. `let x: {example} = ...;`; {extra}"));
+            self.error(Code::CannotInfer, subject.span, msg).hint(format!(
+                "annotate the variable or parameter it comes from, e.g. `let x: {example} = ...;`; {extra}"
+            ));
         }
     }
 

@@ -52,8 +52,12 @@ impl Checker<'_> {
             }
             Some(Found::Alias(m)) => {
                 self.resolve_as(e.id, Resolution::Module(m));
-                self.error(Code::UnknownVariable, id.span, format!("`{}` is a module alias, not a value", id.name))
-                    .hint(format!("use one of its members: `{0}.name` or `{0}.f(...)`", id.name));
+                self.error(
+                    Code::UnknownVariable,
+                    id.span,
+                    format!("`{}` is a module alias, not a value", id.name),
+                )
+                .hint(format!("use one of its members: `{0}.name` or `{0}.f(...)`", id.name));
                 self.t.error()
             }
             Some(Found::Function(f)) => {
@@ -93,9 +97,13 @@ impl Checker<'_> {
                     if self.t.unify(tv, b).is_err() {
                         let shown = self.show(tv);
                         // Reported at the operand that is not a bool (LANGUAGE.md §13.1).
-                        self.error(Code::Mismatch, side.span, format!("`{}` needs bool operands, found {shown}", op.text()))
-                            .note(op_span, "operator")
-                            .hint("compare explicitly, like `x != 0`");
+                        self.error(
+                            Code::Mismatch,
+                            side.span,
+                            format!("`{}` needs bool operands, found {shown}", op.text()),
+                        )
+                        .note(op_span, "operator")
+                        .hint("compare explicitly, like `x != 0`");
                     }
                 }
                 self.bool()
@@ -104,7 +112,12 @@ impl Checker<'_> {
                 if self.t.unify(l, r).is_err() {
                     let (ls, rs) = (self.show(l), self.show(r));
                     let hint = mix_hint(&ls, &rs);
-                    self.error(Code::Mismatch, op_span, format!("cannot compare {ls} and {rs} with `{}`", op.text())).hint(hint);
+                    self.error(
+                        Code::Mismatch,
+                        op_span,
+                        format!("cannot compare {ls} and {rs} with `{}`", op.text()),
+                    )
+                    .hint(hint);
                 }
                 self.bool()
             }
@@ -112,7 +125,12 @@ impl Checker<'_> {
                 if self.t.unify(l, r).is_err() {
                     let (ls, rs) = (self.show(l), self.show(r));
                     let hint = mix_hint(&ls, &rs);
-                    self.error(Code::Mismatch, op_span, format!("cannot compare {ls} and {rs} with `{}`", op.text())).hint(hint);
+                    self.error(
+                        Code::Mismatch,
+                        op_span,
+                        format!("cannot compare {ls} and {rs} with `{}`", op.text()),
+                    )
+                    .hint(hint);
                 } else {
                     self.require(l, Class::NumOrStr, Site::Binary { op, span: op_span }, Self::subject(lhs));
                 }
@@ -122,7 +140,8 @@ impl Checker<'_> {
                 if self.t.unify(l, r).is_err() {
                     let (ls, rs) = (self.show(l), self.show(r));
                     let hint = mix_hint(&ls, &rs);
-                    self.error(Code::Mismatch, op_span, format!("cannot {} {ls} and {rs}", verb(op))).hint(hint);
+                    self.error(Code::Mismatch, op_span, format!("cannot {} {ls} and {rs}", verb(op)))
+                        .hint(hint);
                     return self.t.error();
                 }
                 let class = if op == BinOp::Add { Class::NumOrStr } else { Class::Num };
@@ -144,7 +163,8 @@ impl Checker<'_> {
                 let b = self.bool();
                 if self.t.unify(t, b).is_err() {
                     let shown = self.show(t);
-                    self.error(Code::Mismatch, op_span, format!("`!` needs a bool, found {shown}")).hint("compare explicitly, like `x == 0`");
+                    self.error(Code::Mismatch, op_span, format!("`!` needs a bool, found {shown}"))
+                        .hint("compare explicitly, like `x == 0`");
                 }
                 self.bool()
             }
@@ -165,18 +185,29 @@ impl Checker<'_> {
         match site {
             Site::Binary { op, span } => {
                 let msg = match op {
-                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => format!("cannot compare {shown} values with `{}`", op.text()),
+                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                        format!("cannot compare {shown} values with `{}`", op.text())
+                    }
                     _ => format!("cannot {} {shown} values", verb(*op)),
                 };
-                self.error(Code::Mismatch, *span, msg).hint(format!("`{}` works on {}", op.text(), class.describe()));
+                self.error(Code::Mismatch, *span, msg).hint(format!(
+                    "`{}` works on {}",
+                    op.text(),
+                    class.describe()
+                ));
             }
             Site::Neg { span } => {
-                self.error(Code::Mismatch, *span, format!("cannot negate {shown}")).hint("unary `-` works on int and float");
+                self.error(Code::Mismatch, *span, format!("cannot negate {shown}"))
+                    .hint("unary `-` works on int and float");
             }
             Site::Builtin { name, callee, arg } => {
-                self.error(Code::ArgumentMismatch, *callee, format!("`{name}` expects {}, found {shown}", class.describe()))
-                    .note(*arg, format!("this is {shown}"))
-                    .hint(builtin_hint(name));
+                self.error(
+                    Code::ArgumentMismatch,
+                    *callee,
+                    format!("`{name}` expects {}, found {shown}", class.describe()),
+                )
+                .note(*arg, format!("this is {shown}"))
+                .hint(builtin_hint(name));
             }
         }
     }
@@ -196,15 +227,23 @@ impl Checker<'_> {
                     };
                     self.exprs(args);
                     let shown = self.show(tv);
-                    self.error(Code::NotCallable, id.span, format!("`{}` is a variable ({shown}), not a function", id.name))
-                        .note(decl, "declared here")
-                        .hint("a variable cannot be called; rename it if it hides a function");
+                    self.error(
+                        Code::NotCallable,
+                        id.span,
+                        format!("`{}` is a variable ({shown}), not a function", id.name),
+                    )
+                    .note(decl, "declared here")
+                    .hint("a variable cannot be called; rename it if it hides a function");
                     self.t.error()
                 }
                 Some(Found::Alias(_)) => {
                     self.exprs(args);
-                    self.error(Code::NotCallable, id.span, format!("`{}` is a module alias, not a function", id.name))
-                        .hint(format!("call one of its functions: `{}.f(...)`", id.name));
+                    self.error(
+                        Code::NotCallable,
+                        id.span,
+                        format!("`{}` is a module alias, not a function", id.name),
+                    )
+                    .hint(format!("call one of its functions: `{}.f(...)`", id.name));
                     self.t.error()
                 }
                 None => match tern_syntax::ast::BUILTINS.iter().find(|(n, _)| *n == id.name) {
@@ -233,11 +272,19 @@ impl Checker<'_> {
                         self.exprs(args);
                         let path = self.module_path(m).to_string();
                         let hint = if self.global_index[m].contains_key(&name.name) {
-                            format!("`{}` is a global of that module, not a function: read it as `{}.{}`", name.name, b.name, name.name)
+                            format!(
+                                "`{}` is a global of that module, not a function: read it as `{}.{}`",
+                                name.name, b.name, name.name
+                            )
                         } else {
                             member_list(self.fn_index[m].keys(), "its functions are")
                         };
-                        self.error(Code::UnknownMember, name.span, format!("module `{path}` has no function `{}`", name.name)).hint(hint);
+                        self.error(
+                            Code::UnknownMember,
+                            name.span,
+                            format!("module `{path}` has no function `{}`", name.name),
+                        )
+                        .hint(hint);
                         return self.t.error();
                     }
                 }
@@ -245,8 +292,18 @@ impl Checker<'_> {
                 self.exprs(args);
                 if !self.t.is_error(bt) {
                     let shown = self.show(bt);
-                    self.error(Code::NotCallable, name.span, format!("`.{}(...)` calls a member of a {shown} value, which has no functions", name.name))
-                        .hint(format!("Tern has no methods; only import aliases have functions: write `{}(x, ...)`", name.name));
+                    self.error(
+                        Code::NotCallable,
+                        name.span,
+                        format!(
+                            "`.{}(...)` calls a member of a {shown} value, which has no functions",
+                            name.name
+                        ),
+                    )
+                    .hint(format!(
+                        "Tern has no methods; only import aliases have functions: write `{}(x, ...)`",
+                        name.name
+                    ));
                 }
                 self.t.error()
             }
@@ -259,9 +316,19 @@ impl Checker<'_> {
         let want = self.fns[fi].params.len();
         if args.len() != want {
             let decl = self.fns[fi].name.span;
-            self.error(Code::WrongArity, callee.span, format!("`{}` takes {} but {} {} given", callee.name, plural(want, "argument"), args.len(), if args.len() == 1 { "was" } else { "were" }))
-                .note(decl, format!("`{}` declared here", callee.name))
-                .hint("pass exactly one value per parameter");
+            self.error(
+                Code::WrongArity,
+                callee.span,
+                format!(
+                    "`{}` takes {} but {} {} given",
+                    callee.name,
+                    plural(want, "argument"),
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
+            )
+            .note(decl, format!("`{}` declared here", callee.name))
+            .hint("pass exactly one value per parameter");
             return self.fns[fi].ret;
         }
         for (i, (arg, at)) in args.iter().zip(tys).enumerate() {
@@ -280,9 +347,16 @@ impl Checker<'_> {
                 // The callee checks its annotated parameters (as the interpreter does on entry).
                 let at = param.name.span;
                 let h = mix_hint(&ps, &as_);
-                self.error(Code::ArgumentMismatch, at, format!("parameter `{pname}` of `{}` is declared {ps}, but the argument is {as_}", callee.name))
-                    .note(arg.span, format!("this argument is {as_}"))
-                    .hint(h);
+                self.error(
+                    Code::ArgumentMismatch,
+                    at,
+                    format!(
+                        "parameter `{pname}` of `{}` is declared {ps}, but the argument is {as_}",
+                        callee.name
+                    ),
+                )
+                .note(arg.span, format!("this argument is {as_}"))
+                .hint(h);
                 continue;
             }
             let (note_span, note, hint) = match (param.annotation, param.first_site) {
@@ -292,9 +366,19 @@ impl Checker<'_> {
                     format!("`{pname}` became {ps} because of this argument"),
                     "functions are monomorphic: a parameter has one type in every call".to_string(),
                 ),
-                (None, None) => (param.name.span, format!("`{pname}` is {ps} because of how `{}` uses it", callee.name), mix_hint(&ps, &as_)),
+                (None, None) => (
+                    param.name.span,
+                    format!("`{pname}` is {ps} because of how `{}` uses it", callee.name),
+                    mix_hint(&ps, &as_),
+                ),
             };
-            self.error(Code::ArgumentMismatch, arg.span, format!("`{}` expects {ps} for parameter `{pname}`, found {as_}", callee.name)).note(note_span, note).hint(hint);
+            self.error(
+                Code::ArgumentMismatch,
+                arg.span,
+                format!("`{}` expects {ps} for parameter `{pname}`, found {as_}", callee.name),
+            )
+            .note(note_span, note)
+            .hint(hint);
         }
         self.fns[fi].ret
     }
@@ -311,18 +395,36 @@ impl Checker<'_> {
                 }
                 let path = self.module_path(m).to_string();
                 if self.fn_index[m].contains_key(&field.name) {
-                    self.error(Code::FunctionAsValue, field.span, format!("function `{}.{}` used as a value", b.name, field.name))
-                        .hint(format!("functions are not values in Tern; call it: `{}.{}(...)`", b.name, field.name));
+                    self.error(
+                        Code::FunctionAsValue,
+                        field.span,
+                        format!("function `{}.{}` used as a value", b.name, field.name),
+                    )
+                    .hint(format!(
+                        "functions are not values in Tern; call it: `{}.{}(...)`",
+                        b.name, field.name
+                    ));
                 } else {
                     let hint = member_list(self.global_index[m].keys(), "its globals are");
-                    self.error(Code::UnknownMember, field.span, format!("module `{path}` has no global `{}`", field.name)).hint(hint);
+                    self.error(
+                        Code::UnknownMember,
+                        field.span,
+                        format!("module `{path}` has no global `{}`", field.name),
+                    )
+                    .hint(hint);
                 }
                 return self.t.error();
             }
         }
         let ot = self.expr(obj);
         let result = self.t.fresh();
-        let d = Deferred::Field { module: self.module, obj: ot, field: field.clone(), result, subject: Self::subject(obj) };
+        let d = Deferred::Field {
+            module: self.module,
+            obj: ot,
+            field: field.clone(),
+            result,
+            subject: Self::subject(obj),
+        };
         if !self.try_deferred(&d) {
             self.defer(d);
         }
@@ -346,13 +448,28 @@ impl Checker<'_> {
                     Some(&(_, ftv)) => {
                         if self.t.unify(result, ftv).is_err() {
                             let (fs, rs) = (self.show(ftv), self.show(result));
-                            self.error(Code::Mismatch, field.span, format!("field `{}` of `{sname}` is {fs}, but it is used as {rs}", field.name))
-                                .hint(mix_hint(&fs, &rs));
+                            self.error(
+                                Code::Mismatch,
+                                field.span,
+                                format!(
+                                    "field `{}` of `{sname}` is {fs}, but it is used as {rs}",
+                                    field.name
+                                ),
+                            )
+                            .hint(mix_hint(&fs, &rs));
                         }
                     }
                     None => {
-                        let hint = member_list(sd.fields.iter().map(|(f, _)| &f.name), &format!("the fields of `{sname}` are"));
-                        self.error(Code::UnknownField, field.span, format!("struct `{sname}` has no field `{}`", field.name)).hint(hint);
+                        let hint = member_list(
+                            sd.fields.iter().map(|(f, _)| &f.name),
+                            &format!("the fields of `{sname}` are"),
+                        );
+                        self.error(
+                            Code::UnknownField,
+                            field.span,
+                            format!("struct `{sname}` has no field `{}`", field.name),
+                        )
+                        .hint(hint);
                         let err = self.t.error();
                         let _ = self.t.unify(result, err);
                     }
@@ -361,8 +478,16 @@ impl Checker<'_> {
             }
             Shape::Known(_) => {
                 let shown = self.show(obj);
-                self.error(Code::NotIndexable, field.span, format!("{shown} has no field `{}`: only records have fields", field.name))
-                    .hint(if shown.starts_with('[') { "use `len(a)` for an array's length" } else { "fields belong to records declared with `struct`" });
+                self.error(
+                    Code::NotIndexable,
+                    field.span,
+                    format!("{shown} has no field `{}`: only records have fields", field.name),
+                )
+                .hint(if shown.starts_with('[') {
+                    "use `len(a)` for an array's length"
+                } else {
+                    "fields belong to records declared with `struct`"
+                });
                 let err = self.t.error();
                 let _ = self.t.unify(result, err);
                 true
@@ -378,14 +503,22 @@ impl Checker<'_> {
         let int = self.int();
         if self.t.unify(it, int).is_err() {
             let shown = self.show(it);
-            self.error(Code::Mismatch, bracket, format!("array index must be int, found {shown}")).note(index.span, format!("this is {shown}")).hint("convert with `int(x)`");
+            self.error(Code::Mismatch, bracket, format!("array index must be int, found {shown}"))
+                .note(index.span, format!("this is {shown}"))
+                .hint("convert with `int(x)`");
         }
         let elem = self.t.fresh();
         let arr = self.t.known(Con::Array(elem));
         if self.t.unify(ot, arr).is_err() {
             let shown = self.show(ot);
-            let hint = if shown == "str" { "strings cannot be indexed in Tern" } else { "only arrays can be indexed" };
-            self.error(Code::NotIndexable, bracket, format!("cannot index {shown}")).note(obj.span, format!("this is {shown}")).hint(hint);
+            let hint = if shown == "str" {
+                "strings cannot be indexed in Tern"
+            } else {
+                "only arrays can be indexed"
+            };
+            self.error(Code::NotIndexable, bracket, format!("cannot index {shown}"))
+                .note(obj.span, format!("this is {shown}"))
+                .hint(hint);
             return self.t.error();
         }
         elem
@@ -398,7 +531,11 @@ impl Checker<'_> {
             let t = self.expr(el);
             if self.t.unify(t, elem).is_err() {
                 let (ts, es) = (self.show(t), self.show(elem));
-                let d = self.error(Code::Mismatch, el.span, format!("array elements must all have one type: this is {ts}, the first is {es}"));
+                let d = self.error(
+                    Code::Mismatch,
+                    el.span,
+                    format!("array elements must all have one type: this is {ts}, the first is {es}"),
+                );
                 if let Some(f) = first {
                     d.note(f, "first element");
                 }
@@ -423,34 +560,60 @@ impl Checker<'_> {
         for (fid, val) in fields {
             let vt = self.expr(val);
             if let Some(&prev) = seen.get(fid.name.as_str()) {
-                self.error(Code::DuplicateField, fid.span, format!("field `{}` is given twice", fid.name)).note(prev, "first given here").hint("give each field exactly once");
+                self.error(Code::DuplicateField, fid.span, format!("field `{}` is given twice", fid.name))
+                    .note(prev, "first given here")
+                    .hint("give each field exactly once");
                 continue;
             }
             seen.insert(&fid.name, fid.span);
             match decl.iter().find(|(d, _)| d.name == fid.name) {
                 None => {
-                    let hint = member_list(decl.iter().map(|(d, _)| &d.name), &format!("the fields of `{}` are", name.name));
-                    self.error(Code::UnknownField, fid.span, format!("struct `{}` has no field `{}`", name.name, fid.name)).hint(hint);
+                    let hint = member_list(
+                        decl.iter().map(|(d, _)| &d.name),
+                        &format!("the fields of `{}` are", name.name),
+                    );
+                    self.error(
+                        Code::UnknownField,
+                        fid.span,
+                        format!("struct `{}` has no field `{}`", name.name, fid.name),
+                    )
+                    .hint(hint);
                 }
                 Some((d, ftv)) => {
                     if self.t.unify(vt, *ftv).is_err() {
                         let (fs, vs) = (self.show(*ftv), self.show(vt));
-                        self.error(Code::AnnotationMismatch, val.span, format!("field `{}` of `{}` is {fs}, found {vs}", fid.name, name.name))
-                            .note(d.span, format!("`{}` declared {fs} here", d.name))
-                            .hint(mix_hint(&fs, &vs));
+                        self.error(
+                            Code::AnnotationMismatch,
+                            val.span,
+                            format!("field `{}` of `{}` is {fs}, found {vs}", fid.name, name.name),
+                        )
+                        .note(d.span, format!("`{}` declared {fs} here", d.name))
+                        .hint(mix_hint(&fs, &vs));
                     }
                 }
             }
         }
-        let missing: Vec<String> = decl.iter().filter(|(d, _)| !seen.contains_key(d.name.as_str())).map(|(d, _)| format!("`{}`", d.name)).collect();
+        let missing: Vec<String> = decl
+            .iter()
+            .filter(|(d, _)| !seen.contains_key(d.name.as_str()))
+            .map(|(d, _)| format!("`{}`", d.name))
+            .collect();
         if !missing.is_empty() {
             let all: Vec<String> = decl.iter().map(|(d, _)| format!("{}: ...", d.name)).collect();
-            self.error(Code::MissingField, name.span, format!("`{}` literal is missing {} {}", name.name, if missing.len() == 1 { "field" } else { "fields" }, missing.join(", ")))
-                .hint(format!("give every field: `{} {{ {} }}`", name.name, all.join(", ")));
+            self.error(
+                Code::MissingField,
+                name.span,
+                format!(
+                    "`{}` literal is missing {} {}",
+                    name.name,
+                    if missing.len() == 1 { "field" } else { "fields" },
+                    missing.join(", ")
+                ),
+            )
+            .hint(format!("give every field: `{} {{ {} }}`", name.name, all.join(", ")));
         }
         self.t.known(Con::Struct(sid))
     }
-
 }
 
 fn verb(op: BinOp) -> &'static str {

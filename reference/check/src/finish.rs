@@ -57,7 +57,13 @@ impl Checker<'_> {
                 let params: Vec<_> = self.fns[i].params.iter().map(|p| p.tv).collect();
                 let f = &self.fns[i];
                 let (module, name, item, ret) = (f.module, f.name.name.clone(), f.item, f.ret);
-                FnInfo { module, name, item, params: params.into_iter().map(|tv| self.t.resolve(tv)).collect(), ret: self.t.resolve(ret) }
+                FnInfo {
+                    module,
+                    name,
+                    item,
+                    params: params.into_iter().map(|tv| self.t.resolve(tv)).collect(),
+                    ret: self.t.resolve(ret),
+                }
             })
             .collect();
         let globals = (0..self.globals.len())
@@ -68,12 +74,22 @@ impl Checker<'_> {
             })
             .collect();
         let slots = std::mem::take(&mut self.expr_tv);
-        let expr_types = slots.into_iter().map(|m| m.into_iter().map(|tv| tv.map(|tv| self.t.resolve(tv)).unwrap_or(Type::Nil)).collect()).collect();
+        let expr_types = slots
+            .into_iter()
+            .map(|m| m.into_iter().map(|tv| tv.map(|tv| self.t.resolve(tv)).unwrap_or(Type::Nil)).collect())
+            .collect();
         let mut binding_types = HashMap::new();
         for i in 0..self.bindings.len() {
             let (span, tv) = (self.bindings[i].span, self.bindings[i].tv);
             binding_types.insert(span, self.t.resolve(tv));
         }
-        Parts { structs, functions, globals, expr_types, binding_types, resolutions: std::mem::take(&mut self.resolutions) }
+        Parts {
+            structs,
+            functions,
+            globals,
+            expr_types,
+            binding_types,
+            resolutions: std::mem::take(&mut self.resolutions),
+        }
     }
 }

@@ -28,7 +28,9 @@ fn stmt_returns(s: &Stmt) -> bool {
 pub fn first_value_return(b: &Block) -> Option<&Expr> {
     b.stmts.iter().find_map(|s| match &s.kind {
         StmtKind::Return(Some(e)) => Some(e),
-        StmtKind::Block(b) | StmtKind::While { body: b, .. } | StmtKind::For { body: b, .. } => first_value_return(b),
+        StmtKind::Block(b) | StmtKind::While { body: b, .. } | StmtKind::For { body: b, .. } => {
+            first_value_return(b)
+        }
         StmtKind::If { then, els, .. } => first_value_return(then).or_else(|| match els {
             Some(Else::Block(b)) => first_value_return(b),
             Some(Else::If(s)) => first_value_return_stmt(s),
@@ -67,7 +69,9 @@ mod tests {
     fn if_else_chains_and_loops() {
         assert!(block_returns(&body("fn f(x) { if x { return 1; } else { return 2; } }")));
         assert!(!block_returns(&body("fn f(x) { if x { return 1; } }")));
-        assert!(block_returns(&body("fn f(x) { if x { return 1; } else if !x { return 2; } else { return 3; } }")));
+        assert!(block_returns(&body(
+            "fn f(x) { if x { return 1; } else if !x { return 2; } else { return 3; } }"
+        )));
         assert!(!block_returns(&body("fn f(x) { if x { return 1; } else if !x { return 2; } }")));
         assert!(!block_returns(&body("fn f(x) { while x { return 1; } }")));
         assert!(!block_returns(&body("fn f(x) { while true { if x { return 1; } } }")));

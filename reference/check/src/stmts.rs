@@ -23,10 +23,15 @@ impl Checker<'_> {
         let ret = self.fns[f.0 as usize].ret;
         if !block_returns(&decl.body) {
             let value_return = first_value_return(&decl.body).map(|e| e.span);
-            let must = matches!(self.t.shape(ret), Shape::Known(Con::Int | Con::Float | Con::Bool | Con::Str));
+            let must =
+                matches!(self.t.shape(ret), Shape::Known(Con::Int | Con::Float | Con::Bool | Con::Str));
             if value_return.is_some() || must {
                 let name = decl.name.name.clone();
-                let d = self.error(Code::MissingReturn, decl.name.span, format!("function `{name}` may end without returning a value"));
+                let d = self.error(
+                    Code::MissingReturn,
+                    decl.name.span,
+                    format!("function `{name}` may end without returning a value"),
+                );
                 if let Some(at) = value_return {
                     d.note(at, "it returns a value here");
                 }
@@ -76,15 +81,24 @@ impl Checker<'_> {
                             if self.t.unify(at, gtv).is_err() {
                                 let (a, gs) = (self.show(at), self.show(gtv));
                                 let first = self.globals[g].span;
-                                self.error(Code::AnnotationMismatch, span, format!("global `{}` holds {gs} but is annotated {a} here", name.name))
-                                    .note(first, "first declared here")
-                                    .hint("a module global keeps one type; give the new one another name");
+                                self.error(
+                                    Code::AnnotationMismatch,
+                                    span,
+                                    format!("global `{}` holds {gs} but is annotated {a} here", name.name),
+                                )
+                                .note(first, "first declared here")
+                                .hint("a module global keeps one type; give the new one another name");
                             }
                         }
                         if ann.is_some() {
                             self.annotated.insert(self.globals[g].span);
                         }
-                        self.bindings.push(crate::checker::BindingDef { span: name.span, name: name.name.clone(), tv: gtv, kind: BindKind::Global });
+                        self.bindings.push(crate::checker::BindingDef {
+                            span: name.span,
+                            name: name.name.clone(),
+                            tv: gtv,
+                            kind: BindKind::Global,
+                        });
                         gtv
                     }
                     None => ann.map(|(at, _)| at).unwrap_or(it),
@@ -94,16 +108,24 @@ impl Checker<'_> {
                     match (ann, global) {
                         (Some((_, span)), _) => {
                             let h = mix_hint(&ts, &is);
-                            self.error(Code::AnnotationMismatch, name.span, format!("`{}` is annotated {ts}, but the value is {is}", name.name))
-                                .note(span, "annotation here")
-                                .note(init.span, format!("this is {is}"))
-                                .hint(h);
+                            self.error(
+                                Code::AnnotationMismatch,
+                                name.span,
+                                format!("`{}` is annotated {ts}, but the value is {is}", name.name),
+                            )
+                            .note(span, "annotation here")
+                            .note(init.span, format!("this is {is}"))
+                            .hint(h);
                         }
                         (None, Some(g)) => {
                             let first = self.globals[g].span;
-                            self.error(Code::Mismatch, init.span, format!("global `{}` holds {ts}, found {is}", name.name))
-                                .note(first, "first declared here")
-                                .hint("a module global keeps one type; give the new one another name");
+                            self.error(
+                                Code::Mismatch,
+                                init.span,
+                                format!("global `{}` holds {ts}, found {is}", name.name),
+                            )
+                            .note(first, "first declared here")
+                            .hint("a module global keeps one type; give the new one another name");
                         }
                         (None, None) => {}
                     }
@@ -141,7 +163,12 @@ impl Checker<'_> {
                     let int = self.int();
                     if self.t.unify(t, int).is_err() {
                         let shown = self.show(t);
-                        self.error(Code::Mismatch, bound.span, format!("range bounds must be int, found {shown}")).hint("`for` counts over ints: convert with `int(x)`");
+                        self.error(
+                            Code::Mismatch,
+                            bound.span,
+                            format!("range bounds must be int, found {shown}"),
+                        )
+                        .hint("`for` counts over ints: convert with `int(x)`");
                     }
                 }
                 self.scopes.push();
@@ -155,7 +182,8 @@ impl Checker<'_> {
             StmtKind::Break | StmtKind::Continue => {
                 if self.loops == 0 {
                     let word = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
-                    self.error(Code::LoopControlOutsideLoop, s.span, format!("`{word}` outside a loop")).hint("`break` and `continue` only work inside `while` and `for` loops");
+                    self.error(Code::LoopControlOutsideLoop, s.span, format!("`{word}` outside a loop"))
+                        .hint("`break` and `continue` only work inside `while` and `for` loops");
                 }
             }
             StmtKind::Return(value) => self.ret(s, value.as_ref()),
@@ -172,7 +200,12 @@ impl Checker<'_> {
         let b = self.bool();
         if self.t.unify(t, b).is_err() {
             let shown = self.show(t);
-            self.error(Code::ConditionNotBool, cond.span, format!("`{what}` condition must be bool, found {shown}")).hint("compare explicitly, like `x != 0` or `len(s) > 0`");
+            self.error(
+                Code::ConditionNotBool,
+                cond.span,
+                format!("`{what}` condition must be bool, found {shown}"),
+            )
+            .hint("compare explicitly, like `x != 0` or `len(s) > 0`");
         }
     }
 
@@ -199,7 +232,11 @@ impl Checker<'_> {
             (None, None) => None,
         };
         let h = mix_hint(&rs, &ts);
-        let h = if self.fns[fi].ret_annotation.is_none() { format!("a function returns one type on every path; {h}") } else { h };
+        let h = if self.fns[fi].ret_annotation.is_none() {
+            format!("a function returns one type on every path; {h}")
+        } else {
+            h
+        };
         let d = self.error(Code::AnnotationMismatch, at, format!("`{fname}` returns {rs}, but this is {ts}"));
         if let Some((span, text)) = note {
             d.note(span, text);
@@ -222,16 +259,27 @@ impl Checker<'_> {
                     }
                     Some(Found::Function(f)) => {
                         self.resolve_as(target.id, Resolution::Function(f));
-                        self.error(Code::FunctionAsValue, id.span, format!("cannot assign to function `{}`", id.name)).hint("functions are not variables; declare one with `let`");
+                        self.error(
+                            Code::FunctionAsValue,
+                            id.span,
+                            format!("cannot assign to function `{}`", id.name),
+                        )
+                        .hint("functions are not variables; declare one with `let`");
                         (self.t.error(), None)
                     }
                     Some(Found::Alias(m)) => {
                         self.resolve_as(target.id, Resolution::Module(m));
-                        self.error(Code::FunctionAsValue, id.span, format!("cannot assign to module alias `{}`", id.name)).hint("declare a variable with `let`");
+                        self.error(
+                            Code::FunctionAsValue,
+                            id.span,
+                            format!("cannot assign to module alias `{}`", id.name),
+                        )
+                        .hint("declare a variable with `let`");
                         (self.t.error(), None)
                     }
                     None => {
-                        self.error(Code::UnknownVariable, id.span, format!("unknown variable `{}`", id.name)).hint(format!("declare it first: `let {} = ...;`", id.name));
+                        self.error(Code::UnknownVariable, id.span, format!("unknown variable `{}`", id.name))
+                            .hint(format!("declare it first: `let {} = ...;`", id.name));
                         (self.t.error(), None)
                     }
                 };
@@ -260,7 +308,8 @@ impl Checker<'_> {
             };
             // A variable changing type is an operand mismatch unless it was annotated
             // (then E0202 at its name); a field has a declared type.
-            let annotated_var = matches!(target.kind, ExprKind::Name(_)) && decl.is_some_and(|d| self.annotated.contains(&d));
+            let annotated_var =
+                matches!(target.kind, ExprKind::Name(_)) && decl.is_some_and(|d| self.annotated.contains(&d));
             let (code, at) = match &target.kind {
                 ExprKind::Name(_) if annotated_var => (Code::AnnotationMismatch, target.span),
                 ExprKind::Name(_) | ExprKind::Index { .. } => (Code::Mismatch, value.span),
@@ -271,10 +320,11 @@ impl Checker<'_> {
                 d.note(span, "declared here");
             }
             d.hint(match target.kind {
-                ExprKind::Name(_) => "a variable keeps one type; declare a new one with `let` to shadow it".to_string(),
+                ExprKind::Name(_) => {
+                    "a variable keeps one type; declare a new one with `let` to shadow it".to_string()
+                }
                 _ => mix_hint(&ts, &vs),
             });
         }
     }
-
 }

@@ -32,7 +32,10 @@ fn tour_program() {
     let pi = c.globals.iter().find(|g| g.name == "pi").unwrap();
     assert_eq!((pi.module, &pi.ty), (1, &Type::Float));
     let point = c.struct_by_name(0, "Point").unwrap();
-    assert_eq!(c.structs[point.0 as usize].fields, vec![("x".to_string(), Type::Float), ("y".to_string(), Type::Float)]);
+    assert_eq!(
+        c.structs[point.0 as usize].fields,
+        vec![("x".to_string(), Type::Float), ("y".to_string(), Type::Float)]
+    );
     // Every expression of every module has a type.
     for (m, module) in c.program.modules.iter().enumerate() {
         assert_eq!(c.expr_types[m].len(), module.ast.expr_count as usize);
@@ -103,7 +106,8 @@ fn nil_is_a_reference_or_nil() {
     assert_eq!(ty("r"), Type::Nil);
     assert_eq!(c.functions[0].ret, Type::Nil);
     // The `nil` literal assigned to `a` took the array type.
-    let nil_ids: Vec<_> = c.expr_types[0].iter().filter(|t| **t == Type::Array(Box::new(Type::Int))).collect();
+    let nil_ids: Vec<_> =
+        c.expr_types[0].iter().filter(|t| **t == Type::Array(Box::new(Type::Int))).collect();
     assert!(nil_ids.len() >= 2);
 }
 

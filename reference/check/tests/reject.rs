@@ -53,7 +53,10 @@ fn unknown_struct() {
 
 #[test]
 fn unknown_module_function_and_global() {
-    let es = errs_files(&[("main.tern", "import \"m.tern\" as m;\nm.nope(1);\nprint(m.gone);\n"), ("m.tern", "let here = 1;\n")]);
+    let es = errs_files(&[
+        ("main.tern", "import \"m.tern\" as m;\nm.nope(1);\nprint(m.gone);\n"),
+        ("m.tern", "let here = 1;\n"),
+    ]);
     assert_eq!(es.len(), 2, "{es:?}");
     assert!(es[0].starts_with("E0105 name 2:3 main.tern"), "{es:?}");
     assert!(es[1].starts_with("E0105 name 3:9 main.tern"), "{es:?}");
@@ -72,21 +75,28 @@ fn unknown_type_name_in_annotations() {
 
 #[test]
 fn struct_names_are_per_module() {
-    let es = errs_files(&[("main.tern", "import \"m.tern\" as m;\nlet s = Square { side: 1 };\n"), ("m.tern", "struct Square { side: int }\n")]);
+    let es = errs_files(&[
+        ("main.tern", "import \"m.tern\" as m;\nlet s = Square { side: 1 };\n"),
+        ("m.tern", "struct Square { side: int }\n"),
+    ]);
     assert_eq!(es.len(), 1);
     assert!(es[0].starts_with("E0103 name 2:9 main.tern"), "{es:?}");
 }
 
 #[test]
 fn alias_is_scoped_to_its_block() {
-    let es = errs_files(&[("main.tern", "if true { import \"m.tern\" as m; }\nprint(m.x);\n"), ("m.tern", "let x = 1;\n")]);
+    let es = errs_files(&[
+        ("main.tern", "if true { import \"m.tern\" as m; }\nprint(m.x);\n"),
+        ("m.tern", "let x = 1;\n"),
+    ]);
     assert_eq!(es.len(), 1);
     assert!(es[0].starts_with("E0101 name 2:7"), "{es:?}");
 }
 
 #[test]
 fn alias_used_before_its_import_at_top_level() {
-    let es = errs_files(&[("main.tern", "print(m.x);\nimport \"m.tern\" as m;\n"), ("m.tern", "let x = 1;\n")]);
+    let es =
+        errs_files(&[("main.tern", "print(m.x);\nimport \"m.tern\" as m;\n"), ("m.tern", "let x = 1;\n")]);
     assert!(es[0].starts_with("E0101 name 1:7"), "{es:?}");
 }
 
@@ -259,7 +269,10 @@ fn missing_return_on_some_path() {
 fn function_as_value() {
     one("fn f() { return 1; }\nlet g = f;\n", "E0208", "type", 2, 9);
     one("let p = print;\n", "E0208", "type", 1, 9);
-    let es = errs_files(&[("main.tern", "import \"m.tern\" as m;\nlet g = m.f;\n"), ("m.tern", "fn f() { return 1; }\n")]);
+    let es = errs_files(&[
+        ("main.tern", "import \"m.tern\" as m;\nlet g = m.f;\n"),
+        ("m.tern", "fn f() { return 1; }\n"),
+    ]);
     assert!(es[0].starts_with("E0208 type 2:11"), "{es:?}");
 }
 
@@ -313,7 +326,10 @@ fn arity_of_functions_and_builtins() {
     assert!(m.contains("2 arguments") && m.contains("1 was"), "{m}");
     one("print(1, 2);\n", "E0401", "arity", 1, 1);
     one("let t = clock(1);\n", "E0401", "arity", 1, 9);
-    let es = errs_files(&[("main.tern", "import \"m.tern\" as m;\nm.f();\n"), ("m.tern", "fn f(x) { print(x); }\n")]);
+    let es = errs_files(&[
+        ("main.tern", "import \"m.tern\" as m;\nm.f();\n"),
+        ("m.tern", "fn f(x) { print(x); }\n"),
+    ]);
     assert!(es[0].starts_with("E0401 arity 2:3"), "{es:?}");
 }
 
@@ -337,7 +353,10 @@ fn errors_do_not_cascade() {
 
 #[test]
 fn errors_across_modules_are_sorted_by_file() {
-    let es = errs_files(&[("main.tern", "import \"m.tern\" as m;\nprint(1 + true);\n"), ("m.tern", "print(undefined_thing);\n")]);
+    let es = errs_files(&[
+        ("main.tern", "import \"m.tern\" as m;\nprint(1 + true);\n"),
+        ("m.tern", "print(undefined_thing);\n"),
+    ]);
     assert_eq!(es.len(), 2, "{es:?}");
     assert!(es[0].contains("main.tern") && es[1].contains("m.tern"), "{es:?}");
 }

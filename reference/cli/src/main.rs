@@ -147,7 +147,9 @@ fn real_main() -> i32 {
         ),
         Command::Compile { file, output } => cmd::compile::run(&file, &output, format),
         Command::Disasm { file } => cmd::disasm::run(&file, format),
-        Command::Build { file, output, target, emit } => cmd::build::run(&file, &output, target, emit, format),
+        Command::Build { file, output, target, emit } => {
+            cmd::build::run(&file, &output, target, emit, format)
+        }
         Command::Fmt { file, write, check } => cmd::fmt::run(&file, write, check, format),
     }
 }

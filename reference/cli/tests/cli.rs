@@ -28,7 +28,11 @@ fn help_lists_every_subcommand() {
 
 #[test]
 fn unreadable_entry_file_exits_66() {
-    tern().args(["check", "no/such/file.tern"]).assert().code(66).stderr(predicate::str::contains("cannot read no/such/file.tern"));
+    tern()
+        .args(["check", "no/such/file.tern"])
+        .assert()
+        .code(66)
+        .stderr(predicate::str::contains("cannot read no/such/file.tern"));
 }
 
 #[test]
@@ -56,7 +60,8 @@ fn check_accepts_a_well_typed_program_silently() {
 fn check_reports_a_dead_path_type_error_at_build_with_header_snippet_and_hint() {
     let dir = tempfile::tempdir().unwrap();
     let f = program(dir.path(), "dead.tern", "print(\"start\");\nif false {\n    print(1 + \"a\");\n}\n");
-    let out = tern().current_dir(dir.path()).args(["check", &f]).assert().code(65).get_output().stderr.clone();
+    let out =
+        tern().current_dir(dir.path()).args(["check", &f]).assert().code(65).get_output().stderr.clone();
     let text = String::from_utf8(out).unwrap();
     let first = text.lines().next().unwrap();
     assert_eq!(first, "error[E0201]: build type at dead.tern:3:13: cannot add int and str");
@@ -68,8 +73,23 @@ fn check_reports_a_dead_path_type_error_at_build_with_header_snippet_and_hint() 
 fn json_diagnostics_by_flag_and_by_environment() {
     let dir = tempfile::tempdir().unwrap();
     let f = program(dir.path(), "field.tern", "struct P { x: int }\nlet p = P { x: 1 };\nprint(p.y);\n");
-    let by_flag = tern().current_dir(dir.path()).args(["--diagnostics=json", "check", &f]).assert().code(65).get_output().stderr.clone();
-    let by_env = tern().current_dir(dir.path()).env("TERN_DIAGNOSTICS", "json").args(["check", &f]).assert().code(65).get_output().stderr.clone();
+    let by_flag = tern()
+        .current_dir(dir.path())
+        .args(["--diagnostics=json", "check", &f])
+        .assert()
+        .code(65)
+        .get_output()
+        .stderr
+        .clone();
+    let by_env = tern()
+        .current_dir(dir.path())
+        .env("TERN_DIAGNOSTICS", "json")
+        .args(["check", &f])
+        .assert()
+        .code(65)
+        .get_output()
+        .stderr
+        .clone();
     assert_eq!(by_flag, by_env);
     let line = String::from_utf8(by_flag).unwrap();
     let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
@@ -86,7 +106,14 @@ fn check_reports_syntax_errors_in_imported_modules_at_build() {
     let dir = tempfile::tempdir().unwrap();
     program(dir.path(), "broken.tern", "fn f( { }\n");
     let f = program(dir.path(), "main.tern", "print(1);\nif false { import \"broken.tern\" as b; }\n");
-    let out = tern().current_dir(dir.path()).args(["--diagnostics=json", "check", &f]).assert().code(65).get_output().stderr.clone();
+    let out = tern()
+        .current_dir(dir.path())
+        .args(["--diagnostics=json", "check", &f])
+        .assert()
+        .code(65)
+        .get_output()
+        .stderr
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert_eq!(v["kind"], "syntax");
     assert_eq!(v["phase"], "build");
@@ -136,17 +163,38 @@ fn hostile_bytes_give_a_diagnostic_not_a_panic() {
     tern().current_dir(dir.path()).args(["check", "bin.tern"]).assert().code(predicate::in_iter([65, 66]));
     let nested = "print(".repeat(5000);
     std::fs::write(dir.path().join("deep.tern"), nested).unwrap();
-    tern().current_dir(dir.path()).args(["check", "deep.tern"]).assert().code(65).stderr(predicate::str::contains("nesting"));
+    tern()
+        .current_dir(dir.path())
+        .args(["check", "deep.tern"])
+        .assert()
+        .code(65)
+        .stderr(predicate::str::contains("nesting"));
 }
 
 #[test]
 fn stats_are_one_key_value_line_for_both_engines() {
     let dir = tempfile::tempdir().unwrap();
     let f = program(dir.path(), "loop.tern", "let s = 0;\nfor i in 0..3000 { s = s + i; }\nprint(s);\n");
-    let interp = tern().current_dir(dir.path()).args(["run", "--stats", &f]).assert().success().stdout("4498500\n").get_output().stderr.clone();
+    let interp = tern()
+        .current_dir(dir.path())
+        .args(["run", "--stats", &f])
+        .assert()
+        .success()
+        .stdout("4498500\n")
+        .get_output()
+        .stderr
+        .clone();
     let line = String::from_utf8(interp).unwrap();
     assert!(line.starts_with("stats: engine=interp instructions="), "{line}");
-    let jit = tern().current_dir(dir.path()).args(["run", "--engine", "jit", "--stats", &f]).assert().success().stdout("4498500\n").get_output().stderr.clone();
+    let jit = tern()
+        .current_dir(dir.path())
+        .args(["run", "--engine", "jit", "--stats", &f])
+        .assert()
+        .success()
+        .stdout("4498500\n")
+        .get_output()
+        .stderr
+        .clone();
     let line = String::from_utf8(jit).unwrap();
     assert!(line.starts_with("stats: ") && line.contains("native_us="), "{line}");
 }
@@ -155,7 +203,12 @@ fn stats_are_one_key_value_line_for_both_engines() {
 fn jit_options_need_the_jit_engine() {
     let dir = tempfile::tempdir().unwrap();
     let f = program(dir.path(), "p.tern", "print(1);\n");
-    tern().current_dir(dir.path()).args(["run", "--trace-tier", &f]).assert().code(2).stderr(predicate::str::contains("--engine jit"));
+    tern()
+        .current_dir(dir.path())
+        .args(["run", "--trace-tier", &f])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--engine jit"));
 }
 
 #[test]
@@ -166,9 +219,19 @@ fn bytecode_files_round_trip_and_corrupt_ones_are_refused() {
     let bytes = std::fs::read(dir.path().join("p.tbc")).unwrap();
     assert_eq!(&bytes[..7], b"TERNBC\0");
     tern().current_dir(dir.path()).args(["run", "p.tbc"]).assert().success().stdout("144\n");
-    tern().current_dir(dir.path()).args(["disasm", "p.tbc"]).assert().success().stdout(predicate::str::contains("p.tern:1"));
+    tern()
+        .current_dir(dir.path())
+        .args(["disasm", "p.tbc"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("p.tern:1"));
     std::fs::write(dir.path().join("cut.tbc"), &bytes[..bytes.len() / 2]).unwrap();
-    tern().current_dir(dir.path()).args(["run", "cut.tbc"]).assert().code(65).stderr(predicate::str::contains("not a valid .tbc"));
+    tern()
+        .current_dir(dir.path())
+        .args(["run", "cut.tbc"])
+        .assert()
+        .code(65)
+        .stderr(predicate::str::contains("not a valid .tbc"));
 }
 
 /// Left-associative chains are parsed by loops, but the checker, the bytecode
@@ -185,17 +248,40 @@ fn long_flat_chains_are_a_diagnostic_in_every_subcommand_not_a_crash() {
         ("or.tern", format!("let x = false{};\nprint(x);\n", " || false".repeat(n)), "1:90006"),
         ("field.tern", format!("let a = nil;\nif false {{ print(a{}); }}\n", ".b".repeat(n)), "2:20018"),
         ("index.tern", format!("let a = [1];\nif false {{ print(a{}); }}\n", "[0]".repeat(n)), "2:30016"),
-        ("method.tern", format!("import \"m.tern\" as m;\nif false {{ print(m{}); }}\n", ".f()".repeat(n)), "2:40016"),
+        (
+            "method.tern",
+            format!("import \"m.tern\" as m;\nif false {{ print(m{}); }}\n", ".f()".repeat(n)),
+            "2:40016",
+        ),
     ];
     program(dir.path(), "m.tern", "fn f() { return 1; }\n");
     for (name, src, at) in &programs {
         program(dir.path(), name, src);
-        for args in [&["check"][..], &["build", "-o", "out"], &["run"], &["run", "--engine", "jit"], &["compile", "-o", "out.tbc"], &["disasm"], &["fmt"]] {
-            let out = tern().current_dir(dir.path()).args(args).arg(name).assert().code(65).get_output().stderr.clone();
+        for args in [
+            &["check"][..],
+            &["build", "-o", "out"],
+            &["run"],
+            &["run", "--engine", "jit"],
+            &["compile", "-o", "out.tbc"],
+            &["disasm"],
+            &["fmt"],
+        ] {
+            let out = tern()
+                .current_dir(dir.path())
+                .args(args)
+                .arg(name)
+                .assert()
+                .code(65)
+                .get_output()
+                .stderr
+                .clone();
             let text = String::from_utf8_lossy(&out);
             let first = text.lines().next().unwrap_or("");
             assert!(first.starts_with("error[E0001]:"), "{args:?} {name}: {first:.200}");
-            assert!(first.contains(&format!("{name}:{at}: expression nested deeper than")), "{args:?} {name}: {first:.200}");
+            assert!(
+                first.contains(&format!("{name}:{at}: expression nested deeper than")),
+                "{args:?} {name}: {first:.200}"
+            );
             assert!(!text.contains("overflow") && !text.contains("panicked"), "{args:?} {name}");
         }
     }
@@ -208,7 +294,12 @@ fn long_flat_chains_are_a_diagnostic_in_every_subcommand_not_a_crash() {
     program(dir.path(), "parens.tern", &format!("let x = {nested};\nprint(x);\n"));
     for name in ["huge.tern", "parens.tern"] {
         for sub in ["check", "run"] {
-            tern().current_dir(dir.path()).args([sub, name]).assert().code(65).stderr(predicate::str::starts_with("error[E0001]:"));
+            tern()
+                .current_dir(dir.path())
+                .args([sub, name])
+                .assert()
+                .code(65)
+                .stderr(predicate::str::starts_with("error[E0001]:"));
         }
     }
     // A long chain under the limit still checks, runs and builds.
@@ -216,7 +307,10 @@ fn long_flat_chains_are_a_diagnostic_in_every_subcommand_not_a_crash() {
     tern().current_dir(dir.path()).args(["check", &f]).assert().success();
     tern().current_dir(dir.path()).args(["run", &f]).assert().success().stdout("9001\n");
     tern().current_dir(dir.path()).args(["build", &f, "-o", "long"]).assert().success();
-    std::process::Command::new(dir.path().join("long")).output().map(|o| assert_eq!(o.stdout, b"9001\n")).unwrap();
+    std::process::Command::new(dir.path().join("long"))
+        .output()
+        .map(|o| assert_eq!(o.stdout, b"9001\n"))
+        .unwrap();
 }
 
 /// `-o` naming the input used to overwrite the source with the executable
@@ -244,7 +338,12 @@ fn output_naming_an_input_is_a_usage_error_and_the_source_survives() {
         }
     }
     // A module the program imports is a source too.
-    tern().current_dir(dir.path()).args(["build", &f, "-o", "lib.tern"]).assert().code(2).stderr(predicate::str::contains("lib.tern"));
+    tern()
+        .current_dir(dir.path())
+        .args(["build", &f, "-o", "lib.tern"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lib.tern"));
     assert_eq!(std::fs::read_to_string(dir.path().join("lib.tern")).unwrap(), "let x = 2;\n");
     // Other outputs still work.
     tern().current_dir(dir.path()).args(["build", &f, "-o", "main"]).assert().success();
@@ -262,17 +361,34 @@ fn every_subcommand_reports_an_unreadable_entry_the_same_way() {
     std::fs::create_dir(dir.path().join("dir.tern")).unwrap();
     let cases = [
         ("notutf.tern", "tern: notutf.tern is not UTF-8 text\n".to_string()),
-        ("missing.tern", "tern: cannot read missing.tern: No such file or directory (os error 2)\n".to_string()),
+        (
+            "missing.tern",
+            "tern: cannot read missing.tern: No such file or directory (os error 2)\n".to_string(),
+        ),
         ("dir.tern", "tern: cannot read dir.tern: Is a directory (os error 21)\n".to_string()),
     ];
     for (file, expected) in &cases {
-        for args in [&["run"][..], &["run", "--engine", "jit"], &["check"], &["build", "-o", "out"], &["compile", "-o", "out.tbc"], &["disasm"], &["fmt"]] {
+        for args in [
+            &["run"][..],
+            &["run", "--engine", "jit"],
+            &["check"],
+            &["build", "-o", "out"],
+            &["compile", "-o", "out.tbc"],
+            &["disasm"],
+            &["fmt"],
+        ] {
             for json in [false, true] {
                 let mut cmd = tern();
                 if json {
                     cmd.arg("--diagnostics=json");
                 }
-                cmd.current_dir(dir.path()).args(args).arg(file).assert().code(66).stdout("").stderr(expected.clone());
+                cmd.current_dir(dir.path())
+                    .args(args)
+                    .arg(file)
+                    .assert()
+                    .code(66)
+                    .stdout("")
+                    .stderr(expected.clone());
             }
         }
     }
@@ -296,11 +412,13 @@ fn diagnostics_never_quote_a_file_outside_the_entry_directory() {
     std::fs::write(dir.path().join("lib.tern"), "let inside_line = 1 +;\n").unwrap();
     std::fs::write(dir.path().join("inner.tern"), "import \"lib.tern\" as l;\n").unwrap();
     for engine in ["interp", "jit"] {
-        let out = tern().current_dir(dir.path()).args(["run", "--engine", engine, "main.tern"]).output().unwrap();
+        let out =
+            tern().current_dir(dir.path()).args(["run", "--engine", engine, "main.tern"]).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("answer.tern:1:"), "{engine}: the header still names the file: {err}");
         assert!(!err.contains("SECRET_ANSWER"), "{engine} quoted a file outside the run directory: {err}");
-        let out = tern().current_dir(dir.path()).args(["run", "--engine", engine, "inner.tern"]).output().unwrap();
+        let out =
+            tern().current_dir(dir.path()).args(["run", "--engine", engine, "inner.tern"]).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("inside_line"), "{engine}: files beside the entry are quoted: {err}");
     }

@@ -30,7 +30,8 @@ struct Program {
 fn discover() -> Vec<Program> {
     let mut out = Vec::new();
     let root = corpus_root();
-    let mut areas: Vec<_> = std::fs::read_dir(&root).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut areas: Vec<_> =
+        std::fs::read_dir(&root).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     areas.sort();
     for area in areas.into_iter().filter(|p| p.is_dir()) {
         let mut entries: Vec<_> = std::fs::read_dir(&area).unwrap().flatten().map(|e| e.path()).collect();
@@ -39,9 +40,17 @@ fn discover() -> Vec<Program> {
         for path in entries {
             let stem = path.file_stem().unwrap().to_string_lossy().to_string();
             if path.is_dir() && path.join("main.tern").exists() {
-                out.push(Program { name: format!("{area_name}/{stem}"), dir: path.clone(), entry: "main.tern".into() });
+                out.push(Program {
+                    name: format!("{area_name}/{stem}"),
+                    dir: path.clone(),
+                    entry: "main.tern".into(),
+                });
             } else if path.extension().is_some_and(|e| e == "tern") {
-                out.push(Program { name: format!("{area_name}/{stem}"), dir: area.clone(), entry: format!("{stem}.tern") });
+                out.push(Program {
+                    name: format!("{area_name}/{stem}"),
+                    dir: area.clone(),
+                    entry: format!("{stem}.tern"),
+                });
             }
         }
     }
@@ -129,7 +138,12 @@ fn compare(engine: &str, got: &Outcome, want: &Outcome) -> Result<(), Failed> {
     if got == want {
         return Ok(());
     }
-    Err(format!("{engine} disagrees with the reference\n--- expected\n{}--- got\n{}", want.render(), got.render()).into())
+    Err(format!(
+        "{engine} disagrees with the reference\n--- expected\n{}--- got\n{}",
+        want.render(),
+        got.render()
+    )
+    .into())
 }
 
 fn missing_engine(out: &Outcome) -> bool {
@@ -140,14 +154,23 @@ fn snapshot_trial(p: Program) -> Trial {
     Trial::test(format!("snapshot::{}", p.name), move || {
         let c = check(&p);
         let i = interp(&p);
-        let text = format!("# {}\n== tern check ==\n{}== tern run (interpreter) ==\n{}", p.name, c.render(), i.render());
+        let text = format!(
+            "# {}\n== tern check ==\n{}== tern run (interpreter) ==\n{}",
+            p.name,
+            c.render(),
+            i.render()
+        );
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/snapshots"));
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         let name = p.name.replace('/', "__");
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| settings.bind(|| insta::assert_snapshot!(name, text))));
-        result.map_err(|e| Failed::from(e.downcast_ref::<String>().cloned().unwrap_or_else(|| "snapshot mismatch".into())))
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            settings.bind(|| insta::assert_snapshot!(name, text))
+        }));
+        result.map_err(|e| {
+            Failed::from(e.downcast_ref::<String>().cloned().unwrap_or_else(|| "snapshot mismatch".into()))
+        })
     })
 }
 
@@ -196,7 +219,8 @@ fn aot_trial(p: Program, target: Target) -> Trial {
         Target::X86_64 => "aot-x86_64",
         Target::Aarch64 => "aot-aarch64",
     };
-    let ignored = matches!(target, Target::Aarch64) && aarch64_tools().is_err() && std::env::var("CI").is_err();
+    let ignored =
+        matches!(target, Target::Aarch64) && aarch64_tools().is_err() && std::env::var("CI").is_err();
     Trial::test(format!("{label}::{}", p.name), move || {
         if matches!(target, Target::Aarch64) {
             aarch64_tools()?;
@@ -208,7 +232,8 @@ fn aot_trial(p: Program, target: Target) -> Trial {
             Target::X86_64 => "x86_64",
             Target::Aarch64 => "aarch64",
         };
-        let built = Outcome::from_output(&tern(&p, &["build", &p.entry, "-o", &exe_s, "--target", target_name]));
+        let built =
+            Outcome::from_output(&tern(&p, &["build", &p.entry, "-o", &exe_s, "--target", target_name]));
         if missing_engine(&built) {
             return Err("the AOT compiler is not available in this build".into());
         }
@@ -228,7 +253,8 @@ fn aot_trial(p: Program, target: Target) -> Trial {
                 c
             }
         };
-        let out = cmd.current_dir(&p.dir).env("TERN_DIAGNOSTICS", "json").output().map_err(|e| e.to_string())?;
+        let out =
+            cmd.current_dir(&p.dir).env("TERN_DIAGNOSTICS", "json").output().map_err(|e| e.to_string())?;
         compare(label, &Outcome::from_output(&out), &interp(&p))
     })
     .with_ignored_flag(ignored)

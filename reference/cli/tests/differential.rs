@@ -11,8 +11,13 @@ use std::process::{Command, Output};
 const TERN: &str = env!("CARGO_BIN_EXE_tern");
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out: Output = Command::new(TERN).args(args).current_dir(dir).env("TERN_DIAGNOSTICS", "json").output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out: Output =
+        Command::new(TERN).args(args).current_dir(dir).env("TERN_DIAGNOSTICS", "json").output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 /// `tern run --engine jit EXTRA.. main.tern`.
@@ -27,8 +32,13 @@ fn run_jit(dir: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
 fn build_and_run(dir: &std::path::Path) -> (i32, String, String) {
     let built = run(dir, &["build", "main.tern", "-o", "prog"]);
     assert_eq!(built.0, 0, "build failed: {}", built.2);
-    let out = Command::new(dir.join("prog")).current_dir(dir).env("TERN_DIAGNOSTICS", "json").output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out =
+        Command::new(dir.join("prog")).current_dir(dir).env("TERN_DIAGNOSTICS", "json").output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The interpreter runs main.tern in `d` without an error, and the JIT
@@ -37,7 +47,11 @@ fn build_and_run(dir: &std::path::Path) -> (i32, String, String) {
 fn all_engines_agree(d: &std::path::Path, shown: &str) -> Result<(), TestCaseError> {
     let interp = run(d, &["run", "main.tern"]);
     prop_assert_eq!(interp.0, 0, "interp failed on\n{}\n{}", shown, interp.2);
-    for extra in [&[][..], &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..], &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..]] {
+    for extra in [
+        &[][..],
+        &["--jit-threshold", "0", "--jit-loop-threshold", "0"][..],
+        &["--jit-threshold", "5", "--jit-loop-threshold", "10"][..],
+    ] {
         let jit = run_jit(d, extra);
         prop_assert_eq!(&jit, &interp, "jit {:?} vs interp on\n{}", extra, shown);
     }

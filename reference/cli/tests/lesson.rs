@@ -54,7 +54,11 @@ fn every_command_in_the_lesson_runs() {
             .output()
             .unwrap();
         if !out.status.success() {
-            failures.push(format!("`{cmd}` exited {:?}\n{}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "`{cmd}` exited {:?}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
     }
     assert!(failures.is_empty(), "lesson commands failed:\n{}", failures.join("\n"));
@@ -65,13 +69,18 @@ fn the_dead_path_example_behaves_as_the_lesson_says() {
     let dir = lesson_dir().join("examples");
     let tern = env!("CARGO_BIN_EXE_tern");
     for engine in ["interp", "jit"] {
-        let out = Command::new(tern).args(["run", "--engine", engine, "dead.tern"]).current_dir(&dir).output().unwrap();
+        let out = Command::new(tern)
+            .args(["run", "--engine", engine, "dead.tern"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(0), "{engine}");
         assert_eq!(String::from_utf8_lossy(&out.stdout), "start\ndone\n", "{engine}");
     }
     let tmp = tempfile::tempdir().unwrap();
     let exe = tmp.path().join("dead");
-    let out = Command::new(tern).args(["build", "dead.tern", "-o"]).arg(&exe).current_dir(&dir).output().unwrap();
+    let out =
+        Command::new(tern).args(["build", "dead.tern", "-o"]).arg(&exe).current_dir(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error[E0201]: build type at dead.tern:5:13"));
 }

@@ -46,7 +46,9 @@ impl<'a> Files<'a> for Adapter<'a> {
     fn line_range(&'a self, id: Self::FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
         let starts = self.0.line_starts(id);
         let text = self.0.text(id);
-        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge { given: line_index, max: starts.len() - 1 })?;
+        let start = *starts
+            .get(line_index)
+            .ok_or(FilesError::LineTooLarge { given: line_index, max: starts.len() - 1 })?;
         let end = starts.get(line_index + 1).copied().unwrap_or(text.len());
         Ok(start..end)
     }
@@ -56,7 +58,8 @@ impl<'a> Files<'a> for Adapter<'a> {
 pub fn render_human(diag: &Diagnostic, sources: &SourceMap) -> String {
     let mut out = diag.header(sources);
     out.push('\n');
-    if let Some(span) = diag.span.filter(|s| (s.file.0 as usize) < sources.len() && sources.quotable(s.file)) {
+    if let Some(span) = diag.span.filter(|s| (s.file.0 as usize) < sources.len() && sources.quotable(s.file))
+    {
         let mut labels = vec![Label::primary(span.file, clamp(span.range(), sources.text(span.file)))
             .with_message(diag.kind().as_str())];
         for (note_span, text) in &diag.notes {
@@ -181,7 +184,9 @@ mod tests {
     fn a_span_into_a_missing_file_renders_without_panicking() {
         let (d, _) = sample();
         let empty = SourceMap::new();
-        assert!(render_human(&d, &empty).starts_with("error[E0601]: runtime div-zero at :0:0: division by zero"));
+        assert!(
+            render_human(&d, &empty).starts_with("error[E0601]: runtime div-zero at :0:0: division by zero")
+        );
         assert!(render_json(&d, &empty).contains("\"line\":0"));
     }
 
@@ -192,7 +197,11 @@ mod tests {
             .map(|i| Frame { function: format!("f{i}"), file: "main.tern".into(), line: 1, col: 1 })
             .collect();
         let text = render_human(&d, &map);
-        assert!(text.contains("  at f0 (main.tern:1:1)") && text.contains("  at f15 (") && !text.contains("  at f16 ("));
+        assert!(
+            text.contains("  at f0 (main.tern:1:1)")
+                && text.contains("  at f15 (")
+                && !text.contains("  at f16 (")
+        );
         assert!(text.contains("  ... 9980 more frames ...\n  at f9996 ("), "{text}");
         let v: serde_json::Value = serde_json::from_str(&render_json(&d, &map)).unwrap();
         assert_eq!(v["trace"].as_array().unwrap().len(), 20);

@@ -70,7 +70,9 @@ impl SourceMap {
     /// path (a solution, a system file) must not become a way to read it
     /// through the error snippet; its header and position still show.
     pub fn quotable(&self, id: FileId) -> bool {
-        let (Some(entry), Some(file)) = (self.files.first(), self.files.get(id.0 as usize)) else { return false };
+        let (Some(entry), Some(file)) = (self.files.first(), self.files.get(id.0 as usize)) else {
+            return false;
+        };
         if id.0 == 0 {
             return true;
         }
@@ -78,8 +80,17 @@ impl SourceMap {
             let p = std::path::Path::new(name);
             p.is_relative() && !p.components().any(|c| matches!(c, std::path::Component::ParentDir))
         };
-        let entry_dir = std::path::Path::new(&entry.name).parent().map(|d| if d.as_os_str().is_empty() { std::path::Path::new(".") } else { d });
-        match (entry_dir.and_then(|d| d.canonicalize().ok()), std::path::Path::new(&file.name).canonicalize().ok()) {
+        let entry_dir = std::path::Path::new(&entry.name).parent().map(|d| {
+            if d.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                d
+            }
+        });
+        match (
+            entry_dir.and_then(|d| d.canonicalize().ok()),
+            std::path::Path::new(&file.name).canonicalize().ok(),
+        ) {
             (Some(dir), Some(path)) => path.starts_with(dir),
             // Not on disk (tests, in-memory sources): judge the name alone.
             _ => lexical(&file.name) && lexical(&entry.name),

@@ -6,8 +6,14 @@ fn main() {
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
-            "--threshold" => { i += 1; opts.threshold = args[i].parse().unwrap() }
-            "--loop-threshold" => { i += 1; opts.loop_threshold = args[i].parse().unwrap() }
+            "--threshold" => {
+                i += 1;
+                opts.threshold = args[i].parse().unwrap()
+            }
+            "--loop-threshold" => {
+                i += 1;
+                opts.loop_threshold = args[i].parse().unwrap()
+            }
             "--trace" => opts.trace_tier = true,
             "--stats" => opts.stats = true,
             f => file = Some(f.to_string()),

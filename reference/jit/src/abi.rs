@@ -79,7 +79,10 @@ pub enum ExitReason {
 impl ExitReason {
     pub fn from_u64(v: u64) -> ExitReason {
         use ExitReason::*;
-        [GuardInt, GuardFloat, GuardBool, GuardType, Error, Stack, Unsupported, Caller, Entry, Budget].get(v as usize).copied().unwrap_or(Error)
+        [GuardInt, GuardFloat, GuardBool, GuardType, Error, Stack, Unsupported, Caller, Entry, Budget]
+            .get(v as usize)
+            .copied()
+            .unwrap_or(Error)
     }
 
     /// The `reason=` of a `deopt` trace event.
@@ -163,7 +166,8 @@ pub fn value_layout_ok() -> bool {
         let tag = |v: &Value| *(v as *const Value as *const u8);
         let at8 = |v: &Value| *((v as *const Value as *const u8).add(VALUE_BITS_OFF as usize) as *const u64);
         let at1 = |v: &Value| *((v as *const Value as *const u8).add(VALUE_BOOL_OFF as usize));
-        let (n, b, i, f, u) = (Value::Nil, Value::Bool(true), Value::Int(-7), Value::Float(2.5), Value::Undef);
+        let (n, b, i, f, u) =
+            (Value::Nil, Value::Bool(true), Value::Int(-7), Value::Float(2.5), Value::Undef);
         tag(&n) as u64 == TAG_NIL
             && tag(&b) as u64 == TAG_BOOL
             && at1(&b) == 1
@@ -175,7 +179,9 @@ pub fn value_layout_ok() -> bool {
             && tag(&Value::str("s")) as i64 >= VALUE_TAG_FIRST_HEAP
             && tag(&Value::array(vec![])) as i64 >= VALUE_TAG_FIRST_HEAP
             && tag(&Value::Module(0x1234_5678)) as u64 == TAG_MODULE
-            && *((&Value::Module(0x1234_5678) as *const Value as *const u8).add(VALUE_MODULE_OFF as usize) as *const u32) == 0x1234_5678
+            && *((&Value::Module(0x1234_5678) as *const Value as *const u8).add(VALUE_MODULE_OFF as usize)
+                as *const u32)
+                == 0x1234_5678
     }
 }
 
@@ -185,7 +191,13 @@ pub fn value_layout_ok() -> bool {
 /// # Safety
 /// Called only by native code, with the `NativeCtx` the engine gave it and
 /// pointers into its own slot window or values it just checked.
-pub unsafe extern "C" fn tern_jit_exit(ctx: *mut NativeCtx, unit: u64, pc: u64, reason: u64, regs: *mut Slot) {
+pub unsafe extern "C" fn tern_jit_exit(
+    ctx: *mut NativeCtx,
+    unit: u64,
+    pc: u64,
+    reason: u64,
+    regs: *mut Slot,
+) {
     // SAFETY: native code passes the ctx it was given and a window inside its slot stack.
     let ctx = unsafe { &mut *ctx };
     let list = (reason >> EXIT_LIST_SHIFT) as usize;
@@ -224,7 +236,12 @@ fn keep(heap: &mut Vec<tern_vm::Value>, v: tern_vm::Value) -> bool {
 /// # Safety
 /// Called only by native code, with the `NativeCtx` the engine gave it and
 /// pointers into its own slot window or values it just checked.
-pub unsafe extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm::Value, tag: u64, bits: u64) -> u64 {
+pub unsafe extern "C" fn tern_jit_store(
+    ctx: *mut NativeCtx,
+    addr: *mut tern_vm::Value,
+    tag: u64,
+    bits: u64,
+) -> u64 {
     use tern_vm::Value;
     // SAFETY: native code passes its ctx, whose handle table the engine set on entry.
     let ctx = unsafe { &mut *ctx };
@@ -248,7 +265,13 @@ pub unsafe extern "C" fn tern_jit_store(ctx: *mut NativeCtx, addr: *mut tern_vm:
 /// # Safety
 /// Called only by native code, with the `NativeCtx` the engine gave it and
 /// pointers into its own slot window or values it just checked.
-pub unsafe extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const tern_vm::Shape, fields: *const Slot, n: u64, out: *mut Slot) -> u64 {
+pub unsafe extern "C" fn tern_jit_new_record(
+    ctx: *mut NativeCtx,
+    shape: *const tern_vm::Shape,
+    fields: *const Slot,
+    n: u64,
+    out: *mut Slot,
+) -> u64 {
     use tern_vm::Value;
     // SAFETY: native code passes its ctx, its own window, and a shape its module holds for the whole run.
     let ctx = unsafe { &mut *ctx };
@@ -262,9 +285,14 @@ pub unsafe extern "C" fn tern_jit_new_record(ctx: *mut NativeCtx, shape: *const 
     if values.len() != shape.checks.len() || values.iter().zip(&shape.checks).any(|(v, c)| !v.fits(c)) {
         return 1;
     }
-    let v = Value::Record(std::rc::Rc::new(tern_vm::Record { shape, fields: std::cell::RefCell::new(values) }));
+    let v =
+        Value::Record(std::rc::Rc::new(tern_vm::Record { shape, fields: std::cell::RefCell::new(values) }));
     unsafe { *out = Slot { tag: TAG_RECORD, bits: crate::heap::payload(&v) } };
-    if keep(heap, v) { 2 } else { 0 }
+    if keep(heap, v) {
+        2
+    } else {
+        0
+    }
 }
 
 /// `NewArray`: an empty array with room for `cap` elements, kept alive by
@@ -280,7 +308,11 @@ pub unsafe extern "C" fn tern_jit_new_array(ctx: *mut NativeCtx, cap: u64, out: 
     let heap = unsafe { &mut *ctx.heap };
     let v = tern_vm::Value::array(Vec::with_capacity(cap as usize));
     unsafe { *out = Slot { tag: TAG_ARRAY, bits: crate::heap::payload(&v) } };
-    if keep(heap, v) { 2 } else { 0 }
+    if keep(heap, v) {
+        2
+    } else {
+        0
+    }
 }
 
 /// `ArrayPush` (an element of an array literal): appends its own reference
@@ -333,7 +365,9 @@ pub unsafe extern "C" fn tern_jit_builtin(ctx: *mut NativeCtx, b: u64, nargs: u6
     // SAFETY: native code passes its ctx (whose vm/heap the engine set on entry) and its own window.
     let ctx = unsafe { &mut *ctx };
     let (vm, heap) = unsafe { (&mut *ctx.vm, &*ctx.heap) };
-    let Some(which) = tern_bytecode::Builtin::from_u8(b as u8).filter(|b| helper_builtin(*b)) else { return 1 };
+    let Some(which) = tern_bytecode::Builtin::from_u8(b as u8).filter(|b| helper_builtin(*b)) else {
+        return 1;
+    };
     let slots = unsafe { std::slice::from_raw_parts_mut(args, nargs as usize) };
     let vals: Vec<Value> = slots.iter().map(|s| slot_value(heap, *s)).collect();
     // A push of a value that needs to be dropped later is fine; one that would drop now is not possible.

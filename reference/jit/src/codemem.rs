@@ -78,7 +78,9 @@ impl CodeMemory {
         let t0 = std::time::Instant::now();
         let mut flags = settings::builder();
         let err = |e: &dyn std::fmt::Display| SetupError(e.to_string());
-        flags.set("opt_level", std::env::var("TERN_JIT_OPT").as_deref().unwrap_or("speed")).map_err(|e| err(&e))?;
+        flags
+            .set("opt_level", std::env::var("TERN_JIT_OPT").as_deref().unwrap_or("speed"))
+            .map_err(|e| err(&e))?;
         // Colocated libcalls may not reach helpers far away in the address space.
         flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
         flags.set("is_pic", "false").map_err(|e| err(&e))?;
@@ -90,7 +92,9 @@ impl CodeMemory {
             flags.set("regalloc_algorithm", &ra).map_err(|e| err(&e))?;
         }
         // The IR verifier costs about as much as the compile itself; debug builds keep it.
-        flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(|e| err(&e))?;
+        flags
+            .set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })
+            .map_err(|e| err(&e))?;
         let isa = cranelift_native::builder()
             .map_err(|e| err(&e))?
             .finish(settings::Flags::new(flags))
@@ -130,7 +134,11 @@ impl CodeMemory {
     }
 
     pub fn helper(&self, name: &str) -> FuncId {
-        self.helpers.iter().find(|(_, n)| *n == name).map(|(id, _)| *id).unwrap_or_else(|| panic!("unregistered helper {name}"))
+        self.helpers
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(id, _)| *id)
+            .unwrap_or_else(|| panic!("unregistered helper {name}"))
     }
 
     pub fn budget_left(&self) -> bool {
@@ -212,7 +220,12 @@ mod tests {
     /// by symbol, and runs it.
     #[test]
     fn compiles_and_calls_a_tiny_function_through_a_helper() {
-        let helpers = [Helper { name: "add_ten", ptr: add_ten as *const u8, params: &[types::I64], returns: &[types::I64] }];
+        let helpers = [Helper {
+            name: "add_ten",
+            ptr: add_ten as *const u8,
+            params: &[types::I64],
+            returns: &[types::I64],
+        }];
         let mut mem = CodeMemory::new(&helpers);
         assert!(!mem.started(), "cranelift is set up on first use, not by new()");
         mem.start().unwrap();

@@ -85,7 +85,18 @@ pub struct Engine {
 /// checks, the shape words by id, the compiled callees' result types, the
 /// module's structs (`Rc<Shape>` pointer, field count, shape id) and what
 /// each `m.f()` site called.
-struct Feedback<'a>(&'a [u8], Vec<Option<Ty>>, Option<Vec<Option<Ty>>>, Option<HeapLayout>, Vec<Option<FieldHint>>, Vec<Option<HeapCheck>>, Vec<u64>, HashMap<FnIdx, Ty>, Vec<(u64, usize, u16)>, Vec<Option<(u32, FnIdx)>>);
+struct Feedback<'a>(
+    &'a [u8],
+    Vec<Option<Ty>>,
+    Option<Vec<Option<Ty>>>,
+    Option<HeapLayout>,
+    Vec<Option<FieldHint>>,
+    Vec<Option<HeapCheck>>,
+    Vec<u64>,
+    HashMap<FnIdx, Ty>,
+    Vec<(u64, usize, u16)>,
+    Vec<Option<(u32, FnIdx)>>,
+);
 
 impl Hints for Feedback<'_> {
     fn member(&self, site: u16) -> Option<(u32, u32)> {
@@ -264,7 +275,14 @@ fn field_hints(vm: &Vm, f: FnIdx, lay: Option<HeapLayout>, shapes: &mut Vec<u64>
                 _ => store_heap.map(|_| TAG_NIL),
             };
             let shape_word = (shape as i64 - lay.rc_value) as u64;
-            Some(FieldHint { shape_word, shape_id: shape_id(shapes, shape_word), slot, store_tag, store_heap, load_ty })
+            Some(FieldHint {
+                shape_word,
+                shape_id: shape_id(shapes, shape_word),
+                slot,
+                store_tag,
+                store_heap,
+                load_ty,
+            })
         })
         .collect()
 }
@@ -307,19 +325,82 @@ fn proto_of(vm: &Vm, f: FnIdx) -> FunctionProto {
 impl Engine {
     pub fn new() -> Result<Engine, String> {
         let helpers = [
-            Helper { name: "tern_jit_exit", ptr: tern_jit_exit as *const u8, params: &[types::I64, types::I64, types::I64, types::I64, types::I64], returns: &[] },
-            Helper { name: "tern_jit_builtin", ptr: tern_jit_builtin as *const u8, params: &[types::I64, types::I64, types::I64, types::I64], returns: &[types::I64] },
-            Helper { name: "tern_jit_fmod", ptr: tern_jit_fmod as *const u8, params: &[types::F64, types::F64], returns: &[types::F64] },
-            Helper { name: "tern_jit_store", ptr: tern_jit_store as *const u8, params: &[types::I64; 4], returns: &[types::I64] },
-            Helper { name: "tern_jit_new_record", ptr: tern_jit_new_record as *const u8, params: &[types::I64; 5], returns: &[types::I64] },
-            Helper { name: "tern_jit_new_array", ptr: tern_jit_new_array as *const u8, params: &[types::I64; 3], returns: &[types::I64] },
-            Helper { name: "tern_jit_array_push", ptr: tern_jit_array_push as *const u8, params: &[types::I64; 4], returns: &[] },
+            Helper {
+                name: "tern_jit_exit",
+                ptr: tern_jit_exit as *const u8,
+                params: &[types::I64, types::I64, types::I64, types::I64, types::I64],
+                returns: &[],
+            },
+            Helper {
+                name: "tern_jit_builtin",
+                ptr: tern_jit_builtin as *const u8,
+                params: &[types::I64, types::I64, types::I64, types::I64],
+                returns: &[types::I64],
+            },
+            Helper {
+                name: "tern_jit_fmod",
+                ptr: tern_jit_fmod as *const u8,
+                params: &[types::F64, types::F64],
+                returns: &[types::F64],
+            },
+            Helper {
+                name: "tern_jit_store",
+                ptr: tern_jit_store as *const u8,
+                params: &[types::I64; 4],
+                returns: &[types::I64],
+            },
+            Helper {
+                name: "tern_jit_new_record",
+                ptr: tern_jit_new_record as *const u8,
+                params: &[types::I64; 5],
+                returns: &[types::I64],
+            },
+            Helper {
+                name: "tern_jit_new_array",
+                ptr: tern_jit_new_array as *const u8,
+                params: &[types::I64; 3],
+                returns: &[types::I64],
+            },
+            Helper {
+                name: "tern_jit_array_push",
+                ptr: tern_jit_array_push as *const u8,
+                params: &[types::I64; 4],
+                returns: &[],
+            },
         ];
         let mem = CodeMemory::new(&helpers);
         let slots = vec![Slot::default(); (MAX_DEPTH + 2) * WINDOW];
-        let mut ctx = Box::new(NativeCtx { depth_left: 0, globals: std::ptr::null_mut(), vm: std::ptr::null_mut(), heap: std::ptr::null_mut(), slots_base: std::ptr::null_mut(), exits: Vec::new(), exit_tags: std::ptr::null() });
+        let mut ctx = Box::new(NativeCtx {
+            depth_left: 0,
+            globals: std::ptr::null_mut(),
+            vm: std::ptr::null_mut(),
+            heap: std::ptr::null_mut(),
+            slots_base: std::ptr::null_mut(),
+            exits: Vec::new(),
+            exit_tags: std::ptr::null(),
+        });
         ctx.slots_base = slots.as_ptr() as *mut Slot;
-        Ok(Engine { mem, units: vec![], entry_units: HashMap::new(), generic_params: Default::default(), refused: HashMap::new(), recompiles: HashMap::new(), trampolines: HashMap::new(), slots, heap: vec![], ctx, trace: None, stats: Stats::default(), entry_compile_time: Duration::ZERO, time_native: false, globals_ok: value_layout_ok(), heap_layout: HeapLayout::probe(), shapes: vec![], early_calls: HashMap::new(), osr_units: HashMap::new() })
+        Ok(Engine {
+            mem,
+            units: vec![],
+            entry_units: HashMap::new(),
+            generic_params: Default::default(),
+            refused: HashMap::new(),
+            recompiles: HashMap::new(),
+            trampolines: HashMap::new(),
+            slots,
+            heap: vec![],
+            ctx,
+            trace: None,
+            stats: Stats::default(),
+            entry_compile_time: Duration::ZERO,
+            time_native: false,
+            globals_ok: value_layout_ok(),
+            heap_layout: HeapLayout::probe(),
+            shapes: vec![],
+            early_calls: HashMap::new(),
+            osr_units: HashMap::new(),
+        })
     }
 
     fn event(&mut self, e: TierEvent) {
@@ -336,7 +417,10 @@ impl Engine {
             Ok(()) => true,
             Err(why) => {
                 if !self.refused.contains_key(&f) {
-                    self.event(TierEvent::Refuse { func: vm.function_name(f), reason: "no-native-target".into() });
+                    self.event(TierEvent::Refuse {
+                        func: vm.function_name(f),
+                        reason: "no-native-target".into(),
+                    });
                     self.stats.refused += 1;
                     self.refused.insert(f, why.0);
                 }
@@ -348,7 +432,13 @@ impl Engine {
     /// Why `f` entered at `entry` cannot be compiled, if it cannot.
     /// `osr`: the loop header entered; only unsupported instructions in the
     /// loops around it matter (later loops exit, and get their own OSR).
-    fn refusal(&self, f: &FunctionProto, states: &[Option<Vec<Ty>>], hints: &dyn Hints, osr: Option<usize>) -> Option<String> {
+    fn refusal(
+        &self,
+        f: &FunctionProto,
+        states: &[Option<Vec<Ty>>],
+        hints: &dyn Hints,
+        osr: Option<usize>,
+    ) -> Option<String> {
         if !self.mem.budget_left() {
             return Some("code-budget".into());
         }
@@ -376,12 +466,30 @@ impl Engine {
     fn hints<'a>(&mut self, vm: &Vm, f: FnIdx, fb: &'a [u8]) -> Feedback<'a> {
         let fh = field_hints(vm, f, self.heap_layout, &mut self.shapes);
         let structs = shapes_of(vm, f, self.heap_layout, &mut self.shapes);
-        Feedback(fb, scalar_checks(vm, f), global_types(vm, self.globals_ok), self.heap_layout, fh, heap_checks(vm, f, self.heap_layout), self.shapes.clone(), self.ret_types(), structs, member_hints(vm, f, self.globals_ok))
+        Feedback(
+            fb,
+            scalar_checks(vm, f),
+            global_types(vm, self.globals_ok),
+            self.heap_layout,
+            fh,
+            heap_checks(vm, f, self.heap_layout),
+            self.shapes.clone(),
+            self.ret_types(),
+            structs,
+            member_hints(vm, f, self.globals_ok),
+        )
     }
 
     /// The compiled direct entries a unit of `f` calls (in `states`), with
     /// the result type each was inferred with (`ret_types`).
-    fn callee_units(&self, vm: &Vm, f: FnIdx, proto: &FunctionProto, states: &[Option<Vec<Ty>>], ret_types: &HashMap<FnIdx, Ty>) -> HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)> {
+    fn callee_units(
+        &self,
+        vm: &Vm,
+        f: FnIdx,
+        proto: &FunctionProto,
+        states: &[Option<Vec<Ty>>],
+        ret_types: &HashMap<FnIdx, Ty>,
+    ) -> HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)> {
         let mut ids = HashMap::new();
         for (pc, i) in proto.code.iter().enumerate() {
             if let (Some(g), Some(_)) = (call_target(vm, f, i), &states[pc]) {
@@ -399,7 +507,14 @@ impl Engine {
     }
 
     /// Compiles the function-entry unit of `f` and, first, of everything it calls.
-    fn compile_entry(&mut self, vm: &Vm, f: FnIdx, reason: Reason, count: u64, batch: &mut Vec<(u32, FuncId)>) -> Option<(FuncId, Vec<Ty>, Ty)> {
+    fn compile_entry(
+        &mut self,
+        vm: &Vm,
+        f: FnIdx,
+        reason: Reason,
+        count: u64,
+        batch: &mut Vec<(u32, FuncId)>,
+    ) -> Option<(FuncId, Vec<Ty>, Ty)> {
         if let Some((id, _, spec, ret)) = self.entry_units.get(&f) {
             return Some((*id, spec.clone(), *ret));
         }
@@ -411,7 +526,11 @@ impl Engine {
         let fb = vm.functions[f as usize].feedback.clone();
         let mut hints = self.hints(vm, f, &fb);
         let n = proto.num_regs as usize;
-        let spec = if self.generic_params.contains(&f) { vec![Ty::Dyn; proto.arity as usize] } else { infer::param_spec(&proto, &hints) };
+        let spec = if self.generic_params.contains(&f) {
+            vec![Ty::Dyn; proto.arity as usize]
+        } else {
+            infer::param_spec(&proto, &hints)
+        };
         let mut entry = vec![Ty::Slot; n];
         entry[..spec.len()].copy_from_slice(&spec);
         let states = infer::infer(&proto, 0, entry.clone(), &hints);
@@ -424,7 +543,14 @@ impl Engine {
         let dsig = lower::direct_signature(&mut self.mem, &spec);
         let id = self.mem.declare(&vm.function_name(f), &dsig).ok()?;
         let unit = self.units.len() as u32;
-        self.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: Some(id), target: std::ptr::null(), shape: None });
+        self.units.push(UnitRec {
+            func: f,
+            ptr: std::ptr::null(),
+            deopts: 0,
+            direct: Some(id),
+            target: std::ptr::null(),
+            shape: None,
+        });
         // Until its own result type is known, (mutually) recursive callers see Dyn.
         self.entry_units.insert(f, (id, unit, spec.clone(), Ty::Dyn));
         // Callees first, so this body can call them directly.
@@ -455,8 +581,22 @@ impl Engine {
         self.entry_units.insert(f, (id, unit, spec.clone(), ret));
         // (With the result types this body was inferred with; its own as assumed above.)
         let callee_ids = self.callee_units(vm, f, &proto, &states, &hints.7);
-        self.build(vm, &proto, unit, id, 0, entry, states, &hints, callee_ids, lower::Mode::Direct(spec.clone()));
-        let shape: Vec<Ty> = spec.iter().map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::Arr) { *t } else { Ty::Dyn }).collect();
+        self.build(
+            vm,
+            &proto,
+            unit,
+            id,
+            0,
+            entry,
+            states,
+            &hints,
+            callee_ids,
+            lower::Mode::Direct(spec.clone()),
+        );
+        let shape: Vec<Ty> = spec
+            .iter()
+            .map(|t| if matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::Arr) { *t } else { Ty::Dyn })
+            .collect();
         let ttr = Instant::now();
         let tid = if entry::fits(&shape) {
             self.units[unit as usize].shape = Some(shape.into());
@@ -478,16 +618,39 @@ impl Engine {
         self.entry_compile_time += own;
         let time_us = own.as_micros() as u64;
         if std::env::var_os("TERN_JIT_DEBUG").is_some() {
-            eprintln!("tern-jit: {} trampoline {}us total {}us", proto.name, ttr.elapsed().as_micros(), time_us);
+            eprintln!(
+                "tern-jit: {} trampoline {}us total {}us",
+                proto.name,
+                ttr.elapsed().as_micros(),
+                time_us
+            );
         }
         batch.push((unit, tid));
         self.stats.compiled += 1;
-        self.event(TierEvent::Compile { func: vm.function_name(f), reason, count, ops: proto.code.len(), time_us });
+        self.event(TierEvent::Compile {
+            func: vm.function_name(f),
+            reason,
+            count,
+            ops: proto.code.len(),
+            time_us,
+        });
         Some((id, spec, ret))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn build(&mut self, _vm: &Vm, proto: &FunctionProto, unit: u32, id: FuncId, entry_pc: usize, entry: Vec<Ty>, states: Vec<Option<Vec<Ty>>>, hints: &dyn Hints, callee_ids: HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)>, mode: lower::Mode) {
+    fn build(
+        &mut self,
+        _vm: &Vm,
+        proto: &FunctionProto,
+        unit: u32,
+        id: FuncId,
+        entry_pc: usize,
+        entry: Vec<Ty>,
+        states: Vec<Option<Vec<Ty>>>,
+        hints: &dyn Hints,
+        callee_ids: HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)>,
+        mode: lower::Mode,
+    ) {
         struct Map(HashMap<FnIdx, (FuncId, Vec<Ty>, Ty)>);
         impl Callees for Map {
             fn unit_for(&mut self, f: u32, nargs: u8) -> Option<(FuncId, Vec<Ty>, Ty)> {
@@ -498,7 +661,8 @@ impl Engine {
         let exit = self.mem.helper("tern_jit_exit");
         let fmod = self.mem.helper("tern_jit_fmod");
         let builtin = self.mem.helper("tern_jit_builtin");
-        let u = lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states, mode: mode.clone() };
+        let u =
+            lower::Unit { f: proto, id: unit, entry_pc, entry: entry.clone(), states, mode: mode.clone() };
         let tl = Instant::now();
         let ok = lower::lower(&mut self.mem, &u, hints, &mut Map(callee_ids.clone()), exit, (fmod, builtin));
         if std::env::var_os("TERN_JIT_IR").is_some() {
@@ -507,7 +671,12 @@ impl Engine {
         let td = Instant::now();
         let ok = ok.and_then(|_| self.mem.define(id));
         if std::env::var_os("TERN_JIT_DEBUG").is_some() {
-            eprintln!("tern-jit: {} lower {}us define {}us", proto.name, (td - tl).as_micros(), td.elapsed().as_micros());
+            eprintln!(
+                "tern-jit: {} lower {}us define {}us",
+                proto.name,
+                (td - tl).as_micros(),
+                td.elapsed().as_micros()
+            );
         }
         if let Err(why) = ok {
             if std::env::var_os("TERN_JIT_DEBUG").is_some() {
@@ -524,7 +693,8 @@ impl Engine {
             only_exit.code[entry_pc] = Instr::Raise { e: 0 };
             let _ = n;
             let u = lower::Unit { f: &only_exit, id: unit, entry_pc, entry: entry.clone(), states: st, mode };
-            lower::lower(&mut self.mem, &u, &(), &mut Map(HashMap::new()), exit, (fmod, builtin)).expect("exit-only unit lowers");
+            lower::lower(&mut self.mem, &u, &(), &mut Map(HashMap::new()), exit, (fmod, builtin))
+                .expect("exit-only unit lowers");
             self.mem.define(id).expect("exit-only unit compiles");
         }
     }
@@ -589,7 +759,8 @@ impl Engine {
         let status = if let Some(shape) = &rec.shape {
             unsafe { entry::call(&mut *e.ctx, e.slots.as_mut_ptr(), target, unit, shape) }
         } else if is_entry {
-            let code: extern "C" fn(*mut NativeCtx, *mut Slot, *const u8, u64) -> i64 = unsafe { std::mem::transmute(ptr) };
+            let code: extern "C" fn(*mut NativeCtx, *mut Slot, *const u8, u64) -> i64 =
+                unsafe { std::mem::transmute(ptr) };
             code(&mut *e.ctx, e.slots.as_mut_ptr(), target, unit as u64)
         } else {
             let code: extern "C" fn(*mut NativeCtx, *mut Slot) -> i64 = unsafe { std::mem::transmute(ptr) };
@@ -603,7 +774,11 @@ impl Engine {
         }
         // Rebuild interpreter frames, outermost (the one the VM entered) first.
         let exits: Vec<ExitFrame> = e.ctx.exits.iter().rev().copied().collect();
-        let end = exits.iter().map(|x| x.window + vm.functions[e.units[x.unit as usize].func as usize].num_regs).max().unwrap_or(n);
+        let end = exits
+            .iter()
+            .map(|x| x.window + vm.functions[e.units[x.unit as usize].func as usize].num_regs)
+            .max()
+            .unwrap_or(n);
         if vm.stack.len() < base + end + WINDOW {
             vm.stack.resize(base + end + WINDOW, Value::Nil);
         }
@@ -625,7 +800,8 @@ impl Engine {
         }
         // Own every value first: overwriting a register may drop the last
         // reference to an object another (borrowed) slot still points to.
-        let vals: Vec<(usize, Value)> = ranges.into_iter().flatten().map(|r| (r, slot_value(&e.heap, e.slots[r]))).collect();
+        let vals: Vec<(usize, Value)> =
+            ranges.into_iter().flatten().map(|r| (r, slot_value(&e.heap, e.slots[r]))).collect();
         for (r, v) in vals {
             vm.stack[base + r] = v;
         }
@@ -642,7 +818,10 @@ impl Engine {
                 // register before (which held the module).
                 let b = (base + x.window) as u32;
                 let caller = &exits[k - 1];
-                let by_member = matches!(vm.functions[e.units[caller.unit as usize].func as usize].code.get(caller.pc as usize), Some(Instr::CallMember { .. }));
+                let by_member = matches!(
+                    vm.functions[e.units[caller.unit as usize].func as usize].code.get(caller.pc as usize),
+                    Some(Instr::CallMember { .. })
+                );
                 vm.frames.push(Frame { func: f, pc, base: b, ret: if by_member { b - 1 } else { b } });
             }
         }
@@ -656,7 +835,9 @@ impl Engine {
         };
         e.event(TierEvent::Deopt { func: vm.function_name(f), pc: inner.pc, reason });
         // A unit that keeps failing its guards is replaced (fresher feedback) or dropped.
-        if inner.reason == ExitReason::Entry && e.entry_units.get(&f).map(|(_, un, _, _)| *un) == Some(inner.unit) {
+        if inner.reason == ExitReason::Entry
+            && e.entry_units.get(&f).map(|(_, un, _, _)| *un) == Some(inner.unit)
+        {
             e.generic_params.insert(f);
         }
         if inner.reason == ExitReason::Budget {
@@ -669,7 +850,10 @@ impl Engine {
                 let func = e.units[x.unit as usize].func as usize;
                 let proto = vm.functions[func].proto.clone();
                 let pc = x.pc as usize;
-                let innermost = infer::loops(&proto).into_iter().filter(|(head, back)| *head <= pc && pc <= *back).min_by_key(|(head, back)| back - head);
+                let innermost = infer::loops(&proto)
+                    .into_iter()
+                    .filter(|(head, back)| *head <= pc && pc <= *back)
+                    .min_by_key(|(head, back)| back - head);
                 if let Some((_, back)) = innermost {
                     if let Instr::Loop { id, .. } | Instr::ForLoop { id, .. } = proto.code[back] {
                         if let Some(c) = vm.functions[func].loops.get_mut(id as usize) {
@@ -680,7 +864,10 @@ impl Engine {
                 }
             }
         }
-        let counted = !matches!(inner.reason, ExitReason::Caller | ExitReason::Stack | ExitReason::Error | ExitReason::Budget);
+        let counted = !matches!(
+            inner.reason,
+            ExitReason::Caller | ExitReason::Stack | ExitReason::Error | ExitReason::Budget
+        );
         if counted {
             let u = &mut e.units[inner.unit as usize];
             u.deopts += 1;
@@ -696,7 +883,10 @@ impl Engine {
                     if give_up {
                         e.refused.insert(f, "too-many-deopts".into());
                         e.stats.refused += 1;
-                        e.event(TierEvent::Refuse { func: vm.function_name(f), reason: "too-many-deopts".into() });
+                        e.event(TierEvent::Refuse {
+                            func: vm.function_name(f),
+                            reason: "too-many-deopts".into(),
+                        });
                     } else {
                         // Next hot call compiles it again, from the feedback gathered since.
                         vm.functions[f as usize].calls = 0;
@@ -756,7 +946,10 @@ impl Tier for JitTier {
         let (calls, osr_before) = {
             let e = self.0.borrow();
             // (A first OSR may have advanced the counter: the real count is kept.)
-            (e.early_calls.get(&f).copied().unwrap_or(vm.functions[f as usize].calls), e.osr_units.contains_key(&(f, header_pc)))
+            (
+                e.early_calls.get(&f).copied().unwrap_or(vm.functions[f as usize].calls),
+                e.osr_units.contains_key(&(f, header_pc)),
+            )
         };
         if calls >= OSR_MAX_CALLS && !osr_before && vm.functions[f as usize].native.is_none() {
             // The loop got hot across many short calls (nbody's `advance`
@@ -775,13 +968,19 @@ impl Tier for JitTier {
         // stays in its slot (a dead register needs no load or entry guard).
         let live = infer::live_in(&proto)[header_pc as usize];
         let entry: Vec<Ty> = (0..n)
-            .map(|r| if !infer::reg_live(&live, r) { Ty::Slot } else { match vm.stack[fr.base as usize + r] {
-                Value::Int(_) => Ty::Int,
-                Value::Float(_) => Ty::Float,
-                Value::Bool(_) => Ty::Bool,
-                Value::Array(_) if e.heap_layout.is_some() => Ty::Arr,
-                _ => Ty::Slot,
-            }})
+            .map(|r| {
+                if !infer::reg_live(&live, r) {
+                    Ty::Slot
+                } else {
+                    match vm.stack[fr.base as usize + r] {
+                        Value::Int(_) => Ty::Int,
+                        Value::Float(_) => Ty::Float,
+                        Value::Bool(_) => Ty::Bool,
+                        Value::Array(_) if e.heap_layout.is_some() => Ty::Arr,
+                        _ => Ty::Slot,
+                    }
+                }
+            })
             .collect();
         let pc = header_pc as usize;
         let name = vm.function_name(f);
@@ -815,7 +1014,14 @@ impl Tier for JitTier {
         let sig = lower::unit_signature(&mut e.mem);
         let id = e.mem.declare(&format!("{name}@{pc}"), &sig).ok()?;
         let unit = e.units.len() as u32;
-        e.units.push(UnitRec { func: f, ptr: std::ptr::null(), deopts: 0, direct: None, target: std::ptr::null(), shape: None });
+        e.units.push(UnitRec {
+            func: f,
+            ptr: std::ptr::null(),
+            deopts: 0,
+            direct: None,
+            target: std::ptr::null(),
+            shape: None,
+        });
         e.osr_units.insert((f, header_pc), (unit, entry.clone()));
         e.build(vm, &proto, unit, id, pc, entry, states, &hints, callee_ids, lower::Mode::Generic);
         batch.push((unit, id));
@@ -823,7 +1029,13 @@ impl Tier for JitTier {
         // Its own time, as for an entry: callees compiled first have their own events.
         let time_us = t_unit.elapsed().saturating_sub(e.entry_compile_time - nested0).as_micros() as u64;
         e.stats.compiled += 1;
-        e.event(TierEvent::Compile { func: name.clone(), reason: Reason::Loop { pc: header_pc }, count, ops: proto.code.len(), time_us });
+        e.event(TierEvent::Compile {
+            func: name.clone(),
+            reason: Reason::Loop { pc: header_pc },
+            count,
+            ops: proto.code.len(),
+            time_us,
+        });
         // A function called again and again whose loop got hot: its later
         // calls should not each start interpreted and OSR again at another
         // loop, so its entry is compiled too (on its next call if this is its first).

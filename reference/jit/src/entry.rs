@@ -32,7 +32,8 @@ struct Ret {
     bits: i64,
 }
 
-type Short = unsafe extern "C" fn(i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, f64, f64, f64) -> Ret;
+type Short =
+    unsafe extern "C" fn(i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, f64, f64, f64) -> Ret;
 #[rustfmt::skip]
 type Long = unsafe extern "C" fn(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, f64, f64, f64) -> Ret;
 
@@ -40,12 +41,17 @@ type Long = unsafe extern "C" fn(i64, i64, i64, i64, i64, i64, i64, i64, i64, i6
 /// called from Rust; else it needs a compiled trampoline.
 pub fn fits(shape: &[Ty]) -> bool {
     let floats = shape.iter().filter(|t| **t == Ty::Float).count();
-    let ints: usize = shape.iter().map(|t| match t {
-        Ty::Float => 0,
-        Ty::Int | Ty::Bool | Ty::Arr => 1,
-        _ => 2,
-    }).sum();
-    cfg!(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(windows))) && 3 + ints <= INTS && floats <= FLOATS
+    let ints: usize = shape
+        .iter()
+        .map(|t| match t {
+            Ty::Float => 0,
+            Ty::Int | Ty::Bool | Ty::Arr => 1,
+            _ => 2,
+        })
+        .sum();
+    cfg!(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(windows)))
+        && 3 + ints <= INTS
+        && floats <= FLOATS
 }
 
 /// Calls the direct entry at `target` (unit `unit`, parameter shape
@@ -94,7 +100,9 @@ pub unsafe fn call(ctx: *mut NativeCtx, regs: *mut Slot, target: *const u8, unit
         if ni <= 6 {
             std::mem::transmute::<*const u8, Short>(target)(a, b, c, d, e, f, fa, fb, fc, fd, fe, ff, fg, fh)
         } else {
-            std::mem::transmute::<*const u8, Long>(target)(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, fa, fb, fc, fd, fe, ff, fg, fh)
+            std::mem::transmute::<*const u8, Long>(target)(
+                a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, fa, fb, fc, fd, fe, ff, fg, fh,
+            )
         }
     };
     if ret.tag == EXITED_TAG {

@@ -50,7 +50,10 @@ fn words(p: usize) -> [usize; 3] {
 
 impl HeapLayout {
     pub fn probe() -> Option<HeapLayout> {
-        if !crate::abi::value_layout_ok() || align_of::<Array>() != align_of::<Record>() || align_of::<Shape>() != align_of::<Array>() {
+        if !crate::abi::value_layout_ok()
+            || align_of::<Array>() != align_of::<Record>()
+            || align_of::<Shape>() != align_of::<Array>()
+        {
             return None;
         }
         // Vec: find the data pointer and the length among its three words, on two vectors.
@@ -62,7 +65,10 @@ impl HeapLayout {
             let w = words(&v as *const Vec<Value> as usize);
             let p = w.iter().position(|x| *x == v.as_ptr() as usize)?;
             let l = w.iter().position(|x| *x == n)?;
-            if w.iter().filter(|x| **x == n).count() != 1 || *vec_ptr.get_or_insert(p) != p || *vec_len.get_or_insert(l) != l {
+            if w.iter().filter(|x| **x == n).count() != 1
+                || *vec_ptr.get_or_insert(p) != p
+                || *vec_len.get_or_insert(l) != l
+            {
                 return None;
             }
         }
@@ -76,7 +82,14 @@ impl HeapLayout {
         let cell_value = cell.as_ptr() as usize - &cell as *const _ as usize;
         let record_vec = (rc_value as usize + offset_of!(Record, fields) + cell_value) as i32;
         let record_shape = (rc_value as usize + offset_of!(Record, shape)) as i32;
-        let l = HeapLayout { array_vec, record_vec, record_shape, vec_ptr: (vec_ptr? * 8) as i32, vec_len: (vec_len? * 8) as i32, rc_value };
+        let l = HeapLayout {
+            array_vec,
+            record_vec,
+            record_shape,
+            vec_ptr: (vec_ptr? * 8) as i32,
+            vec_len: (vec_len? * 8) as i32,
+            rc_value,
+        };
         // Check the array path end to end: length and first element through the offsets.
         let vec = boxp + array_vec as usize;
         // SAFETY: offsets just measured on this live array.

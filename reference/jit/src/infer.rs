@@ -221,15 +221,35 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             Some(tern_bytecode::Const::Int(_)) | Some(tern_bytecode::Const::Float(_)) => Plan::Plain,
             _ => Plan::Exit(ExitKind::Unsupported),
         },
-        Add { a, b, .. } | Sub { a, b, .. } | Mul { a, b, .. } | Div { a, b, .. } | Rem { a, b, .. } | Lt { a, b, .. } | Le { a, b, .. } | Gt { a, b, .. } | Ge { a, b, .. } | JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } => {
-            plan_of(numeric_plan(t(a), t(b), h), heapy)
-        }
+        Add { a, b, .. }
+        | Sub { a, b, .. }
+        | Mul { a, b, .. }
+        | Div { a, b, .. }
+        | Rem { a, b, .. }
+        | Lt { a, b, .. }
+        | Le { a, b, .. }
+        | Gt { a, b, .. }
+        | Ge { a, b, .. }
+        | JumpIfNotLt { a, b, .. }
+        | JumpIfNotLe { a, b, .. }
+        | JumpIfNotGt { a, b, .. }
+        | JumpIfNotGe { a, b, .. } => plan_of(numeric_plan(t(a), t(b), h), heapy),
         AddI { a, .. } => plan_of(numeric_plan(t(a), Ty::Int, h), heapy),
         // Identity comparison of nil, arrays and records: Typed(Dyn) (see `reference_compare`).
-        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } if hints.heap().is_some() && reference_compare(t(a), t(b), hints.refs_only(pc)) => Plan::Typed(Ty::Dyn),
+        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. }
+            if hints.heap().is_some() && reference_compare(t(a), t(b), hints.refs_only(pc)) =>
+        {
+            Plan::Typed(Ty::Dyn)
+        }
         // Other comparisons with a known array/record: the interpreter (not a refusal).
-        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } if t(a).heap() || t(b).heap() => Plan::Exit(ExitKind::Error),
-        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => plan_of(equality_plan(t(a), t(b), h), heapy),
+        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. }
+            if t(a).heap() || t(b).heap() =>
+        {
+            Plan::Exit(ExitKind::Error)
+        }
+        Eq { a, b, .. } | Ne { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => {
+            plan_of(equality_plan(t(a), t(b), h), heapy)
+        }
         Neg { src, .. } => {
             let s = t(src);
             plan_of(if s.concrete() { s.numeric().then_some(s) } else { numeric_plan(s, s, h) }, heapy)
@@ -274,7 +294,9 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             }
             None => match hints.check_heap(ty) {
                 Some(HeapCheck::Array) if t(r) == Ty::Arr => Plan::Plain,
-                Some(HeapCheck::Struct(w)) if matches!(t(r), Ty::Rec(k) if hints.shape_word(k) == Some(w)) => Plan::Plain,
+                Some(HeapCheck::Struct(w)) if matches!(t(r), Ty::Rec(k) if hints.shape_word(k) == Some(w)) => {
+                    Plan::Plain
+                }
                 // Scalars other than nil fail an array/struct check: the interpreter raises.
                 Some(_) if t(r).concrete() && t(r) != Ty::Nil => Plan::Exit(ExitKind::Error),
                 Some(_) => Plan::Plain,
@@ -289,7 +311,9 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
             _ => Plan::Exit(ExitKind::Unsupported),
         },
         // A heap value goes through `abi::tern_jit_store` (see `store_value`).
-        SetGlobal { .. } | DefGlobal { .. } if hints.native_globals() && hints.heap().is_some() => Plan::Plain,
+        SetGlobal { .. } | DefGlobal { .. } if hints.native_globals() && hints.heap().is_some() => {
+            Plan::Plain
+        }
         SetGlobal { src, .. } | DefGlobal { src, .. } if hints.native_globals() => match t(src) {
             Ty::Arr | Ty::Rec(_) => Plan::Exit(ExitKind::Unsupported),
             _ => Plan::Plain,
@@ -312,13 +336,26 @@ pub fn plan(f: &FunctionProto, pc: usize, state: &[Ty], hints: &dyn Hints) -> Pl
         }
         Call { .. } => Plan::Plain,
         // `m.f()` on the module the site saw: a guard on the module, then a call.
-        CallMember { base, site, .. } if hints.member(site).is_some() && matches!(t(base), Ty::Mod | Ty::Dyn | Ty::Slot) => Plan::Plain,
+        CallMember { base, site, .. }
+            if hints.member(site).is_some() && matches!(t(base), Ty::Mod | Ty::Dyn | Ty::Slot) =>
+        {
+            Plan::Plain
+        }
         // A helper makes the record (and checks its fields' annotations).
         NewRecord { s, .. } if hints.new_record(s).is_some() => Plan::Typed(Ty::Slot),
         // An array literal: helpers make the array and append its elements.
         NewArray { .. } if hints.heap().is_some() => Plan::Typed(Ty::Slot),
-        ArrayPush { arr, .. } if hints.heap().is_some() && matches!(t(arr), Ty::Arr | Ty::Dyn | Ty::Slot) => Plan::Typed(Ty::Slot),
-        Nil { .. } | Bool { .. } | Int { .. } | Move { .. } | Jump { .. } | Loop { .. } | Return { .. } | ReturnNil => Plan::Plain,
+        ArrayPush { arr, .. } if hints.heap().is_some() && matches!(t(arr), Ty::Arr | Ty::Dyn | Ty::Slot) => {
+            Plan::Typed(Ty::Slot)
+        }
+        Nil { .. }
+        | Bool { .. }
+        | Int { .. }
+        | Move { .. }
+        | Jump { .. }
+        | Loop { .. }
+        | Return { .. }
+        | ReturnNil => Plan::Plain,
         _ => Plan::Exit(ExitKind::Unsupported),
     }
 }
@@ -330,11 +367,35 @@ pub fn records_feedback(i: &Instr) -> bool {
     use Instr::*;
     matches!(
         i,
-        Add { .. } | AddI { .. } | Sub { .. } | Mul { .. } | Div { .. } | Rem { .. } | Neg { .. }
-            | Eq { .. } | Ne { .. } | Lt { .. } | Le { .. } | Gt { .. } | Ge { .. }
-            | JumpIfNotEq { .. } | JumpIfNotNe { .. } | JumpIfNotLt { .. } | JumpIfNotLe { .. } | JumpIfNotGt { .. } | JumpIfNotGe { .. }
-            | GetField { .. } | SetField { .. } | GetIndex { .. } | SetIndex { .. }
-            | Const { .. } | CallBuiltin { .. } | CallMember { .. } | NewArray { .. } | NewRecord { .. } | Import { .. }
+        Add { .. }
+            | AddI { .. }
+            | Sub { .. }
+            | Mul { .. }
+            | Div { .. }
+            | Rem { .. }
+            | Neg { .. }
+            | Eq { .. }
+            | Ne { .. }
+            | Lt { .. }
+            | Le { .. }
+            | Gt { .. }
+            | Ge { .. }
+            | JumpIfNotEq { .. }
+            | JumpIfNotNe { .. }
+            | JumpIfNotLt { .. }
+            | JumpIfNotLe { .. }
+            | JumpIfNotGt { .. }
+            | JumpIfNotGe { .. }
+            | GetField { .. }
+            | SetField { .. }
+            | GetIndex { .. }
+            | SetIndex { .. }
+            | Const { .. }
+            | CallBuiltin { .. }
+            | CallMember { .. }
+            | NewArray { .. }
+            | NewRecord { .. }
+            | Import { .. }
     )
 }
 
@@ -342,9 +403,29 @@ pub fn records_feedback(i: &Instr) -> bool {
 pub fn reads(i: &Instr) -> Vec<u8> {
     use Instr::*;
     match *i {
-        Move { src, .. } | Neg { src, .. } | Not { src, .. } | Return { src } | SetGlobal { src, .. } | DefGlobal { src, .. } => vec![src],
-        Add { a, b, .. } | Sub { a, b, .. } | Mul { a, b, .. } | Div { a, b, .. } | Rem { a, b, .. } | Eq { a, b, .. } | Ne { a, b, .. } | Lt { a, b, .. } | Le { a, b, .. } | Gt { a, b, .. } | Ge { a, b, .. } => vec![a, b],
-        JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => vec![a, b],
+        Move { src, .. }
+        | Neg { src, .. }
+        | Not { src, .. }
+        | Return { src }
+        | SetGlobal { src, .. }
+        | DefGlobal { src, .. } => vec![src],
+        Add { a, b, .. }
+        | Sub { a, b, .. }
+        | Mul { a, b, .. }
+        | Div { a, b, .. }
+        | Rem { a, b, .. }
+        | Eq { a, b, .. }
+        | Ne { a, b, .. }
+        | Lt { a, b, .. }
+        | Le { a, b, .. }
+        | Gt { a, b, .. }
+        | Ge { a, b, .. } => vec![a, b],
+        JumpIfNotLt { a, b, .. }
+        | JumpIfNotLe { a, b, .. }
+        | JumpIfNotGt { a, b, .. }
+        | JumpIfNotGe { a, b, .. }
+        | JumpIfNotEq { a, b, .. }
+        | JumpIfNotNe { a, b, .. } => vec![a, b],
         AddI { a, .. } => vec![a],
         GetField { obj, .. } => vec![obj],
         SetField { obj, val, .. } => vec![obj, val],
@@ -379,7 +460,10 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
     };
     // Guards refine the operands they checked.
     for r in reads(&f.code[pc]) {
-        if matches!(p, Plan::Typed(t) if t != Ty::Slot) && !matches!(f.code[pc], Call { .. }) && s[r as usize] == Ty::Dyn {
+        if matches!(p, Plan::Typed(t) if t != Ty::Slot)
+            && !matches!(f.code[pc], Call { .. })
+            && s[r as usize] == Ty::Dyn
+        {
             s[r as usize] = typed;
         }
     }
@@ -389,16 +473,38 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
         Nil { dst } => set(&mut s, dst, Ty::Nil),
         Bool { dst, .. } => set(&mut s, dst, Ty::Bool),
         Int { dst, .. } => set(&mut s, dst, Ty::Int),
-        Const { dst, k } => set(&mut s, dst, if matches!(f.consts[k as usize], tern_bytecode::Const::Float(_)) { Ty::Float } else { Ty::Int }),
+        Const { dst, k } => set(
+            &mut s,
+            dst,
+            if matches!(f.consts[k as usize], tern_bytecode::Const::Float(_)) { Ty::Float } else { Ty::Int },
+        ),
         Move { dst, src } => {
             let t = s[src as usize];
             set(&mut s, dst, t)
         }
-        Add { dst, .. } | Sub { dst, .. } | Mul { dst, .. } | Div { dst, .. } | Rem { dst, .. } | AddI { dst, .. } => set(&mut s, dst, typed),
+        Add { dst, .. }
+        | Sub { dst, .. }
+        | Mul { dst, .. }
+        | Div { dst, .. }
+        | Rem { dst, .. }
+        | AddI { dst, .. } => set(&mut s, dst, typed),
         Neg { dst, .. } | GetGlobal { dst, .. } => set(&mut s, dst, typed),
-        Eq { dst, .. } | Ne { dst, .. } | Lt { dst, .. } | Le { dst, .. } | Gt { dst, .. } | Ge { dst, .. } | Not { dst, .. } => set(&mut s, dst, Ty::Bool),
+        Eq { dst, .. }
+        | Ne { dst, .. }
+        | Lt { dst, .. }
+        | Le { dst, .. }
+        | Gt { dst, .. }
+        | Ge { dst, .. }
+        | Not { dst, .. } => set(&mut s, dst, Ty::Bool),
         Jump { off } | Loop { off, .. } => return vec![(target(pc, off), s)],
-        JumpIfFalse { off, .. } | JumpIfTrue { off, .. } | JumpIfNotLt { off, .. } | JumpIfNotLe { off, .. } | JumpIfNotGt { off, .. } | JumpIfNotGe { off, .. } | JumpIfNotEq { off, .. } | JumpIfNotNe { off, .. } => {
+        JumpIfFalse { off, .. }
+        | JumpIfTrue { off, .. }
+        | JumpIfNotLt { off, .. }
+        | JumpIfNotLe { off, .. }
+        | JumpIfNotGt { off, .. }
+        | JumpIfNotGe { off, .. }
+        | JumpIfNotEq { off, .. }
+        | JumpIfNotNe { off, .. } => {
             return vec![(next, s.clone()), (target(pc, off), s)];
         }
         CheckBool { .. } | CheckType { .. } => {}
@@ -455,7 +561,12 @@ pub fn step(f: &FunctionProto, pc: usize, before: &[Ty], hints: &dyn Hints) -> V
 }
 
 /// Register types at every pc reachable from `entry` (None: unreachable).
-pub fn infer(f: &FunctionProto, entry: usize, entry_state: Vec<Ty>, hints: &dyn Hints) -> Vec<Option<Vec<Ty>>> {
+pub fn infer(
+    f: &FunctionProto,
+    entry: usize,
+    entry_state: Vec<Ty>,
+    hints: &dyn Hints,
+) -> Vec<Option<Vec<Ty>>> {
     let mut states: Vec<Option<Vec<Ty>>> = vec![None; f.code.len()];
     states[entry] = Some(entry_state);
     let mut work = vec![entry];
@@ -505,16 +616,47 @@ pub fn reg_live(s: &RegSet, r: usize) -> bool {
 fn uses_defs(i: &Instr) -> (Vec<u8>, Vec<u8>) {
     use Instr::*;
     match *i {
-        Nil { dst } | Bool { dst, .. } | Int { dst, .. } | Const { dst, .. } | GetGlobal { dst, .. } | NewArray { dst, .. } | Import { dst, .. } => (vec![], vec![dst]),
-        Move { dst, src } | Neg { dst, src } | Not { dst, src } | AddI { dst, a: src, .. } => (vec![src], vec![dst]),
-        DefGlobal { src, .. } | SetGlobal { src, .. } | Return { src } | CheckBool { r: src } | CheckType { r: src, .. } | JumpIfFalse { r: src, .. } | JumpIfTrue { r: src, .. } => (vec![src], vec![]),
-        Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } | Div { dst, a, b } | Rem { dst, a, b } | Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => (vec![a, b], vec![dst]),
-        JumpIfNotLt { a, b, .. } | JumpIfNotLe { a, b, .. } | JumpIfNotGt { a, b, .. } | JumpIfNotGe { a, b, .. } | JumpIfNotEq { a, b, .. } | JumpIfNotNe { a, b, .. } => (vec![a, b], vec![]),
+        Nil { dst }
+        | Bool { dst, .. }
+        | Int { dst, .. }
+        | Const { dst, .. }
+        | GetGlobal { dst, .. }
+        | NewArray { dst, .. }
+        | Import { dst, .. } => (vec![], vec![dst]),
+        Move { dst, src } | Neg { dst, src } | Not { dst, src } | AddI { dst, a: src, .. } => {
+            (vec![src], vec![dst])
+        }
+        DefGlobal { src, .. }
+        | SetGlobal { src, .. }
+        | Return { src }
+        | CheckBool { r: src }
+        | CheckType { r: src, .. }
+        | JumpIfFalse { r: src, .. }
+        | JumpIfTrue { r: src, .. } => (vec![src], vec![]),
+        Add { dst, a, b }
+        | Sub { dst, a, b }
+        | Mul { dst, a, b }
+        | Div { dst, a, b }
+        | Rem { dst, a, b }
+        | Eq { dst, a, b }
+        | Ne { dst, a, b }
+        | Lt { dst, a, b }
+        | Le { dst, a, b }
+        | Gt { dst, a, b }
+        | Ge { dst, a, b } => (vec![a, b], vec![dst]),
+        JumpIfNotLt { a, b, .. }
+        | JumpIfNotLe { a, b, .. }
+        | JumpIfNotGt { a, b, .. }
+        | JumpIfNotGe { a, b, .. }
+        | JumpIfNotEq { a, b, .. }
+        | JumpIfNotNe { a, b, .. } => (vec![a, b], vec![]),
         Jump { .. } | Loop { .. } | ReturnNil | Raise { .. } => (vec![], vec![]),
         ForPrep { base, .. } => (vec![base, base + 1], vec![base + 2]),
         // The counter (base) is incremented in place.
         ForLoop { base, .. } => (vec![base, base + 1], vec![base, base + 2]),
-        Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => ((base..base + nargs).collect(), vec![base]),
+        Call { base, nargs, .. } | CallBuiltin { base, nargs, .. } => {
+            ((base..base + nargs).collect(), vec![base])
+        }
         CallMember { base, nargs, .. } => ((base..=base + nargs).collect(), vec![base]),
         ArrayPush { arr, val } => (vec![arr, val], vec![]),
         GetField { dst, obj, .. } => (vec![obj], vec![dst]),
@@ -546,7 +688,16 @@ fn successors(f: &FunctionProto, pc: usize) -> Vec<usize> {
     let v = match f.code[pc] {
         Jump { off } | Loop { off, .. } => vec![target(pc, off)],
         Return { .. } | ReturnNil | Raise { .. } => vec![],
-        JumpIfFalse { off, .. } | JumpIfTrue { off, .. } | JumpIfNotLt { off, .. } | JumpIfNotLe { off, .. } | JumpIfNotGt { off, .. } | JumpIfNotGe { off, .. } | JumpIfNotEq { off, .. } | JumpIfNotNe { off, .. } | ForPrep { off, .. } | ForLoop { off, .. } => {
+        JumpIfFalse { off, .. }
+        | JumpIfTrue { off, .. }
+        | JumpIfNotLt { off, .. }
+        | JumpIfNotLe { off, .. }
+        | JumpIfNotGt { off, .. }
+        | JumpIfNotGe { off, .. }
+        | JumpIfNotEq { off, .. }
+        | JumpIfNotNe { off, .. }
+        | ForPrep { off, .. }
+        | ForLoop { off, .. } => {
             vec![pc + 1, target(pc, off)]
         }
         _ => vec![pc + 1],
@@ -617,7 +768,9 @@ pub fn param_spec(f: &FunctionProto, hints: &dyn Hints) -> Vec<Ty> {
         // annotation first: an array (nil, or another value, fails the
         // entry's check, as a wrong scalar does).
         let array_use = match f.code[pc] {
-            Instr::GetIndex { obj, .. } | Instr::SetIndex { obj, .. } | Instr::ArrayPush { arr: obj, .. } => Some(obj),
+            Instr::GetIndex { obj, .. } | Instr::SetIndex { obj, .. } | Instr::ArrayPush { arr: obj, .. } => {
+                Some(obj)
+            }
             Instr::CheckType { r, ty, .. } if hints.check_heap(ty) == Some(HeapCheck::Array) => Some(r),
             // `len(a)`: the argument is moved into the call window first.
             Instr::Move { dst, src } if is_len(pc + 1, dst) => Some(src),
@@ -695,7 +848,21 @@ fn successors_are_next(i: &Instr) -> bool {
     use Instr::*;
     !matches!(
         i,
-        Jump { .. } | Loop { .. } | Return { .. } | ReturnNil | Raise { .. } | JumpIfFalse { .. } | JumpIfTrue { .. } | JumpIfNotLt { .. } | JumpIfNotLe { .. } | JumpIfNotGt { .. } | JumpIfNotGe { .. } | JumpIfNotEq { .. } | JumpIfNotNe { .. } | ForPrep { .. } | ForLoop { .. }
+        Jump { .. }
+            | Loop { .. }
+            | Return { .. }
+            | ReturnNil
+            | Raise { .. }
+            | JumpIfFalse { .. }
+            | JumpIfTrue { .. }
+            | JumpIfNotLt { .. }
+            | JumpIfNotLe { .. }
+            | JumpIfNotGt { .. }
+            | JumpIfNotGe { .. }
+            | JumpIfNotEq { .. }
+            | JumpIfNotNe { .. }
+            | ForPrep { .. }
+            | ForLoop { .. }
     )
 }
 
@@ -742,7 +909,11 @@ mod tests {
             Some(Instr::GetIndex { dst, .. }) => *dst as usize,
             _ => panic!("getindex"),
         };
-        assert!(t < base as usize && (dst as usize) < base as usize, "t and p below the literal's window: {:?}", f.code);
+        assert!(
+            t < base as usize && (dst as usize) < base as usize,
+            "t and p below the literal's window: {:?}",
+            f.code
+        );
         assert!(!reg_live(&live[at], t), "t is written after the literal, so dead before it");
         assert!(!reg_live(&live[at], dst as usize), "the literal writes p");
         assert!(reg_live(&live[at], base as usize), "the field register is read");

@@ -4,11 +4,17 @@
 //! or the instruction could raise gets a guard whose failure writes the live
 //! registers back to the slot window and leaves to the interpreter at that pc.
 
-use crate::abi::{ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, TAG_MODULE, VALUE_BITS_OFF, VALUE_BOOL_OFF, VALUE_MODULE_OFF, VALUE_SIZE, VALUE_TAG_FIRST_HEAP, VALUE_TAG_UNDEF, STATUS_EXITED, STATUS_RETURNED, TAG_ARRAY, TAG_BOOL, TAG_RECORD, TAG_FLOAT, TAG_INT, TAG_NIL};
+use crate::abi::{
+    ExitReason, Slot, CTX_DEPTH_LEFT, CTX_GLOBALS, STATUS_EXITED, STATUS_RETURNED, TAG_ARRAY, TAG_BOOL,
+    TAG_FLOAT, TAG_INT, TAG_MODULE, TAG_NIL, TAG_RECORD, VALUE_BITS_OFF, VALUE_BOOL_OFF, VALUE_MODULE_OFF,
+    VALUE_SIZE, VALUE_TAG_FIRST_HEAP, VALUE_TAG_UNDEF,
+};
 use crate::codemem::CodeMemory;
 use crate::infer::{plan, reads, step, target, ExitKind, HeapCheck, Hints, Plan, Ty};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, AliasRegionData, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_codegen::ir::{
+    types, AbiParam, AliasRegionData, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value,
+};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::{FuncId, Module};
 use tern_bytecode::{Builtin, FunctionProto, Instr};
@@ -193,7 +199,9 @@ impl<'a, 'b> Lower<'a, 'b> {
 
     fn exit_to(&mut self, pc: usize, reason: ExitReason, state: &[Ty], limit: usize, write: bool) -> Block {
         // Guards of one instruction share its exit (same pc, same state).
-        if let Some(e) = self.exits.iter().rev().take(4).find(|e| e.pc == pc && e.reason == reason && e.limit == limit && e.write == write && e.state == state) {
+        if let Some(e) = self.exits.iter().rev().take(4).find(|e| {
+            e.pc == pc && e.reason == reason && e.limit == limit && e.write == write && e.state == state
+        }) {
             return e.block;
         }
         let block = self.b.create_block();
@@ -314,15 +322,26 @@ impl<'a, 'b> Lower<'a, 'b> {
     /// (register, tag) pairs that `tern_jit_exit` writes, with nil for the
     /// registers it clears, so the block stores only payloads (and the tags
     /// of `Dyn` registers).
-    fn emit_exits(&mut self, unit: u32, exit_fn: cranelift_codegen::ir::FuncRef, tag_lists: &mut Vec<Vec<(u16, u64)>>) {
+    fn emit_exits(
+        &mut self,
+        unit: u32,
+        exit_fn: cranelift_codegen::ir::FuncRef,
+        tag_lists: &mut Vec<Vec<(u16, u64)>>,
+    ) {
         let exits = std::mem::take(&mut self.exits);
         let live = std::mem::take(&mut self.live);
         // An entry from the interpreter (OSR) copied the whole frame into the
         // slots, and nothing but an exit writes this frame's slots: a register
         // no instruction of the unit writes needs no store. A natively called
         // frame's slots were never filled, so it stores everything live.
-        let clean: crate::infer::RegSet = if self.direct { [0; 4] } else { let w = crate::infer::written(self.f, self.reached.iter().copied()); [!w[0], !w[1], !w[2], !w[3]] };
-        let mut shared: std::collections::HashMap<(Vec<(usize, Ty)>, u64), Block> = std::collections::HashMap::new();
+        let clean: crate::infer::RegSet = if self.direct {
+            [0; 4]
+        } else {
+            let w = crate::infer::written(self.f, self.reached.iter().copied());
+            [!w[0], !w[1], !w[2], !w[3]]
+        };
+        let mut shared: std::collections::HashMap<(Vec<(usize, Ty)>, u64), Block> =
+            std::collections::HashMap::new();
         let mut list_ids: std::collections::HashMap<Vec<(u16, u64)>, u64> = std::collections::HashMap::new();
         let mut pending = vec![];
         for e in exits {
@@ -384,7 +403,10 @@ impl<'a, 'b> Lower<'a, 'b> {
             };
             self.b.switch_to_block(e.block);
             let pc = self.b.ins().iconst(types::I64, e.pc as i64);
-            let reason = self.b.ins().iconst(types::I64, (e.reason as u64 | list << crate::abi::EXIT_LIST_SHIFT) as i64);
+            let reason = self
+                .b
+                .ins()
+                .iconst(types::I64, (e.reason as u64 | list << crate::abi::EXIT_LIST_SHIFT) as i64);
             self.b.ins().jump(target, &[BlockArg::Value(pc), BlockArg::Value(reason)]);
         }
         for (t, stores) in pending {
@@ -470,7 +492,14 @@ pub struct Unit<'x> {
 }
 
 /// Builds the unit's IR into `mem.ctx` (the caller defines it).
-pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dyn Callees, exit_helper: FuncId, (fmod_helper, builtin_helper): (FuncId, FuncId)) -> Result<(), String> {
+pub fn lower(
+    mem: &mut CodeMemory,
+    u: &Unit,
+    hints: &dyn Hints,
+    callees: &mut dyn Callees,
+    exit_helper: FuncId,
+    (fmod_helper, builtin_helper): (FuncId, FuncId),
+) -> Result<(), String> {
     let sig = match &u.mode {
         Mode::Generic => unit_signature(mem),
         Mode::Direct(p) => direct_signature(mem, p),
@@ -494,7 +523,8 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
     }
     let store_helper = mem.helper("tern_jit_store");
     let new_record_helper = mem.helper("tern_jit_new_record");
-    let (new_array_helper, array_push_helper) = (mem.helper("tern_jit_new_array"), mem.helper("tern_jit_array_push"));
+    let (new_array_helper, array_push_helper) =
+        (mem.helper("tern_jit_new_array"), mem.helper("tern_jit_array_push"));
     let mut func = std::mem::replace(&mut mem.ctx.func, cranelift_codegen::ir::Function::new());
     let mut refs = std::collections::HashMap::new();
     {
@@ -512,7 +542,8 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
             }
         }
         let region = |func: &mut cranelift_codegen::ir::Function, user_id, description: &'static str| {
-            let r = func.dfg.alias_regions.insert(AliasRegionData { user_id, description: description.into() });
+            let r =
+                func.dfg.alias_regions.insert(AliasRegionData { user_id, description: description.into() });
             flags().with_alias_region(Some(r))
         };
         let (values, headers) = (region(&mut func, 1, "values"), region(&mut func, 2, "headers"));
@@ -520,7 +551,33 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
         let n = u.f.num_regs as usize;
         let mut b = b;
         let depth = b.declare_var(types::I64);
-        let mut l = Lower { b, f: u.f, vt: vec![], vi: vec![], vf: vec![], ctx: Value::from_u32(0), regs: Value::from_u32(0), exits: vec![], edges: vec![], entry_pc: u.entry_pc, known: crate::infer::prologue_consts(u.f), depth, depth_checked: false, direct: matches!(u.mode, Mode::Direct(_)), sole_fallthrough: vec![], continued: vec![false; u.f.code.len()], reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(), values, headers, live: crate::infer::live_in(u.f), block_pc: Default::default(), store_fn: store_ref, new_record_fn: new_record_ref, new_array_fn: new_array_ref, array_push_fn: array_push_ref };
+        let mut l = Lower {
+            b,
+            f: u.f,
+            vt: vec![],
+            vi: vec![],
+            vf: vec![],
+            ctx: Value::from_u32(0),
+            regs: Value::from_u32(0),
+            exits: vec![],
+            edges: vec![],
+            entry_pc: u.entry_pc,
+            known: crate::infer::prologue_consts(u.f),
+            depth,
+            depth_checked: false,
+            direct: matches!(u.mode, Mode::Direct(_)),
+            sole_fallthrough: vec![],
+            continued: vec![false; u.f.code.len()],
+            reached: u.states.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(pc, _)| pc).collect(),
+            values,
+            headers,
+            live: crate::infer::live_in(u.f),
+            block_pc: Default::default(),
+            store_fn: store_ref,
+            new_record_fn: new_record_ref,
+            new_array_fn: new_array_ref,
+            array_push_fn: array_push_ref,
+        };
         for _ in 0..n {
             let t = l.b.declare_var(types::I64);
             let i = l.b.declare_var(types::I64);
@@ -557,7 +614,8 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
                 }
             }
         }
-        let blocks: Vec<Option<Block>> = u.states.iter().map(|s| s.as_ref().map(|_| l.b.create_block())).collect();
+        let blocks: Vec<Option<Block>> =
+            u.states.iter().map(|s| s.as_ref().map(|_| l.b.create_block())).collect();
         l.block_pc = blocks.iter().enumerate().filter_map(|(pc, b)| b.map(|b| (b, pc))).collect();
         // Entry guards: nothing has run yet, so failing ones write nothing back.
         let slot_state = vec![Ty::Slot; n];
@@ -625,7 +683,16 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
                 l.b.switch_to_block(blocks[pc].unwrap());
                 l.depth_checked = false;
             }
-            lower_instr(&mut l, pc, &before, &u.states, &blocks, hints, refs.get(&pc).cloned(), (fmod_ref, builtin_ref))?;
+            lower_instr(
+                &mut l,
+                pc,
+                &before,
+                &u.states,
+                &blocks,
+                hints,
+                refs.get(&pc).cloned(),
+                (fmod_ref, builtin_ref),
+            )?;
             l.flush_edges();
         }
         l.emit_exits(u.id, exit_ref, &mut mem.exit_tags);
@@ -636,9 +703,17 @@ pub fn lower(mem: &mut CodeMemory, u: &Unit, hints: &dyn Hints, callees: &mut dy
     Ok(())
 }
 
-
 #[allow(clippy::too_many_arguments)]
-fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>>], blocks: &[Option<Block>], hints: &dyn Hints, callee: Option<(cranelift_codegen::ir::FuncRef, Vec<Ty>, Ty)>, (fmod, builtin_fn): (cranelift_codegen::ir::FuncRef, cranelift_codegen::ir::FuncRef)) -> Result<(), String> {
+fn lower_instr(
+    l: &mut Lower,
+    pc: usize,
+    before: &[Ty],
+    states: &[Option<Vec<Ty>>],
+    blocks: &[Option<Block>],
+    hints: &dyn Hints,
+    callee: Option<(cranelift_codegen::ir::FuncRef, Vec<Ty>, Ty)>,
+    (fmod, builtin_fn): (cranelift_codegen::ir::FuncRef, cranelift_codegen::ir::FuncRef),
+) -> Result<(), String> {
     use Instr::*;
     let f = l.f;
     let instr = f.code[pc];
@@ -745,7 +820,8 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                     Add { .. } => l.b.ins().iadd(x, y),
                     Sub { .. } => l.b.ins().isub(x, y),
                     Mul { .. } => l.b.ins().imul(x, y),
-                    _ if matches!(l.known[b as usize], Some(crate::infer::Known::Int(v)) if v != 0 && v != -1) => {
+                    _ if matches!(l.known[b as usize], Some(crate::infer::Known::Int(v)) if v != 0 && v != -1) =>
+                    {
                         // A constant divisor: no guards, and cranelift divides by multiplying.
                         let Some(crate::infer::Known::Int(v)) = l.known[b as usize] else { unreachable!() };
                         let c = l.b.ins().iconst(types::I64, v);
@@ -794,8 +870,17 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
             l.b.def_var(l.vi[dst as usize], r);
             fallthrough!(l)
         }
-        Eq { dst, a, b } | Ne { dst, a, b } | Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } => {
-            let c = if typed == Ty::Dyn { identity(l, &instr, &s, a, b, pc, before) } else { compare(l, &instr, typed, a, b) };
+        Eq { dst, a, b }
+        | Ne { dst, a, b }
+        | Lt { dst, a, b }
+        | Le { dst, a, b }
+        | Gt { dst, a, b }
+        | Ge { dst, a, b } => {
+            let c = if typed == Ty::Dyn {
+                identity(l, &instr, &s, a, b, pc, before)
+            } else {
+                compare(l, &instr, typed, a, b)
+            };
             let c = l.b.ins().uextend(types::I64, c);
             l.b.def_var(l.vi[dst as usize], c);
             fallthrough!(l)
@@ -907,7 +992,18 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                     l.b.def_var(l.vi[dst as usize], v);
                 }
                 (GetField { .. }, _) => load_value(l, addr, dst as usize, pc, before),
-                _ => store_value(l, addr, dst as usize, &s, Some(h.store_tag), h.store_heap.map(|c| (c, lay.record_shape)), false, pc, before, &succs[0].1),
+                _ => store_value(
+                    l,
+                    addr,
+                    dst as usize,
+                    &s,
+                    Some(h.store_tag),
+                    h.store_heap.map(|c| (c, lay.record_shape)),
+                    false,
+                    pc,
+                    before,
+                    &succs[0].1,
+                ),
             }
             fallthrough!(l)
         }
@@ -1015,8 +1111,17 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
                 l.branch(c, e_t, e_next);
             }
         }
-        JumpIfNotLt { a, b, off } | JumpIfNotLe { a, b, off } | JumpIfNotGt { a, b, off } | JumpIfNotGe { a, b, off } | JumpIfNotEq { a, b, off } | JumpIfNotNe { a, b, off } => {
-            let c = if typed == Ty::Dyn { identity(l, &instr, &s, a, b, pc, before) } else { compare(l, &instr, typed, a, b) };
+        JumpIfNotLt { a, b, off }
+        | JumpIfNotLe { a, b, off }
+        | JumpIfNotGt { a, b, off }
+        | JumpIfNotGe { a, b, off }
+        | JumpIfNotEq { a, b, off }
+        | JumpIfNotNe { a, b, off } => {
+            let c = if typed == Ty::Dyn {
+                identity(l, &instr, &s, a, b, pc, before)
+            } else {
+                compare(l, &instr, typed, a, b)
+            };
             let t = target(pc, off);
             let e_next = l.edge(&succs[0].1, &st(next), goto(next));
             let e_t = l.edge(&succs[1].1, &st(t), goto(t));
@@ -1109,7 +1214,16 @@ fn lower_instr(l: &mut Lower, pc: usize, before: &[Ty], states: &[Option<Vec<Ty>
 /// result goes to `dst`. False when it always leaves to the interpreter
 /// (an argument of the wrong type): the block is terminated.
 #[allow(clippy::too_many_arguments)]
-fn native_call(l: &mut Lower, pc: usize, before: &[Ty], s: &[Ty], args: u8, nargs: u8, dst: u8, (callee, spec, ret): (cranelift_codegen::ir::FuncRef, Vec<Ty>, Ty)) -> bool {
+fn native_call(
+    l: &mut Lower,
+    pc: usize,
+    before: &[Ty],
+    s: &[Ty],
+    args: u8,
+    nargs: u8,
+    dst: u8,
+    (callee, spec, ret): (cranelift_codegen::ir::FuncRef, Vec<Ty>, Ty),
+) -> bool {
     // Arguments must have the callee's parameter types (else the interpreter calls).
     for (k, r) in (args..args + nargs).enumerate() {
         let (r, want) = (r as usize, spec[k]);
@@ -1228,7 +1342,18 @@ fn old_is_plain(l: &mut Lower, addr: Value, over_undef: bool) -> Value {
 /// the old value is a heap value, `abi::tern_jit_store` does the reference
 /// counting (it keeps the old value alive until the run ends).
 #[allow(clippy::too_many_arguments)]
-fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Option<u64>>, store_heap: Option<(HeapCheck, i32)>, over_undef: bool, pc: usize, before: &[Ty], after: &[Ty]) {
+fn store_value(
+    l: &mut Lower,
+    addr: Value,
+    r: usize,
+    s: &[Ty],
+    want: Option<Option<u64>>,
+    store_heap: Option<(HeapCheck, i32)>,
+    over_undef: bool,
+    pc: usize,
+    before: &[Ty],
+    after: &[Ty],
+) {
     let t = s[r];
     let tag = l.tag(r, t);
     let bits = l.bits(r, t);
@@ -1281,7 +1406,11 @@ fn store_value(l: &mut Lower, addr: Value, r: usize, s: &[Ty], want: Option<Opti
         // A heap value, nil (unlinking) or an unknown value: the helper
         // unless both the old and the new value are scalars.
         let old_scalar = old_is_plain(l, addr, over_undef);
-        let new_scalar = if t.heap() { l.b.ins().iconst(types::I8, 0) } else { l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP) };
+        let new_scalar = if t.heap() {
+            l.b.ins().iconst(types::I8, 0)
+        } else {
+            l.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, tag, VALUE_TAG_FIRST_HEAP)
+        };
         let inline = l.b.ins().band(old_scalar, new_scalar);
         let fast = l.b.create_block();
         let slow = l.b.create_block();
@@ -1441,7 +1570,11 @@ pub fn lower_trampoline(mem: &mut CodeMemory, params: &[Ty], exit_helper: FuncId
                     let cont = b.create_block();
                     b.ins().brif(ok, cont, &[], fail, &[]);
                     b.switch_to_block(cont);
-                    args.push(if *t == Ty::Float { b.ins().bitcast(types::F64, MemFlagsData::new(), bits) } else { bits });
+                    args.push(if *t == Ty::Float {
+                        b.ins().bitcast(types::F64, MemFlagsData::new(), bits)
+                    } else {
+                        bits
+                    });
                 }
                 _ => {
                     args.push(tag);

@@ -68,7 +68,8 @@ impl Write for Shared {
 fn fail(d: Diagnostic, sources: SourceMap, err: &mut dyn Write, format: Format) -> RunOutcome {
     let _ = err.write_all(tern_diag::render(&d, &sources, format).as_bytes());
     let _ = err.flush();
-    let exit_code = if d.code == Code::ModuleNotFound && d.span.is_none() { EXIT_NO_INPUT } else { d.exit_code() };
+    let exit_code =
+        if d.code == Code::ModuleNotFound && d.span.is_none() { EXIT_NO_INPUT } else { d.exit_code() };
     RunOutcome { exit_code, diagnostic: Some(d), sources, stats: Default::default() }
 }
 
@@ -79,7 +80,8 @@ pub fn run_file(path: &str, opts: &mut JitOptions) -> RunOutcome {
     let path = path.to_string();
     let out = std::mem::replace(&mut opts.out, Box::new(std::io::sink()));
     let err = std::mem::replace(&mut opts.err, Box::new(std::io::sink()));
-    let (threshold, loop_threshold, trace_tier, stats, format) = (opts.threshold, opts.loop_threshold, opts.trace_tier, opts.stats, opts.format);
+    let (threshold, loop_threshold, trace_tier, stats, format) =
+        (opts.threshold, opts.loop_threshold, opts.trace_tier, opts.stats, opts.format);
     // Writers are not Send; hand them over as raw parts the thread owns exclusively.
     struct SendBox<T>(T);
     unsafe impl<T> Send for SendBox<T> {}
@@ -99,7 +101,16 @@ pub fn run_file(path: &str, opts: &mut JitOptions) -> RunOutcome {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_on_this_thread(path: &str, threshold: u32, loop_threshold: u32, trace_tier: bool, stats: bool, format: Format, out: Box<dyn Write>, err: Box<dyn Write>) -> RunOutcome {
+fn run_on_this_thread(
+    path: &str,
+    threshold: u32,
+    loop_threshold: u32,
+    trace_tier: bool,
+    stats: bool,
+    format: Format,
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+) -> RunOutcome {
     let t0 = Instant::now();
     let err = Shared(Rc::new(RefCell::new(err)));
     let mut errw = err.clone();
@@ -115,7 +126,12 @@ fn run_on_this_thread(path: &str, threshold: u32, loop_threshold: u32, trace_tie
     let engine = match Engine::new() {
         Ok(e) => Rc::new(RefCell::new(e)),
         Err(e) => {
-            let d = Diagnostic::at(Code::ModuleNotFound, Phase::Parse, tern_diag::Location { file: path.into(), line: 1, col: 1 }, format!("the JIT cannot start on this machine: {e}"));
+            let d = Diagnostic::at(
+                Code::ModuleNotFound,
+                Phase::Parse,
+                tern_diag::Location { file: path.into(), line: 1, col: 1 },
+                format!("the JIT cannot start on this machine: {e}"),
+            );
             return fail(d, sources, &mut errw, format);
         }
     };

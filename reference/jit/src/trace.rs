@@ -58,7 +58,9 @@ pub enum Reason {
     Calls,
     /// Compiled because a function being compiled calls it.
     Callee,
-    Loop { pc: u32 },
+    Loop {
+        pc: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -78,15 +80,25 @@ impl std::fmt::Display for TierEvent {
                     Reason::Callee => ("callee", None),
                     Reason::Loop { pc } => ("loop", Some(*pc)),
                 };
-                write!(f, "tier: event=compile fn={} reason={r} count={count} ops={ops} time_us={time_us}", escape(func))?;
+                write!(
+                    f,
+                    "tier: event=compile fn={} reason={r} count={count} ops={ops} time_us={time_us}",
+                    escape(func)
+                )?;
                 if let Some(pc) = pc {
                     write!(f, " pc={pc}")?;
                 }
                 Ok(())
             }
-            TierEvent::Osr { func, pc, loop_count } => write!(f, "tier: event=osr fn={} pc={pc} loop_count={loop_count}", escape(func)),
-            TierEvent::Deopt { func, pc, reason } => write!(f, "tier: event=deopt fn={} pc={pc} reason={}", escape(func), escape(reason)),
-            TierEvent::Refuse { func, reason } => write!(f, "tier: event=refuse fn={} reason={}", escape(func), escape(reason)),
+            TierEvent::Osr { func, pc, loop_count } => {
+                write!(f, "tier: event=osr fn={} pc={pc} loop_count={loop_count}", escape(func))
+            }
+            TierEvent::Deopt { func, pc, reason } => {
+                write!(f, "tier: event=deopt fn={} pc={pc} reason={}", escape(func), escape(reason))
+            }
+            TierEvent::Refuse { func, reason } => {
+                write!(f, "tier: event=refuse fn={} reason={}", escape(func), escape(reason))
+            }
         }
     }
 }
@@ -133,11 +145,23 @@ mod tests {
 
     #[test]
     fn events_follow_the_documented_grammar() {
-        let e = TierEvent::Compile { func: "fib".into(), reason: Reason::Calls, count: 1000, ops: 23, time_us: 412 };
+        let e = TierEvent::Compile {
+            func: "fib".into(),
+            reason: Reason::Calls,
+            count: 1000,
+            ops: 23,
+            time_us: 412,
+        };
         assert_eq!(e.to_string(), "tier: event=compile fn=fib reason=calls count=1000 ops=23 time_us=412");
         let e = TierEvent::Osr { func: "<module util.tern>".into(), pc: 12, loop_count: 56 };
         assert_eq!(e.to_string(), "tier: event=osr fn=<module%20util.tern> pc=12 loop_count=56");
-        let e = TierEvent::Compile { func: "<main>".into(), reason: Reason::Loop { pc: 4 }, count: 9, ops: 3, time_us: 1 };
+        let e = TierEvent::Compile {
+            func: "<main>".into(),
+            reason: Reason::Loop { pc: 4 },
+            count: 9,
+            ops: 3,
+            time_us: 1,
+        };
         assert!(e.to_string().ends_with("reason=loop count=9 ops=3 time_us=1 pc=4"));
     }
 }

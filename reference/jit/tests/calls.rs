@@ -24,7 +24,13 @@ fn speculated_parameter_type_failing_recompiles_untyped_and_stays_right() {
     let events = agree(src);
     let (run, events2, want) = run_default(src);
     assert_eq!(run, want);
-    assert!(events.iter().chain(&events2).any(|e| e.contains("event=deopt fn=twice") || e.contains("event=deopt fn=<main>")), "{events2:#?}");
+    assert!(
+        events
+            .iter()
+            .chain(&events2)
+            .any(|e| e.contains("event=deopt fn=twice") || e.contains("event=deopt fn=<main>")),
+        "{events2:#?}"
+    );
 }
 
 #[test]
@@ -70,7 +76,12 @@ print(sum(nil));\n";
     assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=sum ")), "{events:#?}");
     // Specialised to arrays (by `len`, by the annotation): a string or nil fails the entry check.
     for f in ["count", "sum"] {
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} pc=0 reason=entry-guard"))), "{f}: {events:#?}");
+        assert!(
+            events
+                .iter()
+                .any(|e| e.starts_with(&format!("tier: event=deopt fn={f} pc=0 reason=entry-guard"))),
+            "{f}: {events:#?}"
+        );
     }
 }
 
@@ -98,7 +109,10 @@ for k in 0..50 {\n\
 print(t);\n\
 print(x);\n";
     // The last call of each has an argument of the wrong type (an error).
-    for (wrong, f) in [("print(i5(1, 2, 3, 4.5, 5));\n", "i5"), ("print(f9(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9));\n", "f9")] {
+    for (wrong, f) in [
+        ("print(i5(1, 2, 3, 4.5, 5));\n", "i5"),
+        ("print(f9(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9));\n", "f9"),
+    ] {
         let src = format!("{defs}{wrong}");
         agree(&src);
         let dir = tempfile::tempdir().unwrap();
@@ -107,8 +121,16 @@ print(x);\n";
         let (run, events) = jit(&path, 0, u32::MAX);
         assert_eq!(run, interp(&path));
         for g in ["i5", "mix", "f9", "i14", "d6", "d7"] {
-            assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={g} "))), "{g}: {events:#?}");
+            assert!(
+                events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={g} "))),
+                "{g}: {events:#?}"
+            );
         }
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} pc=0 reason=entry-guard"))), "{f}: {events:#?}");
+        assert!(
+            events
+                .iter()
+                .any(|e| e.starts_with(&format!("tier: event=deopt fn={f} pc=0 reason=entry-guard"))),
+            "{f}: {events:#?}"
+        );
     }
 }

@@ -55,7 +55,18 @@ print(best);\nprint(n);\nprint(head.v);\nprint(head.next.v);\n";
     assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=<main> ")), "{events:#?}");
     // Inside the loop, native code leaves only to free displaced values (the
     // prints after it have not run when the loop is compiled: those exit).
-    let in_loop = |e: &&String| e.split(' ').find_map(|f| f.strip_prefix("pc=")).and_then(|pc| pc.parse::<usize>().ok()).is_some_and(|pc| pc < 71);
-    assert!(!events.iter().filter(in_loop).any(|e| e.starts_with("tier: event=deopt fn=<main> ") && !e.contains("reason=displaced-budget")), "{events:#?}");
+    let in_loop = |e: &&String| {
+        e.split(' ')
+            .find_map(|f| f.strip_prefix("pc="))
+            .and_then(|pc| pc.parse::<usize>().ok())
+            .is_some_and(|pc| pc < 71)
+    };
+    assert!(
+        !events
+            .iter()
+            .filter(in_loop)
+            .any(|e| e.starts_with("tier: event=deopt fn=<main> ") && !e.contains("reason=displaced-budget")),
+        "{events:#?}"
+    );
     assert!(!events.iter().any(|e| e.contains("event=refuse")), "{events:#?}");
 }

@@ -20,7 +20,12 @@ fn record_and_array_loop_runs_natively_and_agrees() {
     assert_eq!(run, want);
     assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=step ")), "{events:#?}");
     assert!(events.iter().any(|e| e.starts_with("tier: event=osr fn=<main> ")), "{events:#?}");
-    assert!(!events.iter().any(|e| e.contains("event=refuse") || e.contains("reason=guard") || e.contains("event=deopt fn=step")), "{events:#?}");
+    assert!(
+        !events.iter().any(|e| e.contains("event=refuse")
+            || e.contains("reason=guard")
+            || e.contains("event=deopt fn=step")),
+        "{events:#?}"
+    );
 }
 
 #[test]
@@ -49,8 +54,12 @@ fn nil_and_unknown_fields_in_native_code_are_the_interpreters_errors() {
 
 #[test]
 fn field_annotation_violation_in_native_code_is_the_interpreters_error() {
-    agree(&format!("{BODIES}for i in 0..3000 {{ let p = ps[i % 3]; let v = 1.5; if i == 2800 {{ v = 7; }} p.x = v; }}\n"));
-    agree(&format!("{BODIES}fn f(p: P) -> int {{ return p.n; }}\nfor i in 0..3000 {{ f(ps[i % 3]); }}\nprint(f([1]));\n"));
+    agree(&format!(
+        "{BODIES}for i in 0..3000 {{ let p = ps[i % 3]; let v = 1.5; if i == 2800 {{ v = 7; }} p.x = v; }}\n"
+    ));
+    agree(&format!(
+        "{BODIES}fn f(p: P) -> int {{ return p.n; }}\nfor i in 0..3000 {{ f(ps[i % 3]); }}\nprint(f([1]));\n"
+    ));
 }
 
 #[test]
@@ -124,10 +133,16 @@ let ps: [P] = [];\nfor i in 0..120 { push(ps, P { key: (i * 7919) % 120, name: \
 fn a_run_displacing_too_many_values_leaves_and_comes_back() {
     let src = "struct P { key: int }\nlet a: [P] = [P { key: 1 }, P { key: 2 }];\nlet t = 0;\nfor i in 0..200000 { let x = a[0]; a[0] = a[1]; a[1] = x; t = t + a[0].key; }\nprint(t);\nprint(a[0].key);\n";
     let events = agree_traced(src);
-    let budget = events.iter().position(|e| e.starts_with("tier: event=deopt fn=<main> ") && e.contains("reason=displaced-budget"));
+    let budget = events
+        .iter()
+        .position(|e| e.starts_with("tier: event=deopt fn=<main> ") && e.contains("reason=displaced-budget"));
     let budget = budget.unwrap_or_else(|| panic!("no displaced-budget exit: {events:#?}"));
     assert!(events[budget..].iter().any(|e| e.starts_with("tier: event=osr fn=<main> ")), "{events:#?}");
-    assert_eq!(events.iter().filter(|e| e.starts_with("tier: event=compile fn=<main> ")).count(), 1, "{events:#?}");
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("tier: event=compile fn=<main> ")).count(),
+        1,
+        "{events:#?}"
+    );
 }
 
 /// What native heap stores leave to the interpreter: a value the field's

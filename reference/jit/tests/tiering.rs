@@ -11,7 +11,10 @@ fn fib_agrees_and_is_compiled() {
     let path = write_program(dir.path(), &[("main.tern", FIB)]);
     let (run, events) = jit(&path, 1000, 1000);
     assert_eq!(run.out, "75025\n");
-    assert!(events.iter().any(|e| e.starts_with("tier: event=compile fn=fib reason=calls count=1000 ")), "{events:#?}");
+    assert!(
+        events.iter().any(|e| e.starts_with("tier: event=compile fn=fib reason=calls count=1000 ")),
+        "{events:#?}"
+    );
 }
 
 #[test]
@@ -42,7 +45,10 @@ fn runtime_errors_in_native_code_match_the_interpreter() {
 #[test]
 fn a_syntax_error_in_an_imported_module_stops_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_program(dir.path(), &[("main.tern", "print(1);\nimport \"m.tern\" as m;\n"), ("m.tern", "let x = ;\n")]);
+    let path = write_program(
+        dir.path(),
+        &[("main.tern", "print(1);\nimport \"m.tern\" as m;\n"), ("m.tern", "let x = ;\n")],
+    );
     let (run, _) = jit(&path, 1000, 1000);
     assert_eq!(run.code, 65);
     assert_eq!(run.out, "");
@@ -74,10 +80,16 @@ let S = 0;\nlet a = make();\nprint(walk(a, 5000));\nprint(S);\nprint(walk2(a, 50
     assert_eq!(run, interp(&path));
     assert!(run.out.lines().count() == 3 && run.code == 0, "{run:?}");
     for f in ["walk", "walk2"] {
-        assert!(events2.iter().any(|e| e.starts_with(&format!("tier: event=osr fn={f} "))), "{f}: {events2:#?}");
+        assert!(
+            events2.iter().any(|e| e.starts_with(&format!("tier: event=osr fn={f} "))),
+            "{f}: {events2:#?}"
+        );
     }
     assert!(events2.iter().any(|e| e.starts_with("tier: event=deopt fn=walk ")), "{events2:#?}");
-    assert!(events2.iter().chain(&events).any(|e| e.starts_with("tier: event=deopt fn=twice ")), "{events2:#?}");
+    assert!(
+        events2.iter().chain(&events).any(|e| e.starts_with("tier: event=deopt fn=twice ")),
+        "{events2:#?}"
+    );
 }
 
 /// An unsupported instruction that never ran (here: building an error
@@ -115,7 +127,11 @@ fn a_run_where_nothing_gets_hot_compiles_nothing() {
     let cold = write_program(dir.path(), &[("cold.tern", "fn f(x) { return x + 1; }\nprint(f(1));\n")]);
     let hot = write_program(dir.path(), &[("hot.tern", FIB)]);
     let run = |path: &str| {
-        let mut opts = tern_jit::JitOptions { out: Box::new(std::io::sink()), err: Box::new(std::io::sink()), ..Default::default() };
+        let mut opts = tern_jit::JitOptions {
+            out: Box::new(std::io::sink()),
+            err: Box::new(std::io::sink()),
+            ..Default::default()
+        };
         tern_jit::run_file(path, &mut opts).stats
     };
     let (c, h) = (run(&cold), run(&hot));
@@ -129,8 +145,15 @@ fn a_run_where_nothing_gets_hot_compiles_nothing() {
 fn two_hot_loops_in_a_function_run_once_are_two_osr_entries_only() {
     let src = "let s = 0;\nfor i in 0..3000 { s = s + i % 7; }\nlet t = 0;\nfor j in 0..3000 { t = t + j % 5; }\nprint(s + t);\n";
     let events = agree_traced(src);
-    assert_eq!(events.iter().filter(|e| e.starts_with("tier: event=osr fn=<main> ")).count(), 2, "{events:#?}");
-    assert!(!events.iter().any(|e| e.starts_with("tier: event=compile fn=<main> reason=calls")), "{events:#?}");
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("tier: event=osr fn=<main> ")).count(),
+        2,
+        "{events:#?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.starts_with("tier: event=compile fn=<main> reason=calls")),
+        "{events:#?}"
+    );
 }
 
 /// A `for` loop's variable is a copy of its hidden counter: a body that
@@ -152,5 +175,8 @@ for i in 0..5000 { w = w + float(i); if i == 4000 { w = w + 0.5; i = 7; } }\n\
 print(w);\n";
     let events = agree_traced(src);
     assert_stays_native(&events, &["f", "g", "h"]);
-    assert!(events.iter().filter(|e| e.starts_with("tier: event=osr fn=<main> ")).count() >= 2, "{events:#?}");
+    assert!(
+        events.iter().filter(|e| e.starts_with("tier: event=osr fn=<main> ")).count() >= 2,
+        "{events:#?}"
+    );
 }

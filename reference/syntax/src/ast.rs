@@ -61,7 +61,11 @@ pub enum TypeExpr {
 impl TypeExpr {
     pub fn span(&self) -> Span {
         match self {
-            TypeExpr::Int(s) | TypeExpr::Float(s) | TypeExpr::Bool(s) | TypeExpr::Str(s) | TypeExpr::Array(_, s) => *s,
+            TypeExpr::Int(s)
+            | TypeExpr::Float(s)
+            | TypeExpr::Bool(s)
+            | TypeExpr::Str(s)
+            | TypeExpr::Array(_, s) => *s,
             TypeExpr::Named(id) => id.span,
         }
     }
@@ -81,19 +85,42 @@ pub struct Stmt {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
-    Let { name: Ident, ty: Option<TypeExpr>, init: Expr },
+    Let {
+        name: Ident,
+        ty: Option<TypeExpr>,
+        init: Expr,
+    },
     /// `import "path" as alias;` — `path` as written, relative to the importing file.
-    Import { path: String, path_span: Span, alias: Ident },
-    If { cond: Expr, then: Block, els: Option<Else> },
-    While { cond: Expr, body: Block },
-    For { var: Ident, start: Expr, end: Expr, body: Block },
+    Import {
+        path: String,
+        path_span: Span,
+        alias: Ident,
+    },
+    If {
+        cond: Expr,
+        then: Block,
+        els: Option<Else>,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+    },
+    For {
+        var: Ident,
+        start: Expr,
+        end: Expr,
+        body: Block,
+    },
     Break,
     Continue,
     Return(Option<Expr>),
     Block(Block),
     Expr(Expr),
     /// `target = value;` where target is a name, a field or an index expression.
-    Assign { target: Expr, value: Expr },
+    Assign {
+        target: Expr,
+        value: Expr,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -183,14 +210,34 @@ pub enum ExprKind {
     Bool(bool),
     Nil,
     Name(Ident),
-    Binary { op: BinOp, op_span: Span, lhs: Box<Expr>, rhs: Box<Expr> },
-    Unary { op: UnOp, operand: Box<Expr> },
-    Call { callee: Callee, args: Vec<Expr> },
+    Binary {
+        op: BinOp,
+        op_span: Span,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Unary {
+        op: UnOp,
+        operand: Box<Expr>,
+    },
+    Call {
+        callee: Callee,
+        args: Vec<Expr>,
+    },
     /// `obj.field`; also `alias.global` when `obj` names an import alias.
-    Field { obj: Box<Expr>, field: Ident },
-    Index { obj: Box<Expr>, index: Box<Expr> },
+    Field {
+        obj: Box<Expr>,
+        field: Ident,
+    },
+    Index {
+        obj: Box<Expr>,
+        index: Box<Expr>,
+    },
     Array(Vec<Expr>),
-    Record { name: Ident, fields: Vec<(Ident, Expr)> },
+    Record {
+        name: Ident,
+        fields: Vec<(Ident, Expr)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

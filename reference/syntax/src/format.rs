@@ -132,20 +132,35 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(lost("print(1);\n"), 0);
-        assert_eq!(lost("// a\nprint(1); // b\n"), 20, "texts are counted: the second `// b` is the lost one");
-        assert!(verify(FileId(0), &canonical(src), &comments_of(src), "// b\n// a\nprint(1);\n// b\n").is_ok());
+        assert_eq!(
+            lost("// a\nprint(1); // b\n"),
+            20,
+            "texts are counted: the second `// b` is the lost one"
+        );
+        assert!(
+            verify(FileId(0), &canonical(src), &comments_of(src), "// b\n// a\nprint(1);\n// b\n").is_ok()
+        );
     }
 
     #[test]
     fn verify_refuses_an_output_that_is_another_program() {
         let src = "print(1); // one\n";
         for out in ["print(2); // one\n", "print(1) // one\n"] {
-            assert!(matches!(verify(FileId(0), &canonical(src), &comments_of(src), out), Err(FormatError::Changed)), "{out}");
+            assert!(
+                matches!(
+                    verify(FileId(0), &canonical(src), &comments_of(src), out),
+                    Err(FormatError::Changed)
+                ),
+                "{out}"
+            );
         }
     }
 
     #[test]
     fn syntax_errors_are_reported_not_formatted() {
-        assert!(matches!(format_source(FileId(0), "print(1) // no semicolon\n"), Err(FormatError::Syntax(_))));
+        assert!(matches!(
+            format_source(FileId(0), "print(1) // no semicolon\n"),
+            Err(FormatError::Syntax(_))
+        ));
     }
 }

@@ -10,7 +10,15 @@ pub fn lex(file: FileId, src: &str) -> Result<Vec<Token>, Diagnostic> {
 
 /// The tokens, and the comments between them in source order (for `tern fmt`).
 pub fn lex_with_comments(file: FileId, src: &str) -> Result<(Vec<Token>, Vec<Comment>), Diagnostic> {
-    let mut lx = Lexer { file, src, bytes: src.as_bytes(), pos: 0, out: Vec::new(), comments: Vec::new(), line_has_code: false };
+    let mut lx = Lexer {
+        file,
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        out: Vec::new(),
+        comments: Vec::new(),
+        line_has_code: false,
+    };
     lx.run()?;
     Ok((lx.out, lx.comments))
 }
@@ -114,7 +122,12 @@ impl<'a> Lexer<'a> {
                                 _ => "remove it, or put it inside a string",
                             };
                             return Err(self
-                                .err(Code::UnexpectedChar, start, start + ch.len_utf8(), format!("unexpected character `{}`", ch.escape_default()))
+                                .err(
+                                    Code::UnexpectedChar,
+                                    start,
+                                    start + ch.len_utf8(),
+                                    format!("unexpected character `{}`", ch.escape_default()),
+                                )
                                 .with_hint(hint));
                         }
                     };
@@ -157,16 +170,29 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
             return Err(self
-                .err(Code::BadNumber, start, self.pos, format!("invalid number literal `{}`", &self.src[start..self.pos]))
+                .err(
+                    Code::BadNumber,
+                    start,
+                    self.pos,
+                    format!("invalid number literal `{}`", &self.src[start..self.pos]),
+                )
                 .with_hint("numbers are decimal digits, like `42` or `2.5e3`"));
         }
         let text = &self.src[start..self.pos];
         let tok = if is_float {
-            Tok::Float(text.parse().map_err(|_| self.err(Code::BadNumber, start, self.pos, "invalid float literal"))?)
+            Tok::Float(
+                text.parse()
+                    .map_err(|_| self.err(Code::BadNumber, start, self.pos, "invalid float literal"))?,
+            )
         } else {
             Tok::Int(text.parse::<i64>().map_err(|_| {
-                self.err(Code::BadNumber, start, self.pos, format!("integer literal `{text}` does not fit in 64 bits"))
-                    .with_hint("ints range from -9223372036854775807 - 1 to 9223372036854775807")
+                self.err(
+                    Code::BadNumber,
+                    start,
+                    self.pos,
+                    format!("integer literal `{text}` does not fit in 64 bits"),
+                )
+                .with_hint("ints range from -9223372036854775807 - 1 to 9223372036854775807")
             })?)
         };
         self.push(tok, start);
@@ -206,11 +232,21 @@ impl<'a> Lexer<'a> {
                         Some('0') => '\0',
                         Some(other) => {
                             return Err(self
-                                .err(Code::BadEscape, esc_start, esc_start + 1 + other.len_utf8(), format!("unknown escape `\\{}`", other.escape_default()))
+                                .err(
+                                    Code::BadEscape,
+                                    esc_start,
+                                    esc_start + 1 + other.len_utf8(),
+                                    format!("unknown escape `\\{}`", other.escape_default()),
+                                )
                                 .with_hint("the escapes are \\n \\t \\r \\\\ \\\" \\0"));
                         }
                         None => {
-                            return Err(self.err(Code::UnterminatedString, start, start + 1, "unterminated string"));
+                            return Err(self.err(
+                                Code::UnterminatedString,
+                                start,
+                                start + 1,
+                                "unterminated string",
+                            ));
                         }
                     };
                     value.push(v);

@@ -53,18 +53,33 @@ pub fn normalize(path: &Path) -> String {
 
 /// Reads and parses one file into the source map. A missing file is an
 /// `import` diagnostic pointing at `at` (the import statement's path).
-pub fn load_file(path: &str, at: Option<Span>, sources: &mut SourceMap, phase: Phase) -> Result<(FileId, Module), Diagnostic> {
+pub fn load_file(
+    path: &str,
+    at: Option<Span>,
+    sources: &mut SourceMap,
+    phase: Phase,
+) -> Result<(FileId, Module), Diagnostic> {
     let text = std::fs::read(path).map_err(|e| {
         let msg = format!("cannot read module `{path}`: {}", io_reason(&e));
         let d = match at {
             Some(span) => Diagnostic::new(Code::ModuleNotFound, phase, span, msg),
-            None => Diagnostic::at(Code::ModuleNotFound, phase, tern_diag::Location { file: path.to_string(), line: 1, col: 1 }, msg),
+            None => Diagnostic::at(
+                Code::ModuleNotFound,
+                phase,
+                tern_diag::Location { file: path.to_string(), line: 1, col: 1 },
+                msg,
+            ),
         };
         d.with_hint("import paths are relative to the file that imports them")
     })?;
     let text = String::from_utf8(text).map_err(|e| {
         let file = sources.add(path, "");
-        Diagnostic::new(Code::UnexpectedChar, phase, Span::new(file, 0, 0), format!("`{path}` is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+        Diagnostic::new(
+            Code::UnexpectedChar,
+            phase,
+            Span::new(file, 0, 0),
+            format!("`{path}` is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        )
     })?;
     let file = sources.add(path, text);
     let ast = parse(file, sources.text(file)).map_err(|d| d.with_phase(phase))?;
@@ -84,11 +99,17 @@ fn io_reason(e: &std::io::Error) -> String {
 pub fn load_program(entry: &str, sources: &mut SourceMap, phase: Phase) -> Result<Program, Diagnostic> {
     let entry = normalize(Path::new(entry));
     let (_, ast) = load_file(&entry, None, sources, phase)?;
-    let mut program = Program { modules: vec![LoadedModule { path: entry.clone(), ast }], by_path: HashMap::from([(entry, 0)]) };
+    let mut program = Program {
+        modules: vec![LoadedModule { path: entry.clone(), ast }],
+        by_path: HashMap::from([(entry, 0)]),
+    };
     let mut next = 0;
     while next < program.modules.len() {
         let importer = program.modules[next].path.clone();
-        let wanted: Vec<(String, Span)> = imports(&program.modules[next].ast).into_iter().map(|(p, s)| (resolve(&importer, p), s)).collect();
+        let wanted: Vec<(String, Span)> = imports(&program.modules[next].ast)
+            .into_iter()
+            .map(|(p, s)| (resolve(&importer, p), s))
+            .collect();
         for (path, span) in wanted {
             if program.by_path.contains_key(&path) {
                 continue;

@@ -50,7 +50,6 @@ impl Parser {
         &self.tokens[self.pos].tok
     }
 
-
     fn span(&self) -> Span {
         self.tokens[self.pos].span
     }
@@ -120,7 +119,9 @@ impl Parser {
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")).with_hint("split the expression into smaller `let`s"));
+            return Err(self
+                .error(format!("nesting deeper than {MAX_DEPTH} levels"))
+                .with_hint("split the expression into smaller `let`s"));
         }
         Ok(())
     }
@@ -140,7 +141,12 @@ impl Parser {
     fn mk_at(&mut self, kind: ExprKind, span: Span, open: Option<Span>) -> PResult<Expr> {
         let h = |e: &Expr| self.heights[e.id as usize];
         let (below, at) = match &kind {
-            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Nil | ExprKind::Name(_) => (0, span),
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Nil
+            | ExprKind::Name(_) => (0, span),
             ExprKind::Binary { op_span, lhs, rhs, .. } => (h(lhs).max(h(rhs)), *op_span),
             ExprKind::Unary { operand, .. } => (h(operand), span),
             ExprKind::Call { callee, args } => {
@@ -157,8 +163,13 @@ impl Parser {
         };
         let height = below + 1;
         if height > MAX_EXPR_HEIGHT {
-            return Err(Diagnostic::new(Code::UnexpectedToken, Phase::Parse, at, format!("expression nested deeper than {MAX_EXPR_HEIGHT} operations"))
-                .with_hint("split the expression into smaller `let`s"));
+            return Err(Diagnostic::new(
+                Code::UnexpectedToken,
+                Phase::Parse,
+                at,
+                format!("expression nested deeper than {MAX_EXPR_HEIGHT} operations"),
+            )
+            .with_hint("split the expression into smaller `let`s"));
         }
         let id = self.heights.len() as u32;
         self.heights.push(height);
@@ -246,7 +257,11 @@ impl Parser {
                     _ => TypeExpr::Named(Ident { name, span }),
                 }
             }
-            _ => return Err(self.unexpected("a type").with_hint("types are int, float, bool, str, [T] or a struct name")),
+            _ => {
+                return Err(self
+                    .unexpected("a type")
+                    .with_hint("types are int, float, bool, str, [T] or a struct name"))
+            }
         };
         self.leave();
         Ok(ty)
@@ -258,12 +273,20 @@ impl Parser {
         let mut stmts = Vec::new();
         while !self.at(&Tok::RBrace) {
             if self.at(&Tok::Eof) {
-                return Err(self.unexpected("`}`").with_hint("a block opened here is never closed").with_note(start, "block starts here"));
+                return Err(self
+                    .unexpected("`}`")
+                    .with_hint("a block opened here is never closed")
+                    .with_note(start, "block starts here"));
             }
             if matches!(self.peek(), Tok::Fn | Tok::Struct) {
                 let what = self.peek().text();
-                return Err(Diagnostic::new(Code::ItemNotAllowed, Phase::Parse, self.span(), format!("`{what}` declarations are only allowed at the top level of a file"))
-                    .with_hint("move the declaration out of the block"));
+                return Err(Diagnostic::new(
+                    Code::ItemNotAllowed,
+                    Phase::Parse,
+                    self.span(),
+                    format!("`{what}` declarations are only allowed at the top level of a file"),
+                )
+                .with_hint("move the declaration out of the block"));
             }
             stmts.push(self.stmt()?);
         }
@@ -292,10 +315,16 @@ impl Parser {
                 self.bump();
                 let (path, path_span) = match self.peek().clone() {
                     Tok::Str(s) => (s, self.bump().span),
-                    _ => return Err(self.unexpected("a module path string").with_hint("write `import \"util.tern\" as util;`")),
+                    _ => {
+                        return Err(self
+                            .unexpected("a module path string")
+                            .with_hint("write `import \"util.tern\" as util;`"))
+                    }
                 };
                 if !self.at(&Tok::As) {
-                    return Err(self.unexpected("`as`").with_hint("an import names its module: `import \"util.tern\" as util;`"));
+                    return Err(self
+                        .unexpected("`as`")
+                        .with_hint("an import names its module: `import \"util.tern\" as util;`"));
                 }
                 self.bump();
                 let alias = self.ident("a module alias")?;
@@ -316,7 +345,9 @@ impl Parser {
                 let saved = std::mem::replace(&mut self.no_record, true);
                 let range_start = self.expr()?;
                 if !self.at(&Tok::DotDot) {
-                    return Err(self.unexpected("`..`").with_hint("loops over a range: `for i in 0..n { ... }`"));
+                    return Err(self
+                        .unexpected("`..`")
+                        .with_hint("loops over a range: `for i in 0..n { ... }`"));
                 }
                 self.bump();
                 let range_end = self.expr()?;
@@ -343,16 +374,29 @@ impl Parser {
             Tok::LBrace => StmtKind::Block(self.block()?),
             Tok::Fn | Tok::Struct => {
                 let what = self.peek().text();
-                return Err(Diagnostic::new(Code::ItemNotAllowed, Phase::Parse, self.span(), format!("`{what}` declarations are only allowed at the top level of a file")));
+                return Err(Diagnostic::new(
+                    Code::ItemNotAllowed,
+                    Phase::Parse,
+                    self.span(),
+                    format!("`{what}` declarations are only allowed at the top level of a file"),
+                ));
             }
             _ => {
                 let target = self.expr()?;
                 if self.at(&Tok::Eq) {
                     let eq = self.bump().span;
-                    if !matches!(target.kind, ExprKind::Name(_) | ExprKind::Field { .. } | ExprKind::Index { .. }) {
-                        return Err(Diagnostic::new(Code::BadAssignTarget, Phase::Parse, target.span, "cannot assign to this expression")
-                            .with_note(eq, "assignment here")
-                            .with_hint("assign to a variable, a field `p.x` or an element `a[i]`"));
+                    if !matches!(
+                        target.kind,
+                        ExprKind::Name(_) | ExprKind::Field { .. } | ExprKind::Index { .. }
+                    ) {
+                        return Err(Diagnostic::new(
+                            Code::BadAssignTarget,
+                            Phase::Parse,
+                            target.span,
+                            "cannot assign to this expression",
+                        )
+                        .with_note(eq, "assignment here")
+                        .with_hint("assign to a variable, a field `p.x` or an element `a[i]`"));
                     }
                     let value = self.expr()?;
                     self.expect(Tok::Semi)?;
@@ -474,7 +518,10 @@ impl Parser {
                     if self.at(&Tok::LParen) {
                         let (args, end) = self.args()?;
                         let span = e.span.to(end);
-                        e = self.mk(ExprKind::Call { callee: Callee::Member { base: Box::new(e), name }, args }, span)?;
+                        e = self.mk(
+                            ExprKind::Call { callee: Callee::Member { base: Box::new(e), name }, args },
+                            span,
+                        )?;
                     } else {
                         let span = e.span.to(name.span);
                         e = self.mk(ExprKind::Field { obj: Box::new(e), field: name }, span)?;
@@ -489,10 +536,16 @@ impl Parser {
                     let end = self.expect(Tok::RBracket)?;
                     self.leave();
                     let span = e.span.to(end);
-                    e = self.mk_at(ExprKind::Index { obj: Box::new(e), index: Box::new(index) }, span, Some(open))?;
+                    e = self.mk_at(
+                        ExprKind::Index { obj: Box::new(e), index: Box::new(index) },
+                        span,
+                        Some(open),
+                    )?;
                 }
                 Tok::LParen => {
-                    return Err(self.error("only named functions can be called").with_hint("call a function by its name, like `f(x)` or `module.f(x)`"));
+                    return Err(self
+                        .error("only named functions can be called")
+                        .with_hint("call a function by its name, like `f(x)` or `module.f(x)`"));
                 }
                 _ => return Ok(e),
             }
@@ -577,7 +630,9 @@ impl Parser {
         while !self.at(&Tok::RBrace) {
             let field = self.ident("a field name")?;
             if !self.at(&Tok::Colon) {
-                return Err(self.unexpected("`:`").with_hint("record literals give each field a value: `Point { x: 1, y: 2 }`"));
+                return Err(self
+                    .unexpected("`:`")
+                    .with_hint("record literals give each field a value: `Point { x: 1, y: 2 }`"));
             }
             self.bump();
             let value = self.expr()?;
@@ -598,9 +653,14 @@ fn no_duplicates<'a>(names: impl Iterator<Item = &'a Ident>, what: &str) -> PRes
     let mut seen: Vec<&Ident> = Vec::new();
     for name in names {
         if let Some(first) = seen.iter().find(|s| s.name == name.name) {
-            return Err(Diagnostic::new(Code::ItemNotAllowed, Phase::Parse, name.span, format!("{what} `{}` is declared twice", name.name))
-                .with_note(first.span, "first declared here")
-                .with_hint(format!("rename or remove one of the two {what}s")));
+            return Err(Diagnostic::new(
+                Code::ItemNotAllowed,
+                Phase::Parse,
+                name.span,
+                format!("{what} `{}` is declared twice", name.name),
+            )
+            .with_note(first.span, "first declared here")
+            .with_hint(format!("rename or remove one of the two {what}s")));
         }
         seen.push(name);
     }
@@ -654,7 +714,12 @@ mod tests {
         assert_eq!(e.span.unwrap().start, 9, "points right after `1`");
         assert_eq!(parse(FileId(0), "fn f() { fn g() {} }").unwrap_err().code, Code::ItemNotAllowed);
         assert_eq!(parse(FileId(0), "1 + 2 = 3;").unwrap_err().code, Code::BadAssignTarget);
-        for dup in ["fn f() {} fn f() {}", "struct S { a: int } struct S { b: int }", "fn f(a, a) {}", "struct S { a: int, a: int }"] {
+        for dup in [
+            "fn f() {} fn f() {}",
+            "struct S { a: int } struct S { b: int }",
+            "fn f(a, a) {}",
+            "struct S { a: int, a: int }",
+        ] {
             let e = parse(FileId(0), dup).unwrap_err();
             assert_eq!(e.code, Code::ItemNotAllowed, "{dup}");
             assert!(e.message.contains("declared twice"), "{dup}");
@@ -673,13 +738,27 @@ mod tests {
         // A flat chain of n - 1 operators is n - 1 nodes tall: accepted.
         ok(&format!("let x = 1{};", " + 1".repeat(n - 1)));
         // Every left-nested chain one node taller is refused at the link that crosses the limit.
-        for (chain, link) in [(" + 1", " + 1"), (" && a", " && a"), (".f", ".f"), ("[0]", "[0]"), (".f()", ".f()")] {
+        for (chain, link) in
+            [(" + 1", " + 1"), (" && a", " && a"), (".f", ".f"), ("[0]", "[0]"), (".f()", ".f()")]
+        {
             let src = format!("let x = a{};", chain.repeat(n));
             let e = parse(FileId(0), &src).unwrap_err();
             assert_eq!(e.code, Code::UnexpectedToken, "{link}");
             assert!(e.message.contains("expression nested deeper than"), "{link}: {}", e.message);
             let at = e.span.unwrap().start as usize;
-            assert_eq!(at, "let x = a".len() + link.len() * (n - 1) + if link.starts_with(' ') { 1 } else if link == "[0]" { 0 } else { 1 }, "{link}");
+            assert_eq!(
+                at,
+                "let x = a".len()
+                    + link.len() * (n - 1)
+                    + if link.starts_with(' ') {
+                        1
+                    } else if link == "[0]" {
+                        0
+                    } else {
+                        1
+                    },
+                "{link}"
+            );
         }
         // Nesting through parentheses adds up: the tree is what later phases walk.
         let mut src = "1".to_string();

@@ -240,7 +240,13 @@ impl<'c> Printer<'c> {
                 p.ty(t);
             }
         };
-        self.list(&f.params, params_end, ("(", ")"), |p| p.ty.as_ref().map_or(p.name.span, |t| p.name.span.to(t.span())), param);
+        self.list(
+            &f.params,
+            params_end,
+            ("(", ")"),
+            |p| p.ty.as_ref().map_or(p.name.span, |t| p.name.span.to(t.span())),
+            param,
+        );
         if let Some(r) = &f.ret {
             self.out.push_str(" -> ");
             self.ty(r);
@@ -257,7 +263,14 @@ impl<'c> Printer<'c> {
     /// in the list" keeps the layout stable from one run to the next: a
     /// comment that a run moves, say out of parentheses it drops, is still in
     /// the list on the next run.)
-    fn list<T>(&mut self, items: &[T], end: u32, flat: (&str, &str), span: fn(&T) -> tern_diag::Span, item: impl Fn(&mut Self, &T)) {
+    fn list<T>(
+        &mut self,
+        items: &[T],
+        end: u32,
+        flat: (&str, &str),
+        span: fn(&T) -> tern_diag::Span,
+        item: impl Fn(&mut Self, &T),
+    ) {
         // An item starts at its first token, not at a `(` around it.
         let start = |p: &Self, it: &T| p.first_token(span(it).start);
         if self.pending(end).is_none() {
@@ -458,7 +471,9 @@ impl<'c> Printer<'c> {
                 self.expr(index, 0);
                 self.out.push(']');
             }
-            ExprKind::Array(elems) => self.list(elems, e.span.end, ("[", "]"), |a| a.span, |p, a| p.expr(a, 0)),
+            ExprKind::Array(elems) => {
+                self.list(elems, e.span.end, ("[", "]"), |a| a.span, |p, a| p.expr(a, 0))
+            }
             ExprKind::Record { name, fields } => {
                 let paren = min >= 8;
                 if paren {

@@ -8,10 +8,65 @@ use tern_syntax::format::format_source;
 use tern_syntax::{lex, parse, pretty};
 
 const VOCAB: &[&str] = &[
-    "let", "fn", "if", "else", "while", "for", "in", "break", "continue", "return", "struct", "import", "as", "true",
-    "false", "nil", "x", "y", "Point", "print", "len", "0", "1", "2.5", "1e3", "\"s\"", "\"", "+", "-", "*", "/", "%",
-    "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!", "=", ".", "..", ",", ";", ":", "->", "(", ")", "{", "}", "[",
-    "]", "//", "\n", "é", "@", "99999999999999999999",
+    "let",
+    "fn",
+    "if",
+    "else",
+    "while",
+    "for",
+    "in",
+    "break",
+    "continue",
+    "return",
+    "struct",
+    "import",
+    "as",
+    "true",
+    "false",
+    "nil",
+    "x",
+    "y",
+    "Point",
+    "print",
+    "len",
+    "0",
+    "1",
+    "2.5",
+    "1e3",
+    "\"s\"",
+    "\"",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "&&",
+    "||",
+    "!",
+    "=",
+    ".",
+    "..",
+    ",",
+    ";",
+    ":",
+    "->",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "//",
+    "\n",
+    "é",
+    "@",
+    "99999999999999999999",
 ];
 
 proptest! {
@@ -87,7 +142,8 @@ fn sp() -> Span {
 }
 
 fn ident() -> impl Strategy<Value = Ident> {
-    proptest::sample::select(&["a", "b", "n", "total", "p", "xs"][..]).prop_map(|n| Ident { name: n.to_string(), span: sp() })
+    proptest::sample::select(&["a", "b", "n", "total", "p", "xs"][..])
+        .prop_map(|n| Ident { name: n.to_string(), span: sp() })
 }
 
 fn ex(kind: ExprKind) -> Expr {
@@ -104,21 +160,48 @@ fn expr() -> impl Strategy<Value = Expr> {
         ident().prop_map(|i| ex(ExprKind::Name(i))),
     ];
     leaf.prop_recursive(4, 40, 4, |inner| {
-        let ops = proptest::sample::select(&[
-            BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div, BinOp::Rem, BinOp::Eq, BinOp::Ne, BinOp::Lt, BinOp::Le,
-            BinOp::Gt, BinOp::Ge, BinOp::And, BinOp::Or,
-        ][..]);
+        let ops = proptest::sample::select(
+            &[
+                BinOp::Add,
+                BinOp::Sub,
+                BinOp::Mul,
+                BinOp::Div,
+                BinOp::Rem,
+                BinOp::Eq,
+                BinOp::Ne,
+                BinOp::Lt,
+                BinOp::Le,
+                BinOp::Gt,
+                BinOp::Ge,
+                BinOp::And,
+                BinOp::Or,
+            ][..],
+        );
         prop_oneof![
-            (ops, inner.clone(), inner.clone()).prop_map(|(op, l, r)| ex(ExprKind::Binary { op, op_span: sp(), lhs: Box::new(l), rhs: Box::new(r) })),
-            (proptest::sample::select(&[UnOp::Neg, UnOp::Not][..]), inner.clone()).prop_map(|(op, e)| ex(ExprKind::Unary { op, operand: Box::new(e) })),
-            (ident(), proptest::collection::vec(inner.clone(), 0..3)).prop_map(|(f, args)| ex(ExprKind::Call { callee: Callee::Name(f), args })),
-            (ident(), ident(), proptest::collection::vec(inner.clone(), 0..2)).prop_map(|(m, f, args)| ex(ExprKind::Call {
-                callee: Callee::Member { base: Box::new(ex(ExprKind::Name(m))), name: f }, args })),
+            (ops, inner.clone(), inner.clone()).prop_map(|(op, l, r)| ex(ExprKind::Binary {
+                op,
+                op_span: sp(),
+                lhs: Box::new(l),
+                rhs: Box::new(r)
+            })),
+            (proptest::sample::select(&[UnOp::Neg, UnOp::Not][..]), inner.clone())
+                .prop_map(|(op, e)| ex(ExprKind::Unary { op, operand: Box::new(e) })),
+            (ident(), proptest::collection::vec(inner.clone(), 0..3))
+                .prop_map(|(f, args)| ex(ExprKind::Call { callee: Callee::Name(f), args })),
+            (ident(), ident(), proptest::collection::vec(inner.clone(), 0..2)).prop_map(|(m, f, args)| ex(
+                ExprKind::Call {
+                    callee: Callee::Member { base: Box::new(ex(ExprKind::Name(m))), name: f },
+                    args
+                }
+            )),
             (inner.clone(), ident()).prop_map(|(o, f)| ex(ExprKind::Field { obj: Box::new(o), field: f })),
-            (inner.clone(), inner.clone()).prop_map(|(o, i)| ex(ExprKind::Index { obj: Box::new(o), index: Box::new(i) })),
+            (inner.clone(), inner.clone())
+                .prop_map(|(o, i)| ex(ExprKind::Index { obj: Box::new(o), index: Box::new(i) })),
             proptest::collection::vec(inner.clone(), 0..3).prop_map(|v| ex(ExprKind::Array(v))),
             proptest::collection::vec((ident(), inner), 0..3).prop_map(|fields| ex(ExprKind::Record {
-                name: Ident { name: "Point".into(), span: sp() }, fields })),
+                name: Ident { name: "Point".into(), span: sp() },
+                fields
+            })),
         ]
     })
 }
@@ -144,21 +227,34 @@ fn st(kind: StmtKind) -> Stmt {
 
 fn stmt() -> impl Strategy<Value = Stmt> {
     let simple = prop_oneof![
-        (ident(), proptest::option::of(ty()), expr()).prop_map(|(name, ty, init)| st(StmtKind::Let { name, ty, init })),
+        (ident(), proptest::option::of(ty()), expr()).prop_map(|(name, ty, init)| st(StmtKind::Let {
+            name,
+            ty,
+            init
+        })),
         (ident(), expr()).prop_map(|(n, v)| st(StmtKind::Assign { target: ex(ExprKind::Name(n)), value: v })),
         expr().prop_map(|e| st(StmtKind::Expr(e))),
         proptest::option::of(expr()).prop_map(|e| st(StmtKind::Return(e))),
         Just(st(StmtKind::Break)),
         Just(st(StmtKind::Continue)),
-        ("[a-z]{1,5}", ident()).prop_map(|(p, alias)| st(StmtKind::Import { path: format!("{p}.tern"), path_span: sp(), alias })),
+        ("[a-z]{1,5}", ident()).prop_map(|(p, alias)| st(StmtKind::Import {
+            path: format!("{p}.tern"),
+            path_span: sp(),
+            alias
+        })),
     ];
     simple.prop_recursive(3, 20, 3, |inner| {
         let body = proptest::collection::vec(inner.clone(), 0..3).prop_map(block_of);
         prop_oneof![
-            (expr(), body.clone(), proptest::option::of(body.clone())).prop_map(|(cond, then, els)| st(StmtKind::If {
-                cond, then, els: els.map(Else::Block) })),
+            (expr(), body.clone(), proptest::option::of(body.clone()))
+                .prop_map(|(cond, then, els)| st(StmtKind::If { cond, then, els: els.map(Else::Block) })),
             (expr(), body.clone()).prop_map(|(cond, body)| st(StmtKind::While { cond, body })),
-            (ident(), expr(), expr(), body.clone()).prop_map(|(var, start, end, body)| st(StmtKind::For { var, start, end, body })),
+            (ident(), expr(), expr(), body.clone()).prop_map(|(var, start, end, body)| st(StmtKind::For {
+                var,
+                start,
+                end,
+                body
+            })),
             body.prop_map(|b| st(StmtKind::Block(b))),
         ]
     })
@@ -167,8 +263,12 @@ fn stmt() -> impl Strategy<Value = Stmt> {
 fn item() -> impl Strategy<Value = Item> {
     prop_oneof![
         stmt().prop_map(Item::Stmt),
-        (ident(), proptest::collection::vec((ident(), proptest::option::of(ty())), 0..3), proptest::option::of(ty()),
-            proptest::collection::vec(stmt(), 0..4))
+        (
+            ident(),
+            proptest::collection::vec((ident(), proptest::option::of(ty())), 0..3),
+            proptest::option::of(ty()),
+            proptest::collection::vec(stmt(), 0..4)
+        )
             .prop_map(|(name, params, ret, body)| Item::Fn(FnDecl {
                 name,
                 params: params.into_iter().map(|(name, ty)| Param { name, ty }).collect(),
@@ -176,7 +276,8 @@ fn item() -> impl Strategy<Value = Item> {
                 body: block_of(body),
                 span: sp(),
             })),
-        (ident(), proptest::collection::vec((ident(), ty()), 0..3)).prop_map(|(name, fields)| Item::Struct(StructDecl { name, fields, span: sp() })),
+        (ident(), proptest::collection::vec((ident(), ty()), 0..3))
+            .prop_map(|(name, fields)| Item::Struct(StructDecl { name, fields, span: sp() })),
     ]
 }
 

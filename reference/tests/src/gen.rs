@@ -118,12 +118,27 @@ impl Gen {
             Ty::Bool => {
                 let ops = ["<", "<=", ">", ">=", "==", "!="];
                 match self.rng.below(6) {
-                    0 => format!("({} {} {})", self.expr(Ty::Int, d), self.rng.pick(&ops), self.expr(Ty::Int, d)),
-                    1 => format!("({} {} {})", self.expr(Ty::Float, d), self.rng.pick(&ops), self.expr(Ty::Float, d)),
+                    0 => format!(
+                        "({} {} {})",
+                        self.expr(Ty::Int, d),
+                        self.rng.pick(&ops),
+                        self.expr(Ty::Int, d)
+                    ),
+                    1 => format!(
+                        "({} {} {})",
+                        self.expr(Ty::Float, d),
+                        self.rng.pick(&ops),
+                        self.expr(Ty::Float, d)
+                    ),
                     2 => format!("({} && {})", self.expr(Ty::Bool, d), self.expr(Ty::Bool, d)),
                     3 => format!("({} || {})", self.expr(Ty::Bool, d), self.expr(Ty::Bool, d)),
                     4 => format!("!{}", self.expr(Ty::Bool, d)),
-                    _ => format!("({} {} {})", self.expr(Ty::Str, d), self.rng.pick(&ops), self.expr(Ty::Str, d)),
+                    _ => format!(
+                        "({} {} {})",
+                        self.expr(Ty::Str, d),
+                        self.rng.pick(&ops),
+                        self.expr(Ty::Str, d)
+                    ),
                 }
             }
             Ty::Str => match self.rng.below(5) {
@@ -148,7 +163,9 @@ impl Gen {
                 1 => "(-9223372036854775807 - 1)".into(),
                 _ => self.rng.below(100).to_string(),
             },
-            Ty::Float => (*self.rng.pick(&["0.5", "2.25", "0.1", "3.0", "1e16", "1e-7", "123.456", "0.0"])).into(),
+            Ty::Float => {
+                (*self.rng.pick(&["0.5", "2.25", "0.1", "3.0", "1e16", "1e-7", "123.456", "0.0"])).into()
+            }
             Ty::Bool => (*self.rng.pick(&["true", "false"])).into(),
             Ty::Str => (*self.rng.pick(&["\"a\"", "\"tern\"", "\"\"", "\"é\"", "\"x y\""])).into(),
         }
@@ -185,7 +202,9 @@ impl Gen {
             3 | 4 => {
                 let assignable: Vec<(String, Ty)> =
                     self.scopes.iter().flatten().filter(|v| v.2).map(|(n, t, _)| (n.clone(), *t)).collect();
-                if let Some((name, ty)) = assignable.get(self.rng.below(assignable.len().max(1) as u64) as usize).cloned() {
+                if let Some((name, ty)) =
+                    assignable.get(self.rng.below(assignable.len().max(1) as u64) as usize).cloned()
+                {
                     let e = self.expr(ty, 3);
                     self.line(&format!("{name} = {e};"));
                 }
@@ -248,7 +267,8 @@ impl Gen {
         let sig: Vec<String> = names.iter().zip(&params).map(|(n, t)| format!("{n}: {}", t.name())).collect();
         let ret_ann = if self.rng.chance(50) { format!(" -> {}", ret.name()) } else { String::new() };
         self.line(&format!("fn {name}({}){ret_ann} {{", sig.join(", ")));
-        self.scopes.push(names.iter().cloned().zip(params.iter().copied()).map(|(n, t)| (n, t, true)).collect());
+        self.scopes
+            .push(names.iter().cloned().zip(params.iter().copied()).map(|(n, t)| (n, t, true)).collect());
         self.indent += 1;
         for _ in 0..self.rng.below(4) {
             self.stmt(2);
@@ -320,7 +340,16 @@ impl Gen {
 }
 
 fn new_gen(seed: u64) -> Gen {
-    Gen { rng: Rng::new(seed), out: String::new(), indent: 0, scopes: vec![Vec::new()], funcs: Vec::new(), next_var: 0, loop_depth: 0, call_prefix: "" }
+    Gen {
+        rng: Rng::new(seed),
+        out: String::new(),
+        indent: 0,
+        scopes: vec![Vec::new()],
+        funcs: Vec::new(),
+        next_var: 0,
+        loop_depth: 0,
+        call_prefix: "",
+    }
 }
 
 /// A program the static checker accepts; every engine must print the same.
@@ -376,7 +405,11 @@ mod tests {
     fn same_seed_same_program() {
         assert_eq!(well_typed(7), well_typed(7));
         let (main, lib) = well_typed_modules(5);
-        assert!(main.contains("import \"lib.tern\" as lib;") && main.contains("lib.f0(") && lib.contains("fn f0("));
+        assert!(
+            main.contains("import \"lib.tern\" as lib;")
+                && main.contains("lib.f0(")
+                && lib.contains("fn f0(")
+        );
         assert_ne!(well_typed(7), well_typed(8));
         assert!(dynamic(3).contains("fn mix"));
         assert_eq!(crate::heapy(3), crate::heapy(3));

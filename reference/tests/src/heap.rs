@@ -59,7 +59,15 @@ pub fn heapy(seed: u64) -> String {
     let _ = writeln!(s, "for i in 0..{n} {{");
     body(&mut rng, size, "    ", &mut s);
     let _ = writeln!(s, "    if i % 500 == 0 {{ print(acc); }}\n}}");
-    let _ = writeln!(s, "print(acc);\nprint(sum(head) % 1000000);\nprint(count(head));\nprint(work({}));\nprint(work({}));", n / 2, 1 + rng.below(50));
-    let _ = writeln!(s, "let live = 0;\nfor j in 0..{size} {{ if nodes[j] != nil {{ live = live + 1; }} }}\nprint(live);");
+    let _ = writeln!(
+        s,
+        "print(acc);\nprint(sum(head) % 1000000);\nprint(count(head));\nprint(work({}));\nprint(work({}));",
+        n / 2,
+        1 + rng.below(50)
+    );
+    let _ = writeln!(
+        s,
+        "let live = 0;\nfor j in 0..{size} {{ if nodes[j] != nil {{ live = live + 1; }} }}\nprint(live);"
+    );
     s
 }

@@ -8,7 +8,8 @@ fn main() {
         std::process::exit(2);
     };
     let opts = tern_vm::RunOptions { stats, format: tern_diag::Format::from_env(None), ..Default::default() };
-    let outcome = if path.ends_with(".tbc") { tern_vm::run_tbc(path, opts) } else { tern_vm::run_file(path, opts) };
+    let outcome =
+        if path.ends_with(".tbc") { tern_vm::run_tbc(path, opts) } else { tern_vm::run_file(path, opts) };
     if stats {
         eprint!("{}", outcome.stats.render());
     }

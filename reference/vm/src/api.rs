@@ -20,7 +20,12 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { stats: false, format: Format::Human, out: Box::new(std::io::stdout()), err: Box::new(std::io::stderr()) }
+        RunOptions {
+            stats: false,
+            format: Format::Human,
+            out: Box::new(std::io::stdout()),
+            err: Box::new(std::io::stderr()),
+        }
     }
 }
 
@@ -62,14 +67,24 @@ pub fn run_file(path: &str, opts: RunOptions) -> RunOutcome {
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
-            let d = Diagnostic::at(Code::ModuleNotFound, Phase::Parse, Location { file: norm.clone(), line: 1, col: 1 }, format!("cannot read `{norm}`: {e}"));
+            let d = Diagnostic::at(
+                Code::ModuleNotFound,
+                Phase::Parse,
+                Location { file: norm.clone(), line: 1, col: 1 },
+                format!("cannot read `{norm}`: {e}"),
+            );
             return fail_before_run(d, sources, opts);
         }
     };
     let text = match String::from_utf8(text) {
         Ok(t) => t,
         Err(e) => {
-            let d = Diagnostic::at(Code::UnexpectedChar, Phase::Parse, Location { file: norm.clone(), line: 1, col: 1 }, format!("`{norm}` is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()));
+            let d = Diagnostic::at(
+                Code::UnexpectedChar,
+                Phase::Parse,
+                Location { file: norm.clone(), line: 1, col: 1 },
+                format!("`{norm}` is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+            );
             return fail_before_run(d, sources, opts);
         }
     };
@@ -84,7 +99,13 @@ pub fn run_source(path: &str, text: String, opts: RunOptions) -> RunOutcome {
     run_loaded(Instant::now(), norm, text, SourceMap::new(), opts)
 }
 
-fn run_loaded(t0: Instant, norm: String, text: String, mut sources: SourceMap, opts: RunOptions) -> RunOutcome {
+fn run_loaded(
+    t0: Instant,
+    norm: String,
+    text: String,
+    mut sources: SourceMap,
+    opts: RunOptions,
+) -> RunOutcome {
     let file = sources.add(norm.clone(), text);
     let compiled = tern_syntax::parse(file, sources.text(file))
         .and_then(|ast| tern_bytecode::compile_module(&norm, sources.text(file), &ast, Phase::Parse));
@@ -115,12 +136,22 @@ pub fn run_tbc(path: &str, opts: RunOptions) -> RunOutcome {
 pub fn load_tbc(path: &str) -> Result<Program, Box<Diagnostic>> {
     let loc = |line| Location { file: path.to_string(), line, col: 1 };
     let bytes = std::fs::read(path).map_err(|e| {
-        Box::new(Diagnostic::at(Code::ModuleNotFound, Phase::Parse, loc(1), format!("cannot read `{path}`: {e}")))
+        Box::new(Diagnostic::at(
+            Code::ModuleNotFound,
+            Phase::Parse,
+            loc(1),
+            format!("cannot read `{path}`: {e}"),
+        ))
     })?;
     let mut program = tern_bytecode::tbc::read(&bytes).map_err(|e| {
         Box::new(
-            Diagnostic::at(Code::UnexpectedChar, Phase::Parse, loc(0), format!("`{path}` is not a valid .tbc file: {e}"))
-                .with_hint("recompile it with `tern compile`"),
+            Diagnostic::at(
+                Code::UnexpectedChar,
+                Phase::Parse,
+                loc(0),
+                format!("`{path}` is not a valid .tbc file: {e}"),
+            )
+            .with_hint("recompile it with `tern compile`"),
         )
     })?;
     let dir = Path::new(path).parent().unwrap_or(Path::new(""));
@@ -136,7 +167,12 @@ fn fail_before_run(d: Diagnostic, sources: SourceMap, mut opts: RunOptions) -> R
 }
 
 /// Runs an already compiled entry module whose source is file 0 of `sources`.
-pub fn run_program(program: Program, sources: SourceMap, opts: RunOptions, compile_time: std::time::Duration) -> RunOutcome {
+pub fn run_program(
+    program: Program,
+    sources: SourceMap,
+    opts: RunOptions,
+    compile_time: std::time::Duration,
+) -> RunOutcome {
     let RunOptions { stats, format, out, mut err } = opts;
     let mut vm = Vm::new(Box::new(BufWriter::with_capacity(1 << 16, out)));
     vm.sources = sources;

@@ -10,10 +10,7 @@ use tern_diag::Code;
 pub type OpResult = Result<Value, (Code, String)>;
 
 fn mismatch(op: &str, a: &Value, b: &Value) -> (Code, String) {
-    (
-        Code::Mismatch,
-        format!("`{op}` cannot combine {} and {}", a.type_name(), b.type_name()),
-    )
+    (Code::Mismatch, format!("`{op}` cannot combine {} and {}", a.type_name(), b.type_name()))
 }
 
 pub fn add(a: &Value, b: &Value) -> OpResult {
@@ -98,7 +95,8 @@ pub fn equal(op: &str, a: &Value, b: &Value) -> Result<bool, (Code, String)> {
         (Value::Array(x), Value::Array(y)) => Rc::ptr_eq(x, y),
         (Value::Record(x), Value::Record(y)) => Rc::ptr_eq(x, y),
         (Value::Module(x), Value::Module(y)) => x == y,
-        (Value::Nil, Value::Array(_) | Value::Record(_)) | (Value::Array(_) | Value::Record(_), Value::Nil) => false,
+        (Value::Nil, Value::Array(_) | Value::Record(_))
+        | (Value::Array(_) | Value::Record(_), Value::Nil) => false,
         _ => return Err(mismatch(op, a, b)),
     })
 }

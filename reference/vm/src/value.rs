@@ -99,7 +99,11 @@ pub enum Check {
     Str,
     Array,
     /// Record of struct `index` of module `module`, or nil.
-    Struct { module: u32, index: u16, name: String },
+    Struct {
+        module: u32,
+        index: u16,
+        name: String,
+    },
     Unknown(String),
 }
 
@@ -245,10 +249,15 @@ impl Value {
     /// Does this value pass a shallow annotation check?
     pub fn fits(&self, check: &Check) -> bool {
         match (check, self) {
-            (Check::Int, Value::Int(_)) | (Check::Float, Value::Float(_)) | (Check::Bool, Value::Bool(_)) | (Check::Str, Value::Str(_)) => true,
+            (Check::Int, Value::Int(_))
+            | (Check::Float, Value::Float(_))
+            | (Check::Bool, Value::Bool(_))
+            | (Check::Str, Value::Str(_)) => true,
             (Check::Array, Value::Array(_) | Value::Nil) => true,
             (Check::Struct { .. }, Value::Nil) => true,
-            (Check::Struct { module, index, .. }, Value::Record(r)) => r.shape.module == *module && r.shape.index == *index,
+            (Check::Struct { module, index, .. }, Value::Record(r)) => {
+                r.shape.module == *module && r.shape.index == *index
+            }
             _ => false,
         }
     }

@@ -133,7 +133,9 @@ impl Vm {
             TypeCheck::Bool => Check::Bool,
             TypeCheck::Str => Check::Str,
             TypeCheck::Array => Check::Array,
-            TypeCheck::Struct(i) => Check::Struct { module: m, index: *i, name: program.structs[*i as usize].name.clone() },
+            TypeCheck::Struct(i) => {
+                Check::Struct { module: m, index: *i, name: program.structs[*i as usize].name.clone() }
+            }
             TypeCheck::Unknown(n) => Check::Unknown(n.clone()),
         };
         let checks: Box<[Check]> = program.types.iter().map(resolve).collect();
@@ -205,7 +207,11 @@ impl Vm {
     /// Runs module `m`'s top level to completion (the entry point).
     pub fn run_module(&mut self, m: u32) -> Result<(), Box<Diagnostic>> {
         let f = self.modules[m as usize].fn_base;
-        let base = self.frames.last().map(|fr| fr.base as usize + self.functions[fr.func as usize].num_regs).unwrap_or(0);
+        let base = self
+            .frames
+            .last()
+            .map(|fr| fr.base as usize + self.functions[fr.func as usize].num_regs)
+            .unwrap_or(0);
         self.push_frame(f, base, DISCARD)?;
         self.dispatch(self.frames.len() - 1)?;
         Ok(())
@@ -214,7 +220,11 @@ impl Vm {
     /// Calls function `f` with `args` and runs it to completion: the entry
     /// point for native code calling back into the interpreter.
     pub fn call(&mut self, f: FnIdx, args: &[Value]) -> Result<Value, Box<Diagnostic>> {
-        let base = self.frames.last().map(|fr| fr.base as usize + self.functions[fr.func as usize].num_regs).unwrap_or(0);
+        let base = self
+            .frames
+            .last()
+            .map(|fr| fr.base as usize + self.functions[fr.func as usize].num_regs)
+            .unwrap_or(0);
         let need = base + self.functions[f as usize].num_regs.max(args.len());
         if self.stack.len() < need {
             self.stack.resize(need.max(self.stack.len() * 2), Value::Nil);
@@ -278,7 +288,12 @@ impl Vm {
             .map(|fr| {
                 let span = self.span_of(fr.func, (fr.pc as usize).saturating_sub(1));
                 let (line, col) = self.sources.line_col(span.file, span.start);
-                TraceFrame { function: self.function_name(fr.func), file: self.sources.name(span.file).to_string(), line, col }
+                TraceFrame {
+                    function: self.function_name(fr.func),
+                    file: self.sources.name(span.file).to_string(),
+                    line,
+                    col,
+                }
             })
             .collect()
     }
@@ -330,11 +345,13 @@ impl Vm {
             d.trace = vm.trace();
             Box::new(d)
         };
-        let (file, ast) = match tern_syntax::loader::load_file(&path, Some(at), &mut self.sources, Phase::Import) {
-            Ok(x) => x,
-            Err(d) => return Err(with_trace(self, d)),
-        };
-        let program = match tern_bytecode::compile_module(&path, self.sources.text(file), &ast, Phase::Import) {
+        let (file, ast) =
+            match tern_syntax::loader::load_file(&path, Some(at), &mut self.sources, Phase::Import) {
+                Ok(x) => x,
+                Err(d) => return Err(with_trace(self, d)),
+            };
+        let program = match tern_bytecode::compile_module(&path, self.sources.text(file), &ast, Phase::Import)
+        {
             Ok(p) => p,
             Err(d) => return Err(with_trace(self, d)),
         };
@@ -350,7 +367,10 @@ impl Vm {
         let module = &self.modules[m as usize];
         let Some(i) = module.program.function_index(name) else {
             return Err(if module.program.global_index(name).is_some() {
-                (Code::NotCallable, format!("`{name}` is a variable of module `{}`, not a function", module.path))
+                (
+                    Code::NotCallable,
+                    format!("`{name}` is a variable of module `{}`, not a function", module.path),
+                )
             } else {
                 (Code::UnknownMember, format!("module `{}` has no function `{name}`", module.path))
             });
@@ -360,7 +380,11 @@ impl Vm {
         if arity != nargs {
             return Err((
                 Code::WrongArity,
-                format!("`{name}` takes {arity} argument{} but {nargs} {} given", if arity == 1 { "" } else { "s" }, if nargs == 1 { "was" } else { "were" }),
+                format!(
+                    "`{name}` takes {arity} argument{} but {nargs} {} given",
+                    if arity == 1 { "" } else { "s" },
+                    if nargs == 1 { "was" } else { "were" }
+                ),
             ));
         }
         self.functions[f as usize].member_cache[site as usize] = (m, callee);
@@ -371,7 +395,10 @@ impl Vm {
         let module = &self.modules[m as usize];
         match module.program.global_index(name) {
             Some(g) => match &self.globals[module.global_base as usize + g] {
-                Value::Undef => Err((Code::Uninitialized, format!("`{name}` of module `{}` read before its `let` ran", module.path))),
+                Value::Undef => Err((
+                    Code::Uninitialized,
+                    format!("`{name}` of module `{}` read before its `let` ran", module.path),
+                )),
                 v => Ok(v.clone()),
             },
             None if module.program.function_index(name).is_some() => {
@@ -411,8 +438,18 @@ impl Vm {
                 let name = self.functions[f as usize].proto.names[site as usize].clone();
                 self.module_global(*m, &name)
             }
-            Value::Nil => Err((Code::NilAccess, format!("field `{}` of nil", self.functions[f as usize].proto.names[site as usize]))),
-            v => Err((Code::NotIndexable, format!("`.{}` needs a record, found {}", self.functions[f as usize].proto.names[site as usize], v.type_name()))),
+            Value::Nil => Err((
+                Code::NilAccess,
+                format!("field `{}` of nil", self.functions[f as usize].proto.names[site as usize]),
+            )),
+            v => Err((
+                Code::NotIndexable,
+                format!(
+                    "`.{}` needs a record, found {}",
+                    self.functions[f as usize].proto.names[site as usize],
+                    v.type_name()
+                ),
+            )),
         }
     }
 
@@ -423,14 +460,30 @@ impl Vm {
                 let slot = self.field_slot(f, site, r)?;
                 let check = &r.shape.checks[slot];
                 if !val.fits(check) {
-                    return Err(annotation_error(check, &val, &format!("field `{}` of `{}`", r.shape.fields[slot], r.shape.name)));
+                    return Err(annotation_error(
+                        check,
+                        &val,
+                        &format!("field `{}` of `{}`", r.shape.fields[slot], r.shape.name),
+                    ));
                 }
                 r.fields.borrow_mut()[slot] = val;
                 Ok(())
             }
-            Value::Nil => Err((Code::NilAccess, format!("field `{}` of nil", self.functions[f as usize].proto.names[site as usize]))),
-            Value::Module(_) => Err((Code::NotIndexable, "module globals cannot be assigned from outside the module".into())),
-            v => Err((Code::NotIndexable, format!("`.{}` needs a record, found {}", self.functions[f as usize].proto.names[site as usize], v.type_name()))),
+            Value::Nil => Err((
+                Code::NilAccess,
+                format!("field `{}` of nil", self.functions[f as usize].proto.names[site as usize]),
+            )),
+            Value::Module(_) => {
+                Err((Code::NotIndexable, "module globals cannot be assigned from outside the module".into()))
+            }
+            v => Err((
+                Code::NotIndexable,
+                format!(
+                    "`.{}` needs a record, found {}",
+                    self.functions[f as usize].proto.names[site as usize],
+                    v.type_name()
+                ),
+            )),
         }
     }
 
@@ -463,7 +516,10 @@ impl Vm {
 pub fn annotation_error(check: &Check, v: &Value, what: &str) -> (Code, String) {
     match check {
         Check::Unknown(n) => (Code::UnknownType, format!("unknown type `{n}` in an annotation")),
-        c => (Code::AnnotationMismatch, format!("{what} is annotated {} but got {}", c.describe(), v.type_name())),
+        c => (
+            Code::AnnotationMismatch,
+            format!("{what} is annotated {} but got {}", c.describe(), v.type_name()),
+        ),
     }
 }
 
@@ -471,7 +527,9 @@ pub fn annotation_error(check: &Check, v: &Value, what: &str) -> (Code, String) 
 fn int_index(v: &Value, len: usize) -> Result<usize, (Code, String)> {
     match v {
         Value::Int(i) if *i >= 0 && (*i as u64) < len as u64 => Ok(*i as usize),
-        Value::Int(i) => Err((Code::IndexOutOfRange, format!("index {i} out of range for an array of length {len}"))),
+        Value::Int(i) => {
+            Err((Code::IndexOutOfRange, format!("index {i} out of range for an array of length {len}")))
+        }
         v => Err((Code::Mismatch, format!("an array index must be an int, found {}", v.type_name()))),
     }
 }
@@ -581,7 +639,10 @@ impl Vm {
                 let callee = $callee as usize;
                 let new_base: usize = $new_base;
                 if self.frames.len() >= MAX_DEPTH {
-                    throw!(Code::StackOverflow, format!("call depth exceeded {MAX_DEPTH} (runaway recursion?)"));
+                    throw!(
+                        Code::StackOverflow,
+                        format!("call depth exceeded {MAX_DEPTH} (runaway recursion?)")
+                    );
                 }
                 sync!();
                 let f = unsafe { self.functions.get_unchecked_mut(callee) };
@@ -596,7 +657,12 @@ impl Vm {
                 if self.stack.len() < need {
                     self.stack.resize(need.max(self.stack.len() * 2), Value::Nil);
                 }
-                self.frames.push(Frame { func: callee as FnIdx, pc: 0, base: new_base as u32, ret: $ret as u32 });
+                self.frames.push(Frame {
+                    func: callee as FnIdx,
+                    pc: 0,
+                    base: new_base as u32,
+                    ret: $ret as u32,
+                });
                 if let Some(native) = f.native.clone() {
                     match native(self, new_base) {
                         NativeExit::Return(v) => {
@@ -642,23 +708,36 @@ impl Vm {
                 Instr::Bool { dst, v } => wr!(dst, Value::Bool(v)),
                 Instr::Int { dst, v } => wr!(dst, Value::Int(v as i64)),
                 Instr::Const { dst, k } => {
-                    wr!(dst, unsafe { self.functions.get_unchecked(fi).consts.get_unchecked(k as usize).clone() });
+                    wr!(dst, unsafe {
+                        self.functions.get_unchecked(fi).consts.get_unchecked(k as usize).clone()
+                    });
                     // Instructions without operands record that they ran (the
                     // result's type): a tier tells cold code from hot by it.
                     feedback!(dst);
                 }
-                Instr::Move { dst, src } => unsafe { Value::copy_to(regs.add(src as usize), regs.add(dst as usize)) },
+                Instr::Move { dst, src } => unsafe {
+                    Value::copy_to(regs.add(src as usize), regs.add(dst as usize))
+                },
                 Instr::GetGlobal { dst, g } => {
                     let v = &self.globals[g as usize];
                     if let Value::Undef = v {
-                        throw!(Code::Uninitialized, format!("global `{}` read before its `let` ran", self.global_name(g as usize)));
+                        throw!(
+                            Code::Uninitialized,
+                            format!("global `{}` read before its `let` ran", self.global_name(g as usize))
+                        );
                     }
                     wr!(dst, v.clone());
                 }
                 Instr::DefGlobal { src, g } => self.globals[g as usize] = rd!(src).clone(),
                 Instr::SetGlobal { src, g } => {
                     if let Value::Undef = self.globals[g as usize] {
-                        throw!(Code::Uninitialized, format!("global `{}` assigned before its `let` ran", self.global_name(g as usize)));
+                        throw!(
+                            Code::Uninitialized,
+                            format!(
+                                "global `{}` assigned before its `let` ran",
+                                self.global_name(g as usize)
+                            )
+                        );
                     }
                     self.globals[g as usize] = rd!(src).clone();
                 }
@@ -750,16 +829,25 @@ impl Vm {
                 Instr::JumpIfFalse { r, off } => match rd!(r) {
                     Value::Bool(true) => {}
                     Value::Bool(false) => jump!(off),
-                    v => throw!(Code::ConditionNotBool, format!("a condition must be a bool, found {}", v.type_name())),
+                    v => throw!(
+                        Code::ConditionNotBool,
+                        format!("a condition must be a bool, found {}", v.type_name())
+                    ),
                 },
                 Instr::JumpIfTrue { r, off } => match rd!(r) {
                     Value::Bool(true) => jump!(off),
                     Value::Bool(false) => {}
-                    v => throw!(Code::ConditionNotBool, format!("a condition must be a bool, found {}", v.type_name())),
+                    v => throw!(
+                        Code::ConditionNotBool,
+                        format!("a condition must be a bool, found {}", v.type_name())
+                    ),
                 },
                 Instr::CheckBool { r } => {
                     if !matches!(rd!(r), Value::Bool(_)) {
-                        throw!(Code::Mismatch, format!("`&&` and `||` need bool operands, found {}", rd!(r).type_name()));
+                        throw!(
+                            Code::Mismatch,
+                            format!("`&&` and `||` need bool operands, found {}", rd!(r).type_name())
+                        );
                     }
                 }
                 Instr::JumpIfNotLt { a, b, off } => {
@@ -839,12 +927,17 @@ impl Vm {
                             wr!(b + 2, Value::Int(s))
                         }
                     }
-                    (s, e) => throw!(Code::Mismatch, format!("a `for` range needs int bounds, found {}..{}", s.type_name(), e.type_name())),
+                    (s, e) => throw!(
+                        Code::Mismatch,
+                        format!("a `for` range needs int bounds, found {}..{}", s.type_name(), e.type_name())
+                    ),
                 },
                 Instr::ForLoop { base: b, id, off } => {
                     // The counter and limit are hidden registers ForPrep made ints.
                     let (c, e) = unsafe {
-                        let (Value::Int(c), Value::Int(e)) = (&mut *regs.add(b as usize), &*regs.add(b as usize + 1)) else {
+                        let (Value::Int(c), Value::Int(e)) =
+                            (&mut *regs.add(b as usize), &*regs.add(b as usize + 1))
+                        else {
                             std::hint::unreachable_unchecked()
                         };
                         *c += 1;
@@ -876,10 +969,17 @@ impl Vm {
                     feedback!(b);
                     let m = match rd!(b) {
                         Value::Module(m) => *m,
-                        Value::Nil => throw!(Code::NilAccess, format!("calling `.{}()` on nil", self.functions[fi].proto.names[site as usize])),
+                        Value::Nil => throw!(
+                            Code::NilAccess,
+                            format!("calling `.{}()` on nil", self.functions[fi].proto.names[site as usize])
+                        ),
                         v => throw!(
                             Code::NotCallable,
-                            format!("`.{}(...)` calls a module function, but this is {}", self.functions[fi].proto.names[site as usize], v.type_name())
+                            format!(
+                                "`.{}(...)` calls a module function, but this is {}",
+                                self.functions[fi].proto.names[site as usize],
+                                v.type_name()
+                            )
                         ),
                     };
                     let callee = tryop!(self.member_function(fi as FnIdx, site, m, nargs));
@@ -892,7 +992,12 @@ impl Vm {
                     }
                     if fr.ret != DISCARD {
                         // The callee's registers stay valid: the stack only grows.
-                        unsafe { Value::copy_to(regs.add(src as usize), self.stack.as_mut_ptr().add(fr.ret as usize)) };
+                        unsafe {
+                            Value::copy_to(
+                                regs.add(src as usize),
+                                self.stack.as_mut_ptr().add(fr.ret as usize),
+                            )
+                        };
                     }
                     reload!();
                 }
@@ -909,10 +1014,24 @@ impl Vm {
                 Instr::NewRecord { dst, base: b, s } => {
                     feedback!(dst);
                     let shape = self.modules[self.functions[fi].module as usize].shapes[s as usize].clone();
-                    let fields: Vec<Value> = (0..shape.fields.len()).map(|i| rd!(b as usize + i).clone()).collect();
+                    let fields: Vec<Value> =
+                        (0..shape.fields.len()).map(|i| rd!(b as usize + i).clone()).collect();
                     for (i, (v, check)) in fields.iter().zip(&shape.checks).enumerate() {
                         if !v.fits(check) {
-                            throw!(annotation_error(check, v, &format!("field `{}` of `{}`", shape.fields[i], shape.name)).0, annotation_error(check, v, &format!("field `{}` of `{}`", shape.fields[i], shape.name)).1);
+                            throw!(
+                                annotation_error(
+                                    check,
+                                    v,
+                                    &format!("field `{}` of `{}`", shape.fields[i], shape.name)
+                                )
+                                .0,
+                                annotation_error(
+                                    check,
+                                    v,
+                                    &format!("field `{}` of `{}`", shape.fields[i], shape.name)
+                                )
+                                .1
+                            );
                         }
                     }
                     wr!(dst, Value::Record(Rc::new(Record { shape, fields: RefCell::new(fields) })));
@@ -921,8 +1040,14 @@ impl Vm {
                     feedback!(obj);
                     let v = match rd!(obj) {
                         Value::Record(r) => {
-                            let cache = unsafe { *self.functions.get_unchecked(fi).field_cache.get_unchecked(site as usize) };
-                            let slot = if cache.0 == Rc::as_ptr(&r.shape) { cache.1 as usize } else { tryop!(self.field_slot(fi as FnIdx, site, r)) };
+                            let cache = unsafe {
+                                *self.functions.get_unchecked(fi).field_cache.get_unchecked(site as usize)
+                            };
+                            let slot = if cache.0 == Rc::as_ptr(&r.shape) {
+                                cache.1 as usize
+                            } else {
+                                tryop!(self.field_slot(fi as FnIdx, site, r))
+                            };
                             // SAFETY (fields): the VM never keeps a borrow of a
                             // record's fields across instructions, and native code
                             // only borrows them inside `get_field`/`set_field`, so
@@ -943,7 +1068,9 @@ impl Vm {
                     // Fast path: cached shape and a value whose tag passes the
                     // field's annotation outright; anything else takes `set_field`.
                     if let Value::Record(r) = rd!(obj) {
-                        let cache = unsafe { *self.functions.get_unchecked(fi).field_cache.get_unchecked(site as usize) };
+                        let cache = unsafe {
+                            *self.functions.get_unchecked(fi).field_cache.get_unchecked(site as usize)
+                        };
                         if cache.0 == Rc::as_ptr(&r.shape) {
                             let slot = cache.1 as usize;
                             let v = rd!(val);
@@ -951,7 +1078,8 @@ impl Vm {
                                 let v = v.clone();
                                 // SAFETY: see GetField; the old value is dropped
                                 // after the write, and `r` stays alive (r[obj] holds it).
-                                let old = unsafe { std::mem::replace(&mut (&mut *r.fields.as_ptr())[slot], v) };
+                                let old =
+                                    unsafe { std::mem::replace(&mut (&mut *r.fields.as_ptr())[slot], v) };
                                 drop(old);
                                 continue;
                             }
@@ -971,7 +1099,10 @@ impl Vm {
                             unsafe { Value::copy_to(&items[i], regs.add(dst as usize)) };
                         }
                         Value::Nil => throw!(Code::NilAccess, "indexing nil".into()),
-                        v => throw!(Code::NotIndexable, format!("only arrays can be indexed, found {}", v.type_name())),
+                        v => throw!(
+                            Code::NotIndexable,
+                            format!("only arrays can be indexed, found {}", v.type_name())
+                        ),
                     };
                 }
                 Instr::SetIndex { obj, idx, val } => {
@@ -984,7 +1115,10 @@ impl Vm {
                             a[i] = v;
                         }
                         Value::Nil => throw!(Code::NilAccess, "indexing nil".into()),
-                        v => throw!(Code::NotIndexable, format!("only arrays can be indexed, found {}", v.type_name())),
+                        v => throw!(
+                            Code::NotIndexable,
+                            format!("only arrays can be indexed, found {}", v.type_name())
+                        ),
                     }
                 }
                 Instr::Import { dst, site } => {
@@ -1001,14 +1135,18 @@ impl Vm {
                 Instr::CheckType { r, kind, ty } => {
                     // Few live variables in the loop keep its state in machine
                     // registers, so the module's check tables are looked up here.
-                    let m = unsafe { self.modules.get_unchecked(self.functions.get_unchecked(fi).module as usize) };
+                    let m = unsafe {
+                        self.modules.get_unchecked(self.functions.get_unchecked(fi).module as usize)
+                    };
                     let check = unsafe { m.checks.get_unchecked(ty as usize) };
                     let v = rd!(r);
                     let quick = unsafe { *m.check_masks.get_unchecked(ty as usize) } & tag_bit(v) != 0;
                     if !quick && !v.fits(check) {
                         let what = match kind {
                             CheckKind::Annotation => "the value".to_string(),
-                            CheckKind::Argument => format!("argument {} of `{}`", r + 1, self.functions[fi].proto.name),
+                            CheckKind::Argument => {
+                                format!("argument {} of `{}`", r + 1, self.functions[fi].proto.name)
+                            }
                         };
                         let (mut code, msg) = annotation_error(check, v, &what);
                         if kind == CheckKind::Argument && code == Code::AnnotationMismatch {

@@ -67,10 +67,20 @@ fn dropping_a_value_chain_built_in_rust_needs_no_deep_stack() {
     std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(|| {
-            let shape = Rc::new(tern_vm::Shape { name: "N".into(), module: 0, index: 0, fields: vec!["next".into()], checks: vec![], check_masks: vec![] });
+            let shape = Rc::new(tern_vm::Shape {
+                name: "N".into(),
+                module: 0,
+                index: 0,
+                fields: vec!["next".into()],
+                checks: vec![],
+                check_masks: vec![],
+            });
             let mut head = Value::Nil;
             for _ in 0..1_000_000 {
-                head = Value::Record(Rc::new(Record { shape: shape.clone(), fields: std::cell::RefCell::new(vec![head]) }));
+                head = Value::Record(Rc::new(Record {
+                    shape: shape.clone(),
+                    fields: std::cell::RefCell::new(vec![head]),
+                }));
                 head = Value::array(vec![head]);
             }
             drop(head);

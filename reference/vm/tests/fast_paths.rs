@@ -19,7 +19,8 @@ fn setfield_fast_path_still_checks_annotations_after_the_cache_is_warm() {
 fn struct_typed_fields_accept_nil_and_their_struct_only() {
     let out = ok("struct A { n: A }\nstruct B { v: int }\nlet a = A { n: nil };\na.n = A { n: nil };\na.n.n = nil;\nprint(a.n.n);\n");
     assert_eq!(out, "nil\n");
-    let (code, line, _, _) = fails("struct A { n: A }\nstruct B { v: int }\nlet a = A { n: nil };\na.n = B { v: 1 };\n");
+    let (code, line, _, _) =
+        fails("struct A { n: A }\nstruct B { v: int }\nlet a = A { n: nil };\na.n = B { v: 1 };\n");
     assert_eq!((code.as_str(), line), ("E0202", 4));
 }
 

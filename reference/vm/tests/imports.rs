@@ -14,7 +14,8 @@ fn module_runs_once_and_members_work() {
 
 #[test]
 fn import_errors_keep_earlier_output() {
-    let r = run_files(&[("main.tern", "print(\"before\");\nimport \"missing.tern\" as m;\nprint(\"after\");\n")]);
+    let r =
+        run_files(&[("main.tern", "print(\"before\");\nimport \"missing.tern\" as m;\nprint(\"after\");\n")]);
     assert_eq!(r.out, "before\n");
     assert_eq!(r.code, 70);
     let d = r.diag.unwrap();
@@ -47,9 +48,14 @@ fn module_errors_show_module_frames() {
     assert_eq!(names, vec!["g", "f", "<main>"]);
     assert!(d.trace[0].file.ends_with("m.tern"));
 
-    let r = run_files(&[("main.tern", "import \"m.tern\" as m;\n"), ("m.tern", "print(1);\nlet x = nope;\n")]);
+    let r =
+        run_files(&[("main.tern", "import \"m.tern\" as m;\n"), ("m.tern", "print(1);\nlet x = nope;\n")]);
     let d = r.diag.unwrap();
-    assert!(d.trace[0].function.starts_with("<module ") && d.trace[0].function.ends_with("m.tern>"), "{:?}", d.trace);
+    assert!(
+        d.trace[0].function.starts_with("<module ") && d.trace[0].function.ends_with("m.tern>"),
+        "{:?}",
+        d.trace
+    );
     assert_eq!(d.trace[1].function, "<main>");
 }
 
@@ -71,10 +77,13 @@ fn cycles_bind_partially_initialised_modules() {
 
 #[test]
 fn member_errors() {
-    let r = run_files(&[("main.tern", "import \"m.tern\" as m;\nm.nope();\n"), ("m.tern", "fn f(a: int) { }\n")]);
+    let r =
+        run_files(&[("main.tern", "import \"m.tern\" as m;\nm.nope();\n"), ("m.tern", "fn f(a: int) { }\n")]);
     assert_eq!(r.diag.unwrap().code.as_str(), "E0105");
-    let r = run_files(&[("main.tern", "import \"m.tern\" as m;\nm.f();\n"), ("m.tern", "fn f(a: int) { }\n")]);
+    let r =
+        run_files(&[("main.tern", "import \"m.tern\" as m;\nm.f();\n"), ("m.tern", "fn f(a: int) { }\n")]);
     assert_eq!(r.diag.unwrap().code.as_str(), "E0401");
-    let r = run_files(&[("main.tern", "import \"m.tern\" as m;\nprint(m.zz);\n"), ("m.tern", "let x = 1;\n")]);
+    let r =
+        run_files(&[("main.tern", "import \"m.tern\" as m;\nprint(m.zz);\n"), ("m.tern", "let x = 1;\n")]);
     assert_eq!(r.diag.unwrap().code.as_str(), "E0105");
 }

@@ -5,14 +5,17 @@ use common::ok;
 #[test]
 fn loads_moves_and_constants() {
     // nil, bool, int, const (big int, float, str), move
-    let out = ok("let a = nil; let b = true; let c = 7; let d = 9223372036854775807; let e = 2.5; let f = \"s\";\n\
-                  { let g = c; let h = g; print(h); }\nprint(a); print(b); print(d); print(e); print(f);");
+    let out = ok(
+        "let a = nil; let b = true; let c = 7; let d = 9223372036854775807; let e = 2.5; let f = \"s\";\n\
+                  { let g = c; let h = g; print(h); }\nprint(a); print(b); print(d); print(e); print(f);",
+    );
     assert_eq!(out, "7\nnil\ntrue\n9223372036854775807\n2.5\ns\n");
 }
 
 #[test]
 fn globals_define_read_and_assign() {
-    let out = ok("let g = 1; fn bump() { g = g + 10; } bump(); bump(); print(g); let g = \"shadow\"; print(g);");
+    let out =
+        ok("let g = 1; fn bump() { g = g + 10; } bump(); bump(); print(g); let g = \"shadow\"; print(g);");
     assert_eq!(out, "21\nshadow\n");
 }
 
@@ -28,7 +31,10 @@ fn arithmetic_int_float_and_strings() {
 fn int_arithmetic_wraps() {
     let out = ok("let max = 9223372036854775807; let min = -9223372036854775807 - 1;\n\
                   print(max + 1); print(min - 1); print(max * 2); print(min / -1); print(min % -1); print(-min);");
-    assert_eq!(out, "-9223372036854775808\n9223372036854775807\n-2\n-9223372036854775808\n0\n-9223372036854775808\n");
+    assert_eq!(
+        out,
+        "-9223372036854775808\n9223372036854775807\n-2\n-9223372036854775808\n0\n-9223372036854775808\n"
+    );
 }
 
 #[test]
@@ -56,7 +62,8 @@ fn logical_operators_short_circuit() {
 
 #[test]
 fn loops_while_for_break_continue() {
-    let out = ok("let i = 0; while i < 5 { i = i + 1; if i == 2 { continue; } if i == 4 { break; } print(i); }\n\
+    let out =
+        ok("let i = 0; while i < 5 { i = i + 1; if i == 2 { continue; } if i == 4 { break; } print(i); }\n\
                   for j in 0..6 { if j == 1 { continue; } if j == 4 { break; } print(j * 10); }\n\
                   for k in 3..3 { print(\"never\"); } for k in 0..3 { k = 100; print(k); }\n\
                   let lo = 2; let hi = 4; for m in lo..hi { print(m); }");
@@ -91,7 +98,10 @@ fn records_fields_and_printing() {
     let out = ok("struct P { x: int, y: float, name: str } struct N { next: N, v: int }\n\
                   let p = P { name: \"pt\", y: 2.5, x: 1 }; print(p); print(p.x); p.x = 5; print(p.x + 1);\n\
                   let n = N { next: nil, v: 1 }; let m = N { next: n, v: 2 }; print(m.next.v); print(m); let q = p; q.y = 0.5; print(p.y);");
-    assert_eq!(out, "P { x: 1, y: 2.5, name: \"pt\" }\n1\n6\n1\nN { next: N { next: nil, v: 1 }, v: 2 }\n0.5\n");
+    assert_eq!(
+        out,
+        "P { x: 1, y: 2.5, name: \"pt\" }\n1\n6\n1\nN { next: N { next: nil, v: 1 }, v: 2 }\n0.5\n"
+    );
 }
 
 #[test]
@@ -105,7 +115,10 @@ fn annotations_accept_matching_values() {
 fn float_printing_matches_python_repr() {
     let out = ok("print(1e16); print(0.1); print(25.0); print(1e-05); print(123456789012345.6); print(1e15); print(0.0001); print(-0.0);\n\
                   print([1.5, 1e22]); print(str(2.0e-7));");
-    assert_eq!(out, "1e+16\n0.1\n25.0\n1e-05\n123456789012345.6\n1000000000000000.0\n0.0001\n-0.0\n[1.5, 1e+22]\n2e-07\n");
+    assert_eq!(
+        out,
+        "1e+16\n0.1\n25.0\n1e-05\n123456789012345.6\n1000000000000000.0\n0.0001\n-0.0\n[1.5, 1e+22]\n2e-07\n"
+    );
 }
 
 #[test]

@@ -68,7 +68,10 @@ fn program(ops: &[(u8, u8, u8, i16)]) -> String {
             1 => format!("let v{vars} = {x} * {y} - {lit};\n"),
             2 => format!("let v{vars} = {x} / {d} + {y} % {d};\n"),
             3 => format!("if {x} < {y} {{ print({x}); }} else {{ print(\"ge \" + str({y})); }}\n"),
-            4 => format!("let v{vars} = 0;\nfor i in 0..{} {{ v{vars} = v{vars} + i * {x}; }}\n", (lit.unsigned_abs() % 7)),
+            4 => format!(
+                "let v{vars} = 0;\nfor i in 0..{} {{ v{vars} = v{vars} + i * {x}; }}\n",
+                (lit.unsigned_abs() % 7)
+            ),
             5 => format!("print(float({x}) * 0.5 + 0.25);\n"),
             6 => format!("let v{vars} = sq({x} % 1000);\n"),
             7 => format!("print([{x}, {y}, {x} == {y}, {x} != {y} && true]);\n"),

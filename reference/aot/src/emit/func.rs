@@ -4,10 +4,12 @@
 
 use super::{ProgramEmitter, MAX_FRAMES};
 use crate::layout::{clif_type, ARR_DATA, ARR_LEN, REC_FIELDS};
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, Block, BlockArg, FuncRef, GlobalValue, InstBuilder, MemFlagsData, TrapCode, Value};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_codegen::entity::EntityRef;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    types, Block, BlockArg, FuncRef, GlobalValue, InstBuilder, MemFlagsData, TrapCode, Value,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataId, FuncId, Module};
 use std::collections::HashMap;
 use tern_check::{Resolution, Type};
@@ -39,7 +41,9 @@ pub fn lower_function(
         fx.block(&decl.body);
         fx.finish();
     }
-    em.module.define_function(id, &mut ctx).map_err(|e| format!("cannot compile `{}`: {e:?}", decl.name.name))?;
+    em.module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("cannot compile `{}`: {e:?}", decl.name.name))?;
     Ok(())
 }
 
@@ -67,7 +71,9 @@ pub fn lower_init(em: &mut ProgramEmitter, fbc: &mut FunctionBuilderContext, m: 
         }
         fx.finish();
     }
-    em.module.define_function(id, &mut ctx).map_err(|e| format!("cannot compile module {}: {e:?}", em.checked.program.modules[m].path))?;
+    em.module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("cannot compile module {}: {e:?}", em.checked.program.modules[m].path))?;
     Ok(())
 }
 
@@ -93,10 +99,30 @@ struct FnLower<'e, 'a, 'b> {
 }
 
 impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
-    fn new(em: &'e mut ProgramEmitter<'a>, b: FunctionBuilder<'b>, module: usize, frame: String, ret: Option<Type>) -> Self {
+    fn new(
+        em: &'e mut ProgramEmitter<'a>,
+        b: FunctionBuilder<'b>,
+        module: usize,
+        frame: String,
+        ret: Option<Type>,
+    ) -> Self {
         let frontend = em.module.target_config();
         let depth = cranelift_codegen::entity::packed_option::ReservedValue::reserved_value();
-        FnLower { em, b, module, frame, ret, locals: HashMap::new(), var_types: HashMap::new(), frontend, loops: Vec::new(), funcs: HashMap::new(), data: HashMap::new(), depth, alias_scopes: Vec::new() }
+        FnLower {
+            em,
+            b,
+            module,
+            frame,
+            ret,
+            locals: HashMap::new(),
+            var_types: HashMap::new(),
+            frontend,
+            loops: Vec::new(),
+            funcs: HashMap::new(),
+            data: HashMap::new(),
+            depth,
+            alias_scopes: Vec::new(),
+        }
     }
 
     fn finish(mut self) {
@@ -319,7 +345,8 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
             return;
         }
         if let StmtKind::Let { name, init, .. } = &s.kind {
-            let global = self.em.checked.globals.iter().position(|g| g.module == self.module && g.name == name.name);
+            let global =
+                self.em.checked.globals.iter().position(|g| g.module == self.module && g.name == name.name);
             if let Some(g) = global {
                 let v = self.expr(init);
                 let ty = self.em.checked.globals[g].ty.clone();
@@ -478,7 +505,11 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                         None => self.internal(format!("assignment to unknown local `{}`", id.name)),
                     },
                     Some(Resolution::Global(g)) => {
-                        self.check_global_ready(g, id.span, &format!("global `{}` assigned before its `let` ran", id.name));
+                        self.check_global_ready(
+                            g,
+                            id.span,
+                            &format!("global `{}` assigned before its `let` ran", id.name),
+                        );
                         self.write_global(g, v, &ty);
                     }
                     other => self.internal(format!("cannot assign to `{}` ({other:?})", id.name)),
@@ -488,7 +519,11 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 if let Some(Resolution::Global(g)) = self.resolution(target.id) {
                     let v = self.expr(value);
                     let ty = self.ty(value);
-                    self.check_global_ready(g, field.span, &format!("global `{}` assigned before its `let` ran", field.name));
+                    self.check_global_ready(
+                        g,
+                        field.span,
+                        &format!("global `{}` assigned before its `let` ran", field.name),
+                    );
                     self.write_global(g, v, &ty);
                     return;
                 }
@@ -546,7 +581,10 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         let message = if owner == self.module {
             format!("global `{name}` read before its `let` ran")
         } else {
-            format!("`{name}` of module `{}` read before its `let` ran", self.em.checked.program.modules[owner].path)
+            format!(
+                "`{name}` of module `{}` read before its `let` ran",
+                self.em.checked.program.modules[owner].path
+            )
         };
         self.check_global_ready(g, span, &message);
         let ty = self.em.checked.globals[g].ty.clone();
@@ -594,7 +632,8 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         match self.resolution(e.id) {
             Some(Resolution::Function(f)) => {
                 let mut vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
-                let params: Vec<types::Type> = self.em.checked.functions[f.0 as usize].params.iter().map(clif_type).collect();
+                let params: Vec<types::Type> =
+                    self.em.checked.functions[f.0 as usize].params.iter().map(clif_type).collect();
                 if params.len() != vals.len() {
                     self.internal(format!("call to `{}` with {} arguments", name.name, vals.len()));
                     return self.b.ins().iconst(types::I64, 0);
@@ -722,7 +761,9 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                     return self.read_global(g, field.span, &field.name);
                 }
                 let r = self.expr(obj);
-                let Some(slot) = self.field_slot(obj, field) else { return self.b.ins().iconst(types::I64, 0) };
+                let Some(slot) = self.field_slot(obj, field) else {
+                    return self.b.ins().iconst(types::I64, 0);
+                };
                 let span = field.span;
                 self.nil_check(r, span, &format!("field `{}` of nil", field.name));
                 let ty = self.ty(e);
@@ -754,9 +795,11 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                     return self.b.ins().iconst(types::I64, 0);
                 };
                 let info = &self.em.checked.structs[sid.0 as usize];
-                let order: Vec<Option<usize>> = fields.iter().map(|(f, _)| info.fields.iter().position(|(n, _)| *n == f.name)).collect();
+                let order: Vec<Option<usize>> =
+                    fields.iter().map(|(f, _)| info.fields.iter().position(|(n, _)| *n == f.name)).collect();
                 let nfields = info.fields.len();
-                let vals: Vec<(Value, Type)> = fields.iter().map(|(_, x)| (self.expr(x), self.ty(x))).collect();
+                let vals: Vec<(Value, Type)> =
+                    fields.iter().map(|(_, x)| (self.expr(x), self.ty(x))).collect();
                 let sid_v = self.b.ins().iconst(types::I64, sid.0 as i64);
                 let n = self.b.ins().iconst(types::I64, nfields as i64);
                 let rec = self.call_rt1("tern_rec_new", &[sid_v, n]);
@@ -841,7 +884,9 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 v.unwrap_or_else(|| self.b.ins().f64const(0.0))
             }
             (BinOp::Add, Type::Str) => self.call_rt1("tern_str_concat", &[l, r]),
-            (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _) => self.compare(op, &lt, l, r),
+            (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _) => {
+                self.compare(op, &lt, l, r)
+            }
             _ => {
                 self.internal(format!("operator {} on {lt:?}", op.text()));
                 self.b.ins().iconst(types::I64, 0)

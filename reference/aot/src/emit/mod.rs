@@ -84,7 +84,8 @@ pub fn isa(target: Target) -> Result<OwnedTargetIsa, String> {
 }
 
 pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> Result<Emitted, String> {
-    let builder = ObjectBuilder::new(isa(target)?, "tern_program", default_libcall_names()).map_err(|e| e.to_string())?;
+    let builder = ObjectBuilder::new(isa(target)?, "tern_program", default_libcall_names())
+        .map_err(|e| e.to_string())?;
     let mut module = ObjectModule::new(builder);
     let err = |e: cranelift_module::ModuleError| format!("cranelift-module: {e}");
 
@@ -114,15 +115,16 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
         symbols.push(name.clone());
     }
 
-    let zeroed = |module: &mut ObjectModule, name: &str, size: usize, export: bool| -> Result<DataId, String> {
-        let linkage = if export { Linkage::Export } else { Linkage::Local };
-        let id = module.declare_data(name, linkage, true, false).map_err(err)?;
-        let mut d = DataDescription::new();
-        d.define_zeroinit(size.max(8));
-        d.set_align(8);
-        module.define_data(id, &d).map_err(err)?;
-        Ok(id)
-    };
+    let zeroed =
+        |module: &mut ObjectModule, name: &str, size: usize, export: bool| -> Result<DataId, String> {
+            let linkage = if export { Linkage::Export } else { Linkage::Local };
+            let id = module.declare_data(name, linkage, true, false).map_err(err)?;
+            let mut d = DataDescription::new();
+            d.define_zeroinit(size.max(8));
+            d.set_align(8);
+            module.define_data(id, &d).map_err(err)?;
+            Ok(id)
+        };
     let depth = zeroed(&mut module, "tern_depth", 8, true)?;
     let stack = zeroed(&mut module, "tern_stack", 4 * (MAX_FRAMES as usize + 2), true)?;
     // Exported: the runtime's collector scans the globals as roots.
@@ -138,7 +140,11 @@ pub fn emit_program(checked: &Checked, sources: &SourceMap, target: Target) -> R
     let mut alias_index = HashMap::new();
     for (mi, module) in checked.program.modules.iter().enumerate() {
         for item in &module.ast.items {
-            if let Item::Stmt(tern_syntax::ast::Stmt { kind: tern_syntax::ast::StmtKind::Import { alias, .. }, .. }) = item {
+            if let Item::Stmt(tern_syntax::ast::Stmt {
+                kind: tern_syntax::ast::StmtKind::Import { alias, .. },
+                ..
+            }) = item
+            {
                 let n = alias_index.len();
                 alias_index.entry((mi, alias.name.clone())).or_insert(n);
             }
@@ -208,8 +214,11 @@ struct SymbolNames {
 fn symbol_names(checked: &Checked) -> SymbolNames {
     let mut stems: Vec<String> = Vec::new();
     for (i, m) in checked.program.modules.iter().enumerate() {
-        let stem = std::path::Path::new(&m.path).file_stem().map_or("module".into(), |s| s.to_string_lossy().into_owned());
-        let mut stem: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+        let stem = std::path::Path::new(&m.path)
+            .file_stem()
+            .map_or("module".into(), |s| s.to_string_lossy().into_owned());
+        let mut stem: String =
+            stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
         if stems.contains(&stem) {
             stem = format!("{stem}_{i}");
         }
@@ -218,9 +227,17 @@ fn symbol_names(checked: &Checked) -> SymbolNames {
     let functions = checked
         .functions
         .iter()
-        .map(|f| if f.module == 0 { format!("tern_fn_{}", f.name) } else { format!("tern${}${}", stems[f.module], f.name) })
+        .map(|f| {
+            if f.module == 0 {
+                format!("tern_fn_{}", f.name)
+            } else {
+                format!("tern${}${}", stems[f.module], f.name)
+            }
+        })
         .collect();
-    let inits = (0..stems.len()).map(|m| if m == 0 { "tern_main".to_string() } else { format!("tern$init${}", stems[m]) }).collect();
+    let inits = (0..stems.len())
+        .map(|m| if m == 0 { "tern_main".to_string() } else { format!("tern$init${}", stems[m]) })
+        .collect();
     SymbolNames { functions, inits }
 }
 
@@ -288,4 +305,3 @@ impl ProgramEmitter<'_> {
         self.checked.program.module_index(&path)
     }
 }
-

@@ -18,7 +18,12 @@ impl Sites {
     pub fn add(&mut self, sources: &SourceMap, frame: &str, span: Span, message: &str) -> i32 {
         let (line, col) = sources.line_col(span.file, span.start);
         let clean = |s: &str| s.replace(['\t', '\n'], " ");
-        self.text.push_str(&format!("{}\t{}\t{line}\t{col}\t{}\n", clean(frame), clean(sources.name(span.file)), clean(message)));
+        self.text.push_str(&format!(
+            "{}\t{}\t{line}\t{col}\t{}\n",
+            clean(frame),
+            clean(sources.name(span.file)),
+            clean(message)
+        ));
         self.count += 1;
         self.count - 1
     }

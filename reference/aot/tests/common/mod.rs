@@ -41,7 +41,13 @@ pub fn can_run(target: Target) -> bool {
     }
     let tools = [target.c_compiler(), "qemu-aarch64"];
     for t in tools {
-        if Command::new("sh").arg("-c").arg(format!("command -v {t}")).output().map(|o| !o.status.success()).unwrap_or(true) {
+        if Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {t}"))
+            .output()
+            .map(|o| !o.status.success())
+            .unwrap_or(true)
+        {
             eprintln!("\n!!!!! SKIPPING {target} test: `{t}` is not installed (CI installs gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user) !!!!!\n");
             return false;
         }

@@ -33,7 +33,10 @@ pub fn ok_files(files: &[(&str, &str)]) -> Checked {
     let out = run(files);
     match out.result {
         Ok(c) => c,
-        Err(ds) => panic!("expected success, got:\n{}", ds.iter().map(|d| tern_diag::render_human(d, &out.sources)).collect::<String>()),
+        Err(ds) => panic!(
+            "expected success, got:\n{}",
+            ds.iter().map(|d| tern_diag::render_human(d, &out.sources)).collect::<String>()
+        ),
     }
 }
 

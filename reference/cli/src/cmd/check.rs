@@ -9,7 +9,11 @@ pub fn run(file: &Path, format: Format) -> i32 {
         return code;
     }
     let mut sources = SourceMap::new();
-    let program = match tern_syntax::loader::load_program(&file.to_string_lossy(), &mut sources, tern_diag::Phase::Build) {
+    let program = match tern_syntax::loader::load_program(
+        &file.to_string_lossy(),
+        &mut sources,
+        tern_diag::Phase::Build,
+    ) {
         Ok(p) => p,
         Err(d) => return report::diagnostics(&[d], &sources, format),
     };

@@ -11,7 +11,13 @@ pub fn run(file: &Path, write: bool, check: bool, format: Format) -> i32 {
 
 /// `run` with the formatter as a parameter, so tests can check that a
 /// formatter failure never reaches the file.
-fn run_with(file: &Path, write: bool, check: bool, format: Format, formatter: fn(FileId, &str) -> Result<String, FormatError>) -> i32 {
+fn run_with(
+    file: &Path,
+    write: bool,
+    check: bool,
+    format: Format,
+    formatter: fn(FileId, &str) -> Result<String, FormatError>,
+) -> i32 {
     let text = match report::read_entry(file) {
         Ok(t) => t,
         Err(code) => return code,
@@ -51,7 +57,10 @@ fn refuse(file: &Path, sources: &SourceMap, id: FileId, e: &FormatError) -> i32 
         }
         _ => "its output would not be the same program".to_string(),
     };
-    eprintln!("tern: cannot format {}: {what}; nothing was written (this is a bug in `tern fmt`)", file.display());
+    eprintln!(
+        "tern: cannot format {}: {what}; nothing was written (this is a bug in `tern fmt`)",
+        file.display()
+    );
     1
 }
 
@@ -64,7 +73,11 @@ mod tests {
     fn lossy(_: FileId, src: &str) -> Result<String, FormatError> {
         let start = src.find("//").unwrap();
         let text = src[start..].lines().next().unwrap().to_string();
-        Err(FormatError::LostComment(Comment { span: tern_diag::Span::new(FileId(0), start, start + text.len()), text, own_line: false }))
+        Err(FormatError::LostComment(Comment {
+            span: tern_diag::Span::new(FileId(0), start, start + text.len()),
+            text,
+            own_line: false,
+        }))
     }
 
     #[test]

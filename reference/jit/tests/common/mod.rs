@@ -39,18 +39,37 @@ pub fn write_program(dir: &std::path::Path, files: &[(&str, &str)]) -> String {
 
 pub fn interp(path: &str) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
-    let o = tern_vm::run_file(path, tern_vm::RunOptions { stats: false, format: tern_diag::Format::Human, out: Box::new(out.clone()), err: Box::new(err.clone()) });
+    let o = tern_vm::run_file(
+        path,
+        tern_vm::RunOptions {
+            stats: false,
+            format: tern_diag::Format::Human,
+            out: Box::new(out.clone()),
+            err: Box::new(err.clone()),
+        },
+    );
     Run { out: out.text(), err: err.text(), code: o.exit_code }
 }
 
 /// (result with tier lines removed, the tier lines)
 pub fn jit(path: &str, threshold: u32, loop_threshold: u32) -> (Run, Vec<String>) {
     let (out, err) = (Buf::default(), Buf::default());
-    let mut opts = tern_jit::JitOptions { threshold, loop_threshold, trace_tier: true, out: Box::new(out.clone()), err: Box::new(err.clone()), ..Default::default() };
+    let mut opts = tern_jit::JitOptions {
+        threshold,
+        loop_threshold,
+        trace_tier: true,
+        out: Box::new(out.clone()),
+        err: Box::new(err.clone()),
+        ..Default::default()
+    };
     let o = tern_jit::run_file(path, &mut opts);
     let all = err.text();
-    let (tier, rest): (Vec<&str>, Vec<&str>) = all.split_inclusive('\n').partition(|l| l.starts_with("tier: "));
-    (Run { out: out.text(), err: rest.concat(), code: o.exit_code }, tier.iter().map(|s| s.trim_end().to_string()).collect())
+    let (tier, rest): (Vec<&str>, Vec<&str>) =
+        all.split_inclusive('\n').partition(|l| l.starts_with("tier: "));
+    (
+        Run { out: out.text(), err: rest.concat(), code: o.exit_code },
+        tier.iter().map(|s| s.trim_end().to_string()).collect(),
+    )
 }
 
 /// Runs `src` under the interpreter and the JIT (default thresholds and
@@ -90,8 +109,13 @@ pub fn agree_files_traced(files: &[(&str, &str)]) -> Vec<String> {
 /// except to free displaced values (`displaced-budget`).
 pub fn assert_stays_native(events: &[String], funcs: &[&str]) {
     for f in funcs {
-        assert!(events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))), "{f} not compiled: {events:#?}");
-        let left = events.iter().any(|e| e.starts_with(&format!("tier: event=deopt fn={f} ")) && !e.contains("reason=displaced-budget"));
+        assert!(
+            events.iter().any(|e| e.starts_with(&format!("tier: event=compile fn={f} "))),
+            "{f} not compiled: {events:#?}"
+        );
+        let left = events.iter().any(|e| {
+            e.starts_with(&format!("tier: event=deopt fn={f} ")) && !e.contains("reason=displaced-budget")
+        });
         assert!(!left, "{f} left native code: {events:#?}");
     }
 }

@@ -48,8 +48,15 @@ pub fn run_path(path: &str, format: Format) -> Ran {
     let out = Sink::default();
     let err = Sink::default();
     let opts = RunOptions { stats: false, format, out: Box::new(out.clone()), err: Box::new(err.clone()) };
-    let outcome = if path.ends_with(".tbc") { tern_vm::run_tbc(path, opts) } else { tern_vm::run_file(path, opts) };
-    Ran { code: outcome.exit_code, out: out.text(), err: err.text(), diag: outcome.diagnostic.clone(), outcome }
+    let outcome =
+        if path.ends_with(".tbc") { tern_vm::run_tbc(path, opts) } else { tern_vm::run_file(path, opts) };
+    Ran {
+        code: outcome.exit_code,
+        out: out.text(),
+        err: err.text(),
+        diag: outcome.diagnostic.clone(),
+        outcome,
+    }
 }
 
 pub fn run(src: &str) -> Ran {
