@@ -3,6 +3,7 @@
 //!
 //! ```no_run
 //! // tests/course.rs, with `[[test]] name = "course" harness = false` in Cargo.toml
+//! # #[allow(clippy::needless_doctest_main)]
 //! fn main() {
 //!     tern_grader::harness::main("path/to/courses/tern-basics", Some("engine.yaml"));
 //! }

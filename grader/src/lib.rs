@@ -1,5 +1,6 @@
 //! Tern's grader: runs YAML exercises against student and reference language
 //! engines that speak the engine protocol (grader/PROTOCOL.md).
+#![deny(clippy::undocumented_unsafe_blocks)]
 pub mod checks;
 pub mod course;
 pub mod diag;

@@ -197,8 +197,9 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             after_due,
             limits,
         } => {
-            let disclosure = Disclosure { reveal, after_due };
-            run(paths, engine, format, perf == OnOff::On, jobs, starter, disclosure, &limits)
+            let mut opts = options(&limits, perf == OnOff::On, jobs);
+            opts.disclosure = Disclosure { reveal, after_due };
+            run(paths, engine, format, starter, opts)
         }
         Command::Publish { course, out } => {
             let p = publish::publish(&course, &out)?;
@@ -326,18 +327,13 @@ fn run(
     paths: Vec<PathBuf>,
     engine: Option<String>,
     format: Format,
-    perf: bool,
-    jobs: Option<usize>,
     starter: bool,
-    disclosure: Disclosure,
-    limits: &RunLimits,
+    opts: GradeOptions,
 ) -> Result<ExitCode, GradeError> {
-    let mut opts = options(limits, perf, jobs);
-    opts.disclosure = disclosure;
     let cwd = std::env::current_dir().map_err(|e| GradeError::new(e.to_string()))?;
     let probe = paths.first().cloned().unwrap_or_else(|| cwd.clone());
     let mut notices = Vec::new();
-    if !perf {
+    if !opts.perf {
         notices.push("perf thresholds are off (--perf=off): they were not measured".to_string());
     }
     if opts.run.sandbox == Policy::Preferred {

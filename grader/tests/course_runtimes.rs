@@ -168,7 +168,7 @@ fn engine_track_solution_passes_and_skeleton_does_not() {
                     r.full_marks(),
                     "{} {label} engine is not at full marks:\n{}",
                     ex.id,
-                    explain(&[r.clone()])
+                    explain(std::slice::from_ref(&r))
                 );
             } else {
                 assert!(
@@ -243,12 +243,17 @@ fn fresh_workspace_starters_fail_with_a_hint() {
             continue;
         }
         starters += 1;
-        assert!(!r.full_marks(), "{}: the starter already gets full marks:\n{}", r.id, explain(&[r.clone()]));
+        assert!(
+            !r.full_marks(),
+            "{}: the starter already gets full marks:\n{}",
+            r.id,
+            explain(std::slice::from_ref(r))
+        );
         assert!(
             r.notices.iter().any(|n| n.starts_with("hint: ")),
             "{}: no hint for the student:\n{}",
             r.id,
-            explain(&[r.clone()])
+            explain(std::slice::from_ref(r))
         );
     }
     assert!(starters >= 10, "only {starters} exercises have starters");

@@ -9,6 +9,7 @@
 //! the command never inherits it) before exiting with the command's status.
 //!
 //! Usage: `tern-sandbox-init COMMAND [ARGS...]`
+#![deny(clippy::undocumented_unsafe_blocks)]
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
@@ -91,8 +92,9 @@ fn reap_all(first: libc::pid_t) -> libc::c_int {
 }
 
 fn report(wall: std::time::Duration, status: libc::c_int) {
-    // SAFETY: getrusage with a valid out-pointer.
+    // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage with a valid out-pointer.
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
     let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
     let line = format!(

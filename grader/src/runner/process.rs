@@ -121,9 +121,11 @@ pub fn run_isolated(argv: &[String], cwd: &Path, limits: &Limits, isolation: Iso
     };
     let mut child = match spawn(&full_argv, cwd, limits, report.as_ref().map(|p| p.write)) {
         Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ProcessOutput::failed(format!(
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return ProcessOutput::failed(format!(
             "command `{program}` not found (is it installed and on PATH, or spelled right in the manifest?)"
-        )),
+        ))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return ProcessOutput::failed(format!("command `{program}` is not executable (chmod +x?): {e}"))
         }
@@ -411,6 +413,7 @@ impl Pipe {
     fn into_reader(self) -> ReportReader {
         // SAFETY: we own both fds; each is closed or wrapped exactly once.
         unsafe { libc::close(self.write) };
+        // SAFETY: `self.read` is an open pipe fd that nothing else owns; the File takes it over.
         ReportReader(unsafe { std::fs::File::from_raw_fd(self.read) })
     }
 }
@@ -469,6 +472,7 @@ struct Captured {
 }
 
 fn pipe_inode(fd: std::os::fd::RawFd) -> Option<u64> {
+    // SAFETY: `stat` is plain old data, for which all-zero bytes are a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: fstat on a file descriptor we own, with a valid out-pointer.
     (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(st.st_ino as u64)

@@ -59,7 +59,7 @@ fn syntax_error_in_an_imported_module_is_a_build_error() {
 #[test]
 fn unreadable_entry_exits_66() {
     let r = build("/nonexistent/dir/x.tern", &BuildOptions::new("/tmp/never-written"));
-    assert_eq!(r.err().expect("must fail").exit_code(), 66);
+    assert_eq!(r.expect_err("must fail").exit_code(), 66);
 }
 
 fn nm(exe: &std::path::Path, t: Target) -> String {

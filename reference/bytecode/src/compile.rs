@@ -93,10 +93,8 @@ pub fn compile_module(path: &str, source: &str, ast: &Module, phase: Phase) -> R
                         *entry = Some(u16::MAX);
                     }
                 }
-                StmtKind::Import { alias, .. } => {
-                    if ctx.global(&alias.name).is_none() {
-                        ctx.globals.push(alias.name.clone());
-                    }
+                StmtKind::Import { alias, .. } if ctx.global(&alias.name).is_none() => {
+                    ctx.globals.push(alias.name.clone());
                 }
                 _ => {}
             },

@@ -123,8 +123,8 @@ pub fn elide_checks(f: &mut FunctionProto, types: &[TypeCheck], returns: &[Optio
             }
             CallMember { base, .. } => forget_from(&mut known, base),
             ForPrep { base, .. } | ForLoop { base, .. } => {
-                for r in base as usize..(base as usize + 3).min(256) {
-                    known[r] = None;
+                for k in known.iter_mut().take((base as usize + 3).min(256)).skip(base as usize) {
+                    *k = None;
                 }
             }
             Nil { dst }

@@ -8,7 +8,7 @@ fn checks_in(p: &Program, name: &str) -> usize {
 }
 
 fn compile(src: &str) -> Program {
-    let p = compile_source("t.tern", src).ok().expect("compiles").0;
+    let p = compile_source("t.tern", src).expect("compiles").0;
     tern_bytecode::verify(&p).expect("still verifies");
     p
 }

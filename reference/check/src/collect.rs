@@ -93,17 +93,15 @@ impl Checker<'_> {
                         });
                     }
                     Item::Stmt(s) => match &s.kind {
-                        StmtKind::Let { name, .. } => {
-                            if !self.global_index[m].contains_key(&name.name) {
-                                let tv = self.t.fresh();
-                                self.global_index[m].insert(name.name.clone(), self.globals.len());
-                                self.globals.push(GlobalDef {
-                                    module: m,
-                                    name: name.name.clone(),
-                                    tv,
-                                    span: name.span,
-                                });
-                            }
+                        StmtKind::Let { name, .. } if !self.global_index[m].contains_key(&name.name) => {
+                            let tv = self.t.fresh();
+                            self.global_index[m].insert(name.name.clone(), self.globals.len());
+                            self.globals.push(GlobalDef {
+                                module: m,
+                                name: name.name.clone(),
+                                tv,
+                                span: name.span,
+                            });
                         }
                         StmtKind::Import { path, alias, .. } => {
                             if let Some(target) = self.import_target(m, path) {

@@ -141,31 +141,21 @@ impl Checker<'_> {
                     let root = self.t.find(obj);
                     let names: Vec<String> =
                         candidates.iter().map(|s| self.struct_names[s.0 as usize].clone()).collect();
-                    if !need.contains_key(&root) {
+                    if let std::collections::hash_map::Entry::Vacant(e) = need.entry(root) {
                         order.push(root);
-                        need.insert(
-                            root,
-                            (
-                                names[0].clone(),
-                                format!("structs with a field `{}`: {}", field.name, names.join(", ")),
-                                subject,
-                            ),
-                        );
+                        e.insert((
+                            names[0].clone(),
+                            format!("structs with a field `{}`: {}", field.name, names.join(", ")),
+                            subject,
+                        ));
                     }
                 }
                 Deferred::Class { tv, class, subject, .. } => {
                     let root = self.t.find(tv);
-                    if !need.contains_key(&root) {
+                    need.entry(root).or_insert_with(|| {
                         order.push(root);
-                        need.insert(
-                            root,
-                            (
-                                class.example().to_string(),
-                                format!("it must be {}", class.describe()),
-                                subject,
-                            ),
-                        );
-                    }
+                        (class.example().to_string(), format!("it must be {}", class.describe()), subject)
+                    });
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! `tern`: the command line over the Tern toolchain. Each subcommand is a
 //! thin shell over one library crate; this file only parses arguments.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod cmd;
 mod malloc;

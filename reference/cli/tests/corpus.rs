@@ -6,6 +6,7 @@
 //!   - a module that fails to load is a `parse` error for the JIT and a
 //!     `build` error for AOT, before anything runs;
 //!   - any error the checker finds fails the AOT build (`build`, exit 65).
+//!
 //! Each (engine, program) pair is its own test: `cargo test --test corpus jit::basics/fib`.
 
 use libtest_mimic::{Arguments, Failed, Trial};

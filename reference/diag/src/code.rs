@@ -95,6 +95,7 @@ macro_rules! codes {
         /// Every diagnostic code Tern emits. See LANGUAGE.md, "Diagnostics".
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u16)]
+        #[allow(clippy::zero_prefixed_literal, reason = "written as after the E: 0001 for E0001")]
         pub enum Code { $($variant = $num,)* }
 
         impl Code {
@@ -122,7 +123,7 @@ macro_rules! codes {
                 Code::ALL.iter().copied().find(|c| c.number() == n)
             }
 
-            pub fn from_str(s: &str) -> Option<Code> {
+            pub fn from_name(s: &str) -> Option<Code> {
                 Code::ALL.iter().copied().find(|c| c.as_str() == s)
             }
         }
@@ -176,7 +177,7 @@ mod tests {
         for c in Code::ALL {
             assert_eq!(c.as_str().len(), 5, "{c:?}");
             assert!(seen.insert(c.as_str()));
-            assert_eq!(Code::from_str(c.as_str()), Some(*c));
+            assert_eq!(Code::from_name(c.as_str()), Some(*c));
             assert_eq!(Code::from_number(c.number()), Some(*c));
         }
         assert_eq!(Code::DivisionByZero.as_str(), "E0601");

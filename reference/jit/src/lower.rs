@@ -623,6 +623,7 @@ pub fn lower(
         // All entry tags are checked with one branch: a block per register
         // was most of the blocks of a small loop's unit.
         let mut mismatch = None;
+        #[allow(clippy::needless_range_loop, reason = "r indexes several per-register tables")]
         for r in 0..n {
             let t = u.entry[r];
             if t == Ty::Slot || l.direct {
@@ -1042,8 +1043,8 @@ fn lower_instr(
             // The field values go through the slot window; the helper makes
             // the record (the run's handle table keeps it alive).
             let (ptr, n) = hints.new_record(shape).ok_or("record planned without its shape")?;
-            for r in base as usize..base as usize + n {
-                l.store_reg(r, s[r], r);
+            for (r, &ty) in s.iter().enumerate().skip(base as usize).take(n) {
+                l.store_reg(r, ty, r);
             }
             let shape_ptr = l.b.ins().iconst(types::I64, ptr as i64);
             let window = l.b.ins().iadd_imm_s(l.regs, base as i64 * SLOT);

@@ -157,19 +157,6 @@ pub fn imports(m: &Module) -> Vec<(&str, Span)> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolves_relative_to_the_importer() {
-        assert_eq!(resolve("main.tern", "util.tern"), "util.tern");
-        assert_eq!(resolve("dir/main.tern", "./lib/util.tern"), "dir/lib/util.tern");
-        assert_eq!(resolve("dir/sub/main.tern", "../util.tern"), "dir/util.tern");
-        assert_eq!(resolve("main.tern", "../x.tern"), "../x.tern");
-    }
-}
-
 /// Whether two paths name the same existing file: the same device and inode
 /// (so another relative path, a symlink or a hard link counts), or, where
 /// that is not available, the same canonical path. A path that does not
@@ -185,5 +172,18 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_to_the_importer() {
+        assert_eq!(resolve("main.tern", "util.tern"), "util.tern");
+        assert_eq!(resolve("dir/main.tern", "./lib/util.tern"), "dir/lib/util.tern");
+        assert_eq!(resolve("dir/sub/main.tern", "../util.tern"), "dir/util.tern");
+        assert_eq!(resolve("main.tern", "../x.tern"), "../x.tern");
     }
 }

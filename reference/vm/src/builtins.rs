@@ -34,7 +34,7 @@ pub fn call_builtin(b: Builtin, args: &[Value], out: &mut dyn Write, epoch: Inst
             Value::Int(i) => Ok(Value::Int(*i)),
             Value::Float(f) => {
                 let t = f.trunc();
-                if t.is_finite() && (-9.223372036854775808e18..9.223372036854775808e18).contains(&t) {
+                if t.is_finite() && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
                     Ok(Value::Int(t as i64))
                 } else {
                     Err((Code::BadConversion, format!("cannot convert {} to int", format_float(*f))))

@@ -269,7 +269,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     }
 
     /// Widens a value to its 8-byte slot representation.
-    fn to_slot(&mut self, v: Value, ty: &Type) -> Value {
+    fn widen_to_slot(&mut self, v: Value, ty: &Type) -> Value {
         match clif_type(ty) {
             types::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
             types::I8 => self.b.ins().uextend(types::I64, v),
@@ -282,7 +282,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
     }
 
     fn store_slot(&mut self, v: Value, ty: &Type, addr: Value, offset: i32) {
-        let slot = self.to_slot(v, ty);
+        let slot = self.widen_to_slot(v, ty);
         self.b.ins().store(MemFlagsData::trusted(), slot, addr, offset);
     }
 
@@ -666,7 +666,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
         }
         match name {
             "print" | "str" => {
-                let bits = self.to_slot(vals[0], &tys[0]);
+                let bits = self.widen_to_slot(vals[0], &tys[0]);
                 let desc = self.em.descriptor_data(&tys[0]);
                 let desc = self.data_addr(desc);
                 if name == "print" {
@@ -704,7 +704,7 @@ impl<'e, 'a, 'b> FnLower<'e, 'a, 'b> {
                 }
             },
             "push" => {
-                let bits = self.to_slot(vals[1], &tys[1]);
+                let bits = self.widen_to_slot(vals[1], &tys[1]);
                 let site = self.site(span, "`push` onto nil");
                 let site = self.b.ins().iconst(types::I32, site as i64);
                 self.publish_depth();
