@@ -2,9 +2,10 @@
 # Installs the system packages Tern's tests and benchmarks need on Debian:
 # the ARM64 cross toolchain and qemu-user (AOT for aarch64), bubblewrap (the
 # grader's sandbox), the peer runtimes the benchmark script compares against,
-# and the linters .ci/run runs on the CI templates (shellcheck; actionlint from
-# PyPI), and headless Chromium (the grader's HTML report test). Idempotent; a no-op when everything is present. Needs root (or sudo)
-# only when a Debian package is missing.
+# the linters .ci/run runs on the CI templates (shellcheck; actionlint from
+# PyPI), and xmllint (the grader's tests validate JUnit against junit-10.xsd).
+# Idempotent; a no-op when everything is present. Needs root (or sudo) only
+# when a Debian package is missing.
 set -euo pipefail
 
 declare -A want=(
@@ -17,7 +18,7 @@ declare -A want=(
   [cc]=gcc
   [bwrap]=bubblewrap
   [shellcheck]=shellcheck
-  [chromium]=chromium
+  [xmllint]=libxml2-utils
 )
 missing=()
 for tool in "${!want[@]}"; do

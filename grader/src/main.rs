@@ -12,7 +12,7 @@ use tern_grader::provenance::{self, Provenance};
 use tern_grader::publish;
 use tern_grader::redact::Disclosure;
 use tern_grader::report::{self, Format};
-use tern_grader::result::Report;
+use tern_grader::result::{Partition, Report};
 use tern_grader::runner::process::Limits;
 use tern_grader::runner::sandbox::{self, Policy};
 use tern_grader::term::{self, Color};
@@ -94,9 +94,13 @@ enum Command {
         /// Perf thresholds; off skips them (with a notice).
         #[arg(long, value_enum, default_value_t = OnOff::On)]
         perf: OnOff,
-        /// Parallel exercises (default: number of cores).
+        /// Exercises graded at once, across all workspaces (default: number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// With --course: grade only shard K of N (exercises split by workspace and
+        /// exercise name); `grader merge` combines the shards' JSON reports.
+        #[arg(long, value_name = "K/N", requires = "course", value_parser = Partition::parse)]
+        partition: Option<Partition>,
         /// Outside a workspace, grade `program` exercises' starters instead of their solutions.
         #[arg(long)]
         starter: bool,
@@ -108,6 +112,13 @@ enum Command {
         after_due: bool,
         #[command(flatten)]
         limits: RunLimits,
+    },
+    /// Combine JSON reports (shards of `run --partition`, or class runs) into one.
+    Merge {
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
     },
     /// Check that an engine speaks the protocol (grader/PROTOCOL.md).
     EngineCheck {
@@ -206,10 +217,15 @@ fn paths_or_cwd(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     term::init(cli.color);
+    // Exercism's interface wants a results.json whatever happened.
+    let exercism = matches!(&cli.command, Command::Run { format: Format::Exercism, .. });
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
             term::err(&format!("{e}\n"));
+            if exercism {
+                print!("{}", report::exercism::error(&e.to_string()));
+            }
             ExitCode::from(2)
         }
     }
@@ -224,6 +240,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             format,
             perf,
             jobs,
+            partition,
             starter: _,
             reveal,
             after_due,
@@ -231,7 +248,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
         } => {
             let mut opts = options(&limits, perf == OnOff::On, jobs);
             opts.disclosure = Disclosure { reveal, after_due };
-            run_instructor(&course, &paths, engine.as_deref(), format, opts)
+            run_instructor(&course, &paths, engine.as_deref(), format, opts, partition)
         }
         Command::Run {
             paths,
@@ -240,6 +257,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             format,
             perf,
             jobs,
+            partition: _,
             starter,
             reveal,
             after_due,
@@ -248,6 +266,15 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             let mut opts = options(&limits, perf == OnOff::On, jobs);
             opts.disclosure = Disclosure { reveal, after_due };
             run(paths, engine, format, starter, opts)
+        }
+        Command::Merge { reports, format } => {
+            let mut files = Vec::new();
+            for p in &reports {
+                let text = std::fs::read_to_string(p).map_err(|e| GradeError::io(p, &e))?;
+                let rs = report::json::parse(&text).map_err(|m| GradeError::in_file(p, m))?;
+                files.push((p.display().to_string(), rs));
+            }
+            emit(&tern_grader::merge::merge(files)?, format)
         }
         Command::Publish { course, out } => {
             let p = publish::publish(&course, &out)?;
@@ -438,6 +465,7 @@ fn run(
         levels,
         notices,
         provenance,
+        partition: None,
     };
     emit(&[report], format)
 }
@@ -463,6 +491,7 @@ fn run_instructor(
     engine: Option<&str>,
     format: Format,
     mut opts: GradeOptions,
+    partition: Option<Partition>,
 ) -> Result<ExitCode, GradeError> {
     let course = Course::load(course_dir)?;
     let workspaces = instructor::workspaces(paths)?;
@@ -482,11 +511,9 @@ fn run_instructor(
     if !opts.perf {
         notices.push("perf thresholds are off (--perf=off): they were not measured".to_string());
     }
-    let mut reports = Vec::new();
-    for ws in &workspaces {
-        let mut r = instructor::grade_workspace(&course, ws, engine, &opts)?;
+    let mut reports = instructor::grade_class(&course, &workspaces, engine, &opts, partition)?;
+    for r in &mut reports {
         r.notices.splice(0..0, notices.iter().cloned());
-        reports.push(r);
     }
     emit(&reports, format)
 }

@@ -110,7 +110,11 @@ impl Workspace {
     /// run with another engine (or none) never replaces a pass. Returns a note
     /// for each exercise this run did worse on than its recorded best. The file
     /// is written to a temporary name and renamed, so it is never half written.
-    pub fn save_results(&self, results: &[ExerciseResult], run_engine: Option<&str>) -> std::io::Result<Vec<String>> {
+    pub fn save_results(
+        &self,
+        results: &[ExerciseResult],
+        run_engine: Option<&str>,
+    ) -> std::io::Result<Vec<String>> {
         let mut all = self.load_progress();
         let mut notes = Vec::new();
         for r in results {
@@ -151,14 +155,17 @@ impl Progress {
             return p;
         }
         let old: BTreeMap<String, ExerciseResult> = serde_json::from_str(text).unwrap_or_default();
-        let exercises = old.into_iter().map(|(k, r)| (k, BTreeMap::from([("an earlier run".to_string(), r)])));
+        let exercises =
+            old.into_iter().map(|(k, r)| (k, BTreeMap::from([("an earlier run".to_string(), r)])));
         Progress { exercises: exercises.collect() }
     }
 
     /// The best result of `key` and the engine that earned it: full marks first, then points.
     pub fn best(&self, key: &str) -> Option<(&str, &ExerciseResult)> {
         self.exercises.get(key)?.iter().map(|(e, r)| (e.as_str(), r)).max_by(|a, b| {
-            (a.1.full_marks(), a.1.earned).partial_cmp(&(b.1.full_marks(), b.1.earned)).unwrap_or(std::cmp::Ordering::Equal)
+            (a.1.full_marks(), a.1.earned)
+                .partial_cmp(&(b.1.full_marks(), b.1.earned))
+                .unwrap_or(std::cmp::Ordering::Equal)
         })
     }
 }

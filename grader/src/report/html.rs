@@ -10,7 +10,9 @@ fn esc(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push_str(&crate::report::visible(&c.to_string())),
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                out.push_str(&crate::report::visible(&c.to_string()))
+            }
             c => out.push(c),
         }
     }

@@ -90,8 +90,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 if let Some(d) = &c.detail {
                     for line in d.lines() {
                         let painted = match line.chars().next() {
-                            Some('-') if !c.name.starts_with("perf") => paint(line, fg(AnsiColor::Red), color),
-                            Some('+') if !c.name.starts_with("perf") => paint(line, fg(AnsiColor::Green), color),
+                            Some('-') if !c.name.starts_with("perf") => {
+                                paint(line, fg(AnsiColor::Red), color)
+                            }
+                            Some('+') if !c.name.starts_with("perf") => {
+                                paint(line, fg(AnsiColor::Green), color)
+                            }
                             _ => line.to_string(),
                         };
                         out.push_str(&format!("        | {painted}\n"));
