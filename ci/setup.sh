@@ -3,7 +3,8 @@
 # the ARM64 cross toolchain and qemu-user (AOT for aarch64), bubblewrap (the
 # grader's sandbox), the peer runtimes the benchmark script compares against,
 # the linters .ci/run runs on the CI templates (shellcheck; actionlint from
-# PyPI), and xmllint (the grader's tests validate JUnit against junit-10.xsd).
+# PyPI), xmllint (the grader's tests validate JUnit against junit-10.xsd) and
+# headless Chromium (the HTML report test).
 # Idempotent; a no-op when everything is present. Needs root (or sudo) only
 # when a Debian package is missing.
 set -euo pipefail
@@ -19,6 +20,7 @@ declare -A want=(
   [bwrap]=bubblewrap
   [shellcheck]=shellcheck
   [xmllint]=libxml2-utils
+  [chromium]=chromium
 )
 missing=()
 for tool in "${!want[@]}"; do
