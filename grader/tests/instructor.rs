@@ -231,7 +231,9 @@ fn an_engine_cannot_forge_the_report_read_the_course_or_touch_the_tools() {
         "pass",
         "the honest part of the engine still runs: {report}"
     );
-    assert!(!out.contains("999"), "{out}");
+    // The forged line must not reach stdout; match it whole, as "999" alone can occur in a hash.
+    assert!(!out.contains(r#"{"points": {"earned": 999}}"#), "{out}");
+    assert_ne!(report["points"]["earned"], 999, "{report}");
     assert!(!out.contains("@all print 55") && !out.contains("expect:"), "the engine read the course: {out}");
     assert!(!out.contains("tern-visible"), "{out}");
     assert_eq!(std::fs::read_to_string(tools.join("tern")).unwrap(), "#!/bin/sh\necho genuine\n");
