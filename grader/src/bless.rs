@@ -1,6 +1,6 @@
 //! `grader bless`: records snapshots from the reference engines.
 use crate::exercise::ExerciseKind;
-use crate::grade::Job;
+use crate::job::Job;
 use crate::runner::{self, RunOptions, RunStatus};
 use crate::snapshot::{self, Snapshot};
 use std::path::PathBuf;

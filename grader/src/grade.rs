@@ -1,8 +1,10 @@
 //! Grading: exercises in parallel (functional checks), then perf checks one
 //! at a time so measurements don't compete with each other for the cores.
 use crate::checks;
-use crate::course::{Course, References};
+use crate::course::Course;
 use crate::exercise::{Exercise, ExerciseKind, GroupRef};
+/// Kept here too: callers (and tests) name them `grade::{Job, Source}`.
+pub use crate::job::{Job, Source};
 use crate::manifest::Engine;
 use crate::perf;
 use crate::quiz;
@@ -12,7 +14,7 @@ use crate::runner::{self, Program, RunOptions};
 use crate::snapshot::{self, Snapshot};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -41,25 +43,6 @@ impl Default for GradeOptions {
             disclosure: Disclosure::default(),
         }
     }
-}
-
-/// Where a `program` exercise's program (or a quiz's answers) come from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// The student's directory for this exercise in a workspace.
-    Workspace(PathBuf),
-    /// Author mode: the hidden reference solution (and `<id>.answers.yaml` beside a quiz).
-    Solution,
-    /// Author mode: the starter files, which must fail.
-    Starter,
-}
-
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub exercise: Exercise,
-    pub level: Option<String>,
-    pub refs: References,
-    pub source: Source,
 }
 
 /// The student's program: exactly the files the exercise's `starter:` lists,
@@ -444,6 +427,7 @@ mod tests {
     use super::*;
     use crate::course::Level;
     use crate::result::CheckResult;
+    use std::path::PathBuf;
 
     fn result(id: &str, path: &str, pass: bool) -> ExerciseResult {
         let check = if pass {

@@ -7,7 +7,8 @@
 use crate::collect;
 use crate::course::Course;
 use crate::error::{GradeError, Result};
-use crate::grade::{self, GradeOptions, Source};
+use crate::grade::{self, GradeOptions};
+use crate::job::Source;
 use crate::manifest::Engine;
 use crate::provenance::{self, Provenance};
 use crate::result::Report;
@@ -68,7 +69,7 @@ pub fn grade_workspace(
         engine_sha256: engine.as_ref().and_then(provenance::hash_engine),
         course: Some(course.dir.display().to_string()),
         course_commit: provenance::git_commit(&course.dir),
-        course_sha256: Some(provenance::hash_course(course)),
+        course_sha256: Some(course.sha256()),
         sandboxed: crate::runner::sandbox::active(opts.run.sandbox),
     };
     Ok(Report {

@@ -24,6 +24,7 @@ pub mod collect;
 pub mod engine_check;
 pub mod harness;
 pub mod instructor;
+pub mod job;
 pub mod report;
 pub mod validate;
 pub mod workspace;

@@ -7,7 +7,8 @@ use std::time::Duration;
 use tern_grader::bless::{self, Blessed};
 use tern_grader::collect;
 use tern_grader::course::Course;
-use tern_grader::grade::{self, GradeOptions, Source};
+use tern_grader::grade::{self, GradeOptions};
+use tern_grader::job::Source;
 use tern_grader::manifest::Engine;
 use tern_grader::provenance::{self, Provenance};
 use tern_grader::publish;
@@ -382,7 +383,7 @@ fn run(
         engine: engine.as_ref().map(Engine::label),
         engine_sha256: engine.as_ref().and_then(provenance::hash_engine),
         course: course.as_ref().map(|c| c.dir.display().to_string()),
-        course_sha256: course.as_ref().map(provenance::hash_course),
+        course_sha256: course.as_ref().map(Course::sha256),
         sandboxed: sandbox::active(opts.run.sandbox),
         ..Provenance::default()
     };

@@ -2,7 +2,8 @@
 //! errors, reference solutions that don't pass, starters that already pass,
 //! missing snapshots, observations that cannot be made.
 use crate::exercise::ExerciseKind;
-use crate::grade::{self, GradeOptions, Job, Source};
+use crate::grade::{self, GradeOptions};
+use crate::job::{Job, Source};
 use crate::result::Status;
 use crate::snapshot;
 

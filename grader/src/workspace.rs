@@ -3,7 +3,7 @@
 use crate::course::Course;
 use crate::error::{parse_yaml, GradeError, Result};
 use crate::exercise::{Exercise, ExerciseKind, Visibility};
-use crate::grade::{Job, Source};
+use crate::job::{Job, Source};
 use crate::quiz;
 use crate::result::ExerciseResult;
 use serde::{Deserialize, Serialize};
