@@ -197,8 +197,9 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
                     }
                     Some(_) => (group.program, None),
                 };
+                let expected = checks::resolve(&expect, snap.as_ref());
                 for run in runner::run_engine(engine, program, &run_opts) {
-                    result.checks.extend(tag(&group, checks::check_run(&run, &expect, snap.as_ref())));
+                    result.checks.extend(tag(&group, checks::check_run(&run, &expected)));
                 }
             }
         }
@@ -215,10 +216,16 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
                     .iter()
                     .find(|(g, e)| g.number.is_none() && e.snapshot == Some(true))
                     .map(|_| load_snapshot(ex, *kind));
-                for run in runner::run_engine(&reference, &program, &run_opts) {
-                    for (g, expect) in &groups {
+                let expected: Vec<_> = groups
+                    .iter()
+                    .map(|(g, expect)| {
                         let snap = if g.number.is_none() { top_snap.as_ref() } else { None };
-                        result.checks.extend(tag(g, checks::check_run(&run, expect, snap)));
+                        (g, checks::resolve(expect, snap))
+                    })
+                    .collect();
+                for run in runner::run_engine(&reference, &program, &run_opts) {
+                    for (g, expected) in &expected {
+                        result.checks.extend(tag(g, checks::check_run(&run, expected)));
                     }
                 }
             }
