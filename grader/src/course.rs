@@ -184,7 +184,7 @@ impl Course {
                 h.update(ex.id.as_bytes());
                 h.update(ex.points.to_le_bytes());
                 h.update(std::fs::read(&ex.path).unwrap_or_default());
-                for program in [&ex.program, &ex.starter, &ex.solution] {
+                for program in ex.programs() {
                     for (name, bytes) in &program.files {
                         h.update(name.as_bytes());
                         h.update(bytes);

@@ -358,7 +358,7 @@ fn run(
     } else {
         let source = if starter { Source::Starter } else { Source::Solution };
         let (jobs, course) = collect::jobs_for_paths(&paths_or_cwd(paths), &source)?;
-        if jobs.iter().any(|j| j.exercise.kind == tern_grader::exercise::ExerciseKind::Program) {
+        if jobs.iter().any(|j| matches!(j.exercise.body, tern_grader::exercise::ExerciseBody::Program(_))) {
             notices.push(format!(
                 "not in a workspace: `program` exercises run their {}",
                 if starter { "starter files" } else { "reference solution" }
