@@ -1246,6 +1246,50 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_has_its_own_body() {
+        let ex = |src: &str| Exercise::parse(Path::new("x.yaml"), src).unwrap();
+        let engine = ex("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n");
+        assert!(matches!(engine.body, ExerciseBody::Engine(_)));
+        let track = ex("kind: engine\ntitle: t\nfiles: {main.tern: x}\nstarter: {engine.yaml: s}\nsolution: {engine.yaml: r}\nexpect: {all: {exit: 0}}\n");
+        let ExerciseBody::EngineTrack(t) = &track.body else { panic!("{track:?}") };
+        assert_eq!(
+            (t.starter.files["engine.yaml"].as_slice(), t.runs.program.entry.as_str()),
+            (&b"s"[..], "main.tern")
+        );
+        assert_eq!(track.kind(), ExerciseKind::Engine);
+        let quiz = ex("kind: quiz\ntitle: t\nquestions:\n  - id: a\n    prompt: p\n    observe: {engine: interp, extract: {from: stdout}}\n");
+        assert!(quiz.groups().is_empty() && quiz.perf().is_empty() && quiz.expect().is_none());
+    }
+
+    #[test]
+    fn a_key_of_another_kind_is_a_load_error() {
+        let err = load_err(
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nengines: [interp]\n",
+        );
+        assert!(
+            err.starts_with("x.yaml:5:1: error: `engines:` does not belong in an `engine` exercise"),
+            "{err}"
+        );
+        assert!(err.contains("takes files, starter, expect, checks, perf"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {all: {exit: 0}}\n");
+        assert!(
+            err.starts_with("x.yaml:4:1: error: `solution:` does not belong in an `engine` exercise"),
+            "{err}"
+        );
+        assert!(err.contains("only with `starter:`"), "{err}");
+        let err = load_err("kind: program\ntitle: t\nfiles: {main.tern: x}\nstarter: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {all: {exit: 0}}\n");
+        assert!(
+            err.starts_with("x.yaml:3:1: error: `files:` does not belong in a `program` exercise"),
+            "{err}"
+        );
+        let err = load_err("kind: quiz\ntitle: t\nquestions:\n  - id: a\n    prompt: p\n    observe: {engine: interp, extract: {from: stdout}}\nexpect: {all: {exit: 0}}\n");
+        assert!(
+            err.starts_with("x.yaml:7:1: error: `expect:` does not belong in a `quiz` exercise"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn quiz_needs_one_observation_source() {
         let src = "kind: quiz\ntitle: t\nquestions:\n  - id: a\n    prompt: p\n    observe: {extract: {from: stdout}}\n";
         let err = Exercise::parse(Path::new("q.yaml"), src).unwrap_err();
