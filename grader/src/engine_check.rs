@@ -79,6 +79,7 @@ pub fn check(engine: &Engine, opts: &RunOptions) -> Vec<ExerciseResult> {
                 notices,
                 engine: None,
                 engine_sha256: None,
+                duration_ms: 0,
             }
             .finish()
         })

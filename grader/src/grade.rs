@@ -13,11 +13,10 @@ use crate::result::{CheckResult, ExerciseResult, LevelResult, Status};
 use crate::runner::{self, Program, RunOptions};
 use crate::snapshot::{self, Snapshot};
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct GradeOptions {
@@ -132,6 +131,7 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
         notices: Vec::new(),
         engine: None,
         engine_sha256: None,
+        duration_ms: 0,
     };
     let run_opts = options_for(ex, opts);
     let program = match program_for(job) {
@@ -225,7 +225,7 @@ fn engine_checks(
         };
         let expected = checks::resolve(&expect, snap.as_ref());
         for run in runner::run_engine(engine, program, run_opts) {
-            out.extend(tag(&group, checks::check_run(&run, &expected)));
+            out.extend(tag(&group, checks::check_run(&run, &expected), &run, program));
         }
     }
     Ok(out)
@@ -258,7 +258,7 @@ fn program_checks(
             .collect();
         for run in runner::run_engine(&reference, program, run_opts) {
             for (g, expected) in &expected {
-                out.extend(tag(g, checks::check_run(&run, expected)));
+                out.extend(tag(g, checks::check_run(&run, expected), &run, program));
             }
         }
     }
@@ -277,11 +277,25 @@ fn quiz_checks(job: &Job, quiz: &QuizBody, run_opts: &RunOptions) -> Vec<CheckRe
     } else {
         Err(format!("no answers file at {}", answers_path.display()))
     };
-    quiz::grade(quiz, ex.dir(), answers.as_ref().map_err(|s| s.as_str()), &job.refs, run_opts)
+    let start = Instant::now();
+    let mut checks =
+        quiz::grade(quiz, ex.dir(), answers.as_ref().map_err(|s| s.as_str()), &job.refs, run_opts);
+    // The questions' runs overlap; each check gets its share of the time.
+    let share = start.elapsed().as_millis() as u64 / checks.len().max(1) as u64;
+    checks.iter_mut().for_each(|c| c.duration_ms = Some(share));
+    checks
 }
 
-/// Marks a group's checks with its visibility and number (`check N: ...`).
-fn tag(group: &GroupRef<'_>, checks: Vec<CheckResult>) -> Vec<CheckResult> {
+/// Marks a group's checks with its visibility and number (`check N: ...`),
+/// and with the run and program they are about (time, output, test code).
+fn tag(
+    group: &GroupRef<'_>,
+    checks: Vec<CheckResult>,
+    run: &runner::EngineRun,
+    program: &Program,
+) -> Vec<CheckResult> {
+    let text = program_text(program);
+    let output = crate::result::clip_output(&run.stdout);
     checks
         .into_iter()
         .map(|mut c| {
@@ -290,9 +304,26 @@ fn tag(group: &GroupRef<'_>, checks: Vec<CheckResult>) -> Vec<CheckResult> {
                 c.group = Some(n);
             }
             c.visibility = group.visibility;
+            c.duration_ms = Some(run.wall.as_millis() as u64);
+            c.program = Some(text.clone());
+            c.output = (!output.is_empty()).then(|| output.clone());
             c
         })
         .collect()
+}
+
+/// A program's files as one text: the entry file alone, or each file under a `// NAME` line.
+pub fn program_text(program: &Program) -> String {
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    match program.files.len() {
+        1 => program.files.values().next().map(|b| lossy(b)).unwrap_or_default(),
+        _ => program
+            .files
+            .iter()
+            .map(|(name, b)| format!("// {name}\n{}", lossy(b)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
 }
 
 /// The exercise's `hint:` tells a student what to do next: it becomes a note
@@ -367,95 +398,95 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
     let under_test = ex.engine_body().and(engine);
     let run_opts = options_for(ex, opts);
     for rule in ex.perf() {
-        result.checks.push(perf::check_rule(rule, under_test, &job.refs, ex.dir(), &program, &run_opts));
+        let start = Instant::now();
+        let mut check = perf::check_rule(rule, under_test, &job.refs, ex.dir(), &program, &run_opts);
+        check.duration_ms = Some(start.elapsed().as_millis() as u64);
+        result.checks.push(check);
     }
     attach_hint(ex, result);
 }
 
 pub fn grade_all(jobs: &[Job], engine: Option<&Engine>, opts: &GradeOptions) -> Vec<ExerciseResult> {
-    let bar = if opts.progress && std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(jobs.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} grading [{bar:30}] {pos}/{len} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let units: Vec<Unit> = jobs.iter().map(|job| Unit { job, engine, opts }).collect();
+    grade_units(&units, opts.jobs, opts.progress)
+}
+
+/// One exercise to grade, with the engine and options of its workspace.
+#[derive(Clone, Copy)]
+pub struct Unit<'a> {
+    pub job: &'a Job,
+    pub engine: Option<&'a Engine>,
+    pub opts: &'a GradeOptions,
+}
+
+/// Grades `units` (of one workspace or of a whole class) on `workers`
+/// threads, then their perf rules one at a time; results in `units` order,
+/// finished and redacted.
+pub fn grade_units(units: &[Unit<'_>], workers: usize, progress: bool) -> Vec<ExerciseResult> {
+    let bar = crate::progress::Progress::new(progress, units.len());
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<ExerciseResult>>> = Mutex::new(vec![None; jobs.len()]);
-    let workers = opts.jobs.max(1).min(jobs.len().max(1));
+    let results: Mutex<Vec<Option<(ExerciseResult, Duration)>>> = Mutex::new(vec![None; units.len()]);
+    let workers = workers.max(1).min(units.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(job) = jobs.get(i) else { break };
-                bar.set_message(job.exercise.id.clone());
-                let r = grade_functional(job, engine, opts);
-                results.lock().unwrap()[i] = Some(r);
-                bar.inc(1);
+                let Some(u) = units.get(i) else { break };
+                bar.start(&u.job.exercise.id);
+                let start = Instant::now();
+                let r = grade_functional(u.job, u.engine, u.opts);
+                bar.graded(&r, u.opts.perf && !u.job.exercise.perf().is_empty());
+                results.lock().unwrap()[i] = Some((r, start.elapsed()));
             });
         }
     });
-    let mut results: Vec<ExerciseResult> =
+    let mut results: Vec<(ExerciseResult, Duration)> =
         results.into_inner().unwrap().into_iter().map(|r| r.expect("graded")).collect();
-    for (job, r) in jobs.iter().zip(results.iter_mut()) {
-        if !job.exercise.perf().is_empty() {
-            bar.set_message(format!("perf {}", job.exercise.id));
-            grade_perf(job, engine, opts, r);
+    for (u, (r, took)) in units.iter().zip(results.iter_mut()) {
+        if !u.job.exercise.perf().is_empty() {
+            bar.measuring(&u.job.exercise.id);
+            let start = Instant::now();
+            grade_perf(u.job, u.engine, u.opts, r);
+            *took += start.elapsed();
         }
     }
-    bar.finish_and_clear();
-    let mut results: Vec<ExerciseResult> = results.into_iter().map(|r| r.finish()).collect();
-    // The one place where hidden checks lose their details: every report
-    // format, and the workspace's saved results, read these.
-    redact::redact(&mut results, opts.disclosure);
-    results
+    bar.finish();
+    units
+        .iter()
+        .zip(results)
+        .map(|(u, (r, took))| {
+            let mut r = r.finish();
+            r.duration_ms = took.as_millis() as u64;
+            // The one place where hidden checks lose their details: every report
+            // format, and the workspace's saved results, read these.
+            redact::redact(std::slice::from_mut(&mut r), u.opts.disclosure);
+            r
+        })
+        .collect()
 }
 
 /// Per-level points and XP for the levels of `course` that appear in `results`
 /// (or all levels with `all`); a level's XP is earned when all its exercises pass.
 pub fn level_results(course: &Course, results: &[ExerciseResult], all: bool) -> Vec<LevelResult> {
-    let mut out: Vec<LevelResult> = Vec::new();
-    for level in &course.levels {
-        let mine: Vec<&ExerciseResult> =
-            results.iter().filter(|r| r.level.as_deref() == Some(&level.name)).collect();
-        if mine.is_empty() && !all {
-            continue;
-        }
-        let points = level.exercises.iter().map(|e| e.points).sum();
-        let earned = mine.iter().map(|r| r.earned).sum();
-        // An exercise passes when it has a result and every result carrying its id
-        // is at full marks: a failure can never be hidden behind a namesake's pass.
-        let passed = level
-            .exercises
-            .iter()
-            .filter(|e| {
-                let same: Vec<&&ExerciseResult> = mine.iter().filter(|r| r.id == e.id).collect();
-                !same.is_empty() && same.iter().all(|r| r.full_marks())
-            })
-            .count();
-        let total = level.exercises.len();
-        let earned_xp = if total > 0 && passed == total { level.xp } else { 0 };
-        out.push(LevelResult {
+    let mut out: Vec<LevelResult> = course
+        .levels
+        .iter()
+        .filter(|level| all || results.iter().any(|r| r.level.as_deref() == Some(&level.name)))
+        .map(|level| LevelResult {
             name: level.name.clone(),
             title: level.title.clone(),
             xp: level.xp,
-            earned_xp,
-            points,
-            earned,
-            passed,
-            total,
+            earned_xp: 0,
+            points: level.exercises.iter().map(|e| e.points).sum(),
+            earned: 0.0,
+            passed: 0,
+            total: level.exercises.len(),
             locked_by: Vec::new(),
-        });
-    }
-    let done: Vec<String> = out.iter().filter(|l| l.passed == l.total).map(|l| l.name.clone()).collect();
-    for l in out.iter_mut() {
-        if let Some(level) = course.levels.iter().find(|c| c.name == l.name) {
-            l.locked_by = level.prerequisites.iter().filter(|p| !done.contains(p)).cloned().collect();
-        }
-    }
+            prerequisites: level.prerequisites.clone(),
+            exercises: level.exercises.iter().map(|e| e.id.clone()).collect(),
+        })
+        .collect();
+    crate::result::recount_levels(&mut out, results);
     out
 }
 
@@ -485,6 +516,7 @@ mod tests {
             notices: vec![],
             engine: None,
             engine_sha256: None,
+            duration_ms: 0,
         }
         .finish()
     }

@@ -1,6 +1,5 @@
 //! The `grader` command line.
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,22 +13,31 @@ use tern_grader::provenance::{self, Provenance};
 use tern_grader::publish;
 use tern_grader::redact::Disclosure;
 use tern_grader::report::{self, Format};
-use tern_grader::result::Report;
+use tern_grader::result::{Partition, Report};
 use tern_grader::runner::process::Limits;
 use tern_grader::runner::sandbox::{self, Policy};
+use tern_grader::term::{self, Color};
 use tern_grader::workspace::{self, Workspace};
-use tern_grader::{engine_check, instructor, validate, GradeError};
+use tern_grader::{engine_check, instructor, say, student, validate, watch, GradeError};
 
 #[derive(Parser)]
 #[command(
     name = "grader",
     version,
-    about = "Grades language-runtime exercises against student and reference engines"
+    about = "Grades language-runtime exercises against student and reference engines",
+    after_help = EXIT_CODES
 )]
 struct Cli {
+    /// Colour: auto (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces it), always or never.
+    #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
+    color: Color,
     #[command(subcommand)]
     command: Command,
 }
+
+const EXIT_CODES: &str = "Exit codes:\n  0  everything graded passed (or the command did its job)\n  1  \
+a check failed, an exercise is not at full marks, or `validate` found problems\n  2  usage error, or \
+the grader could not run (a file it needs is missing or malformed)";
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OnOff {
@@ -77,17 +85,23 @@ enum Command {
         /// student's files, quiz answers and engine (its `course:` is ignored).
         #[arg(long, value_name = "COURSE_DIR")]
         course: Option<PathBuf>,
-        /// The engine under test: a manifest path or reference:interp|jit|aot.
+        /// The engine under test: a manifest path (relative to the current directory) or
+        /// reference:interp|jit|aot.
         #[arg(long)]
         engine: Option<String>,
+        /// human, json, junit, or html (one self-contained page with charts of the perf rules).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Perf thresholds; off skips them (with a notice).
         #[arg(long, value_enum, default_value_t = OnOff::On)]
         perf: OnOff,
-        /// Parallel exercises (default: number of cores).
+        /// Exercises graded at once, across all workspaces (default: number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// With --course: grade only shard K of N (exercises split by workspace and
+        /// exercise name); `grader merge` combines the shards' JSON reports.
+        #[arg(long, value_name = "K/N", requires = "course", value_parser = Partition::parse)]
+        partition: Option<Partition>,
         /// Outside a workspace, grade `program` exercises' starters instead of their solutions.
         #[arg(long)]
         starter: bool,
@@ -100,26 +114,61 @@ enum Command {
         #[command(flatten)]
         limits: RunLimits,
     },
+    /// Combine JSON reports (shards of `run --partition`, or class runs) into one.
+    Merge {
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
     /// Check that an engine speaks the protocol (grader/PROTOCOL.md).
     EngineCheck {
+        /// The engine: a manifest path or reference:interp|jit|aot.
         engine: String,
         #[command(flatten)]
         limits: RunLimits,
     },
     /// Create a student workspace with each exercise's starter files.
-    Init { course: PathBuf, dir: Option<PathBuf> },
-    /// Progress, points and XP per level in the current workspace.
+    Init {
+        /// The course directory (the one with course.yaml), usually a published copy.
+        course: PathBuf,
+        /// Where to create the workspace (default: COURSE's name + `.workspace`).
+        dir: Option<PathBuf>,
+    },
+    /// Progress per level in the current workspace: each exercise's best result and its engine.
     Status,
+    /// The first exercise not at full marks, with what it asks.
+    Next,
+    /// The hint of an exercise (hints are shown by themselves only after a failure).
+    Hint {
+        /// The exercise's id (as `grader status` lists it).
+        id: String,
+    },
+    /// Re-grade an exercise each time its files change; on a pass, name the next one.
+    Watch {
+        /// The engine under test for `engine` exercises (default: the workspace's `engine:`).
+        #[arg(long)]
+        engine: Option<String>,
+        #[command(flatten)]
+        limits: RunLimits,
+    },
     /// Write the student copy of a course: no solutions, answer keys or hidden checks.
-    Publish { course: PathBuf, out: PathBuf },
-    /// For authors: schema, solutions pass, starters fail, snapshots exist.
+    Publish {
+        /// The instructor's course directory.
+        course: PathBuf,
+        /// Where to write the student copy.
+        out: PathBuf,
+    },
+    /// For authors: schema, solutions pass, starters fail (and earn nothing), snapshots exist.
     Validate {
+        /// Exercise files, level or course directories (default: .).
         paths: Vec<PathBuf>,
         #[command(flatten)]
         limits: RunLimits,
     },
     /// Record snapshots from the reference engines.
     Bless {
+        /// Exercise files, level or course directories (default: .).
         paths: Vec<PathBuf>,
         /// Write `.snap.new` files for `cargo insta review` instead of replacing snapshots.
         #[arg(long)]
@@ -149,6 +198,15 @@ fn options(limits: &RunLimits, perf: bool, jobs: Option<usize>) -> GradeOptions 
     o
 }
 
+fn current_workspace() -> Result<Workspace, GradeError> {
+    let cwd = std::env::current_dir().map_err(|e| GradeError::new(e.to_string()))?;
+    let dir = Workspace::find(&cwd).ok_or_else(|| {
+        GradeError::new("not inside a workspace (no tern-course.yaml here or above)")
+            .hint("create one with `grader init COURSE DIR`")
+    })?;
+    Workspace::open(&dir)
+}
+
 fn paths_or_cwd(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -159,10 +217,16 @@ fn paths_or_cwd(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    term::init(cli.color);
+    // Exercism's interface wants a results.json whatever happened.
+    let exercism = matches!(&cli.command, Command::Run { format: Format::Exercism, .. });
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e}");
+            term::err(&format!("{e}\n"));
+            if exercism {
+                print!("{}", report::exercism::error(&e.to_string()));
+            }
             ExitCode::from(2)
         }
     }
@@ -177,6 +241,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             format,
             perf,
             jobs,
+            partition,
             starter: _,
             reveal,
             after_due,
@@ -184,7 +249,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
         } => {
             let mut opts = options(&limits, perf == OnOff::On, jobs);
             opts.disclosure = Disclosure { reveal, after_due };
-            run_instructor(&course, &paths, engine.as_deref(), format, opts)
+            run_instructor(&course, &paths, engine.as_deref(), format, opts, partition)
         }
         Command::Run {
             paths,
@@ -193,6 +258,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             format,
             perf,
             jobs,
+            partition: _,
             starter,
             reveal,
             after_due,
@@ -202,15 +268,24 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             opts.disclosure = Disclosure { reveal, after_due };
             run(paths, engine, format, starter, opts)
         }
+        Command::Merge { reports, format } => {
+            let mut files = Vec::new();
+            for p in &reports {
+                let text = std::fs::read_to_string(p).map_err(|e| GradeError::io(p, &e))?;
+                let rs = report::json::parse(&text).map_err(|m| GradeError::in_file(p, m))?;
+                files.push((p.display().to_string(), rs));
+            }
+            emit(&tern_grader::merge::merge(files)?, format)
+        }
         Command::Publish { course, out } => {
             let p = publish::publish(&course, &out)?;
             for n in &p.notes {
-                println!("note: {n}");
+                say!("note: {n}");
             }
             for w in &p.withheld {
-                println!("withheld  {}", w.display());
+                say!("withheld  {}", w.display());
             }
-            println!(
+            say!(
                 "published {} to {}: {} exercises, {} files; withheld {} files and {} hidden check groups",
                 course.display(),
                 out.display(),
@@ -219,7 +294,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
                 p.withheld.len(),
                 p.hidden_groups
             );
-            println!("next: grader init {} DIR (keep {} for grading)", out.display(), course.display());
+            say!("next: grader init {} DIR (keep {} for grading)", out.display(), course.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::EngineCheck { engine, limits } => {
@@ -231,12 +306,12 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
                 exercises: results,
                 ..Report::default()
             };
-            print!("{}", report::human::render(&report, std::io::stdout().is_terminal()));
+            term::out(&report::human::render(&report, true));
             if report.failed() {
-                println!("\nThe engine does not follow the protocol yet; see grader/PROTOCOL.md.");
+                say!("\nThe engine does not follow the protocol yet; see grader/PROTOCOL.md.");
                 Ok(ExitCode::FAILURE)
             } else {
-                println!("\nThe engine speaks protocol {}.", tern_grader::manifest::PROTOCOL_VERSION);
+                say!("\nThe engine speaks protocol {}.", tern_grader::manifest::PROTOCOL_VERSION);
                 Ok(ExitCode::SUCCESS)
             }
         }
@@ -249,51 +324,46 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             let levels = ws.course.levels.len();
             let plural =
                 |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
-            println!(
+            say!(
                 "created workspace {} for \"{}\" ({}, {})",
                 dir.display(),
                 ws.course.title,
                 plural(levels, "level"),
                 plural(n, "exercise")
             );
-            println!("next: cd {} && grader run", dir.display());
+            say!("next: cd {} && grader run", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
-            let cwd = std::env::current_dir().map_err(|e| GradeError::new(e.to_string()))?;
-            let dir = Workspace::find(&cwd).ok_or_else(|| {
-                GradeError::new("not inside a workspace (no tern-course.yaml here or above)")
-                    .hint("create one with `grader init COURSE DIR`")
-            })?;
-            let ws = Workspace::open(&dir)?;
-            let stored = ws.load_results();
-            let results: Vec<_> = stored.into_values().collect();
-            let levels = grade::level_results(&ws.course, &results, true);
-            println!("{} — {}", ws.course.title, ws.dir.display());
-            for l in &levels {
-                let lock = if l.locked_by.is_empty() {
-                    String::new()
-                } else {
-                    format!("  (locked: finish {} first)", l.locked_by.join(", "))
-                };
-                println!(
-                    "\nlevel {} — {}: {}/{} exercises, {:.2}/{} points, {}/{} XP{lock}",
-                    l.name, l.title, l.passed, l.total, l.earned, l.points, l.earned_xp, l.xp
-                );
-                if let Some(level) = ws.course.levels.iter().find(|c| c.name == l.name) {
-                    for ex in &level.exercises {
-                        let r = results.iter().find(|r| r.id == ex.id && r.level.as_deref() == Some(&l.name));
-                        let (mark, pts) = match r {
-                            Some(r) => (r.status.as_str(), format!("{:.2}/{}", r.earned, r.points)),
-                            None => ("not run", format!("0/{}", ex.points)),
-                        };
-                        println!("  {:<10} {:<24} {:>10}  {}", mark, ex.id, pts, ex.title);
-                    }
+            term::out(&student::status(&current_workspace()?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Next => {
+            let ws = current_workspace()?;
+            term::out(&student::next_text(&ws));
+            Ok(if student::next(&ws).is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Hint { id } => {
+            term::out(&student::hint(&current_workspace()?, &id)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Watch { engine, limits } => {
+            let ws = current_workspace()?;
+            let mut opts = options(&limits, true, None);
+            opts.progress = false;
+            term::out(&student::next_text(&ws));
+            watch::watch(&ws, |dir| {
+                let before = student::next(&ws).map(|(l, e)| format!("{l}/{}", e.id));
+                match run(vec![dir.to_path_buf()], engine.clone(), Format::Human, false, opts.clone()) {
+                    Ok(_) => {}
+                    Err(e) => term::err(&format!("{e}\n")),
                 }
-            }
-            let xp: u32 = levels.iter().map(|l| l.earned_xp).sum();
-            let xp_total: u32 = levels.iter().map(|l| l.xp).sum();
-            println!("\nXP: {xp}/{xp_total}");
+                let after = student::next(&ws).map(|(l, e)| format!("{l}/{}", e.id));
+                if before != after {
+                    term::out(&format!("\n{}", student::next_text(&ws)));
+                }
+            })
+            .map_err(|e| GradeError::new(format!("cannot watch {}: {e}", ws.dir.display())))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { paths, limits } => {
@@ -301,9 +371,9 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             validate::full_course(&jobs)?;
             let findings = validate::validate(&jobs, &options(&limits, false, None));
             for f in &findings {
-                println!("{}: {}", f.exercise, f.message);
+                say!("{}: {}", f.exercise, f.message);
             }
-            println!("{} exercises checked, {} problems", jobs.len(), findings.len());
+            say!("{} exercises checked, {} problems", jobs.len(), findings.len());
             Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Bless { paths, review, limits } => {
@@ -311,11 +381,11 @@ fn dispatch(cmd: Command) -> Result<ExitCode, GradeError> {
             let mut failed = false;
             for b in bless::bless(&jobs, &options(&limits, false, None).run, review) {
                 match b {
-                    Blessed::Written(p) => println!("wrote     {}", p.display()),
-                    Blessed::Unchanged(p) => println!("unchanged {}", p.display()),
+                    Blessed::Written(p) => say!("wrote     {}", p.display()),
+                    Blessed::Unchanged(p) => say!("unchanged {}", p.display()),
                     Blessed::Failed(p, m) => {
                         failed = true;
-                        println!("FAILED    {}: {m}", p.display())
+                        say!("FAILED    {}: {m}", p.display())
                     }
                 }
             }
@@ -350,10 +420,11 @@ fn run(
             return Err(GradeError::new(format!("{} does not exist", missing.display()))
                 .hint("pass exercise directories of this workspace"));
         }
-        let spec = engine.or_else(|| ws.file.engine.clone());
-        let engine = spec
-            .map(|s| Engine::resolve(&s, if s.starts_with("reference:") { &cwd } else { &dir }))
-            .transpose()?;
+        // `--engine` is relative to where you typed it; tern-course.yaml's `engine:` to the workspace.
+        let engine = match engine {
+            Some(s) => Some(Engine::resolve(&s, &cwd)?),
+            None => ws.file.engine.as_ref().map(|s| Engine::resolve(s, &dir)).transpose()?,
+        };
         (ws.jobs(&paths), Some(ws.course.clone()), engine, Some(ws))
     } else {
         let source = if starter { Source::Starter } else { Source::Solution };
@@ -373,8 +444,10 @@ fn run(
     }
     let results = grade::grade_all(&jobs, engine.as_ref(), &opts);
     if let Some(ws) = &ws {
-        if let Err(e) = ws.save_results(&results) {
-            notices.push(format!("could not save progress for `grader status`: {e}"));
+        let label = engine.as_ref().map(Engine::label);
+        match ws.save_results(&results, label.as_deref()) {
+            Ok(lower) => notices.extend(lower),
+            Err(e) => notices.push(format!("could not save progress for `grader status`: {e}")),
         }
     }
     let levels = course.as_ref().map(|c| grade::level_results(c, &results, false)).unwrap_or_default();
@@ -393,18 +466,19 @@ fn run(
         levels,
         notices,
         provenance,
+        partition: None,
     };
     emit(&[report], format)
 }
 
 /// Prints the reports; exit 1 when any check failed.
 fn emit(reports: &[Report], format: Format) -> Result<ExitCode, GradeError> {
-    print!("{}", report::render_many(reports, format, std::io::stdout().is_terminal()));
+    term::out(&report::render_many(reports, format, true));
     if std::env::var_os("GITHUB_ACTIONS").is_some() {
         // The runner reads workflow commands from stderr too; keeping them off
         // stdout keeps `--format junit > results.xml` a valid XML file.
         for r in reports {
-            eprint!("{}", report::github::annotations(r));
+            term::err(&report::github::annotations(r));
         }
     }
     Ok(if reports.iter().any(Report::failed) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
@@ -418,6 +492,7 @@ fn run_instructor(
     engine: Option<&str>,
     format: Format,
     mut opts: GradeOptions,
+    partition: Option<Partition>,
 ) -> Result<ExitCode, GradeError> {
     let course = Course::load(course_dir)?;
     let workspaces = instructor::workspaces(paths)?;
@@ -437,11 +512,9 @@ fn run_instructor(
     if !opts.perf {
         notices.push("perf thresholds are off (--perf=off): they were not measured".to_string());
     }
-    let mut reports = Vec::new();
-    for ws in &workspaces {
-        let mut r = instructor::grade_workspace(&course, ws, engine, &opts)?;
+    let mut reports = instructor::grade_class(&course, &workspaces, engine, &opts, partition)?;
+    for r in &mut reports {
         r.notices.splice(0..0, notices.iter().cloned());
-        reports.push(r);
     }
     emit(&reports, format)
 }

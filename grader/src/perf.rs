@@ -412,6 +412,7 @@ pub fn check_rule(
                         ),
                     )
                     .detail(detail)
+                    .samples([(&fast.name, &m.a), (&slow.name, &m.b)])
                 }
             }
         }
@@ -464,6 +465,7 @@ pub fn check_rule(
                         ),
                     )
                     .detail(detail)
+                    .samples([(&student.name, &m.a), (&other.name, &m.b)])
                 }
             }
         }

@@ -77,6 +77,8 @@ pub fn redact(results: &mut [ExerciseResult], disclosure: Disclosure) {
             };
             c.detail = None;
             c.line = None;
+            c.program = None;
+            c.output = None;
         }
     }
 }
@@ -99,6 +101,7 @@ mod tests {
             notices: vec![],
             engine: None,
             engine_sha256: None,
+            duration_ms: 0,
         }
         .finish()
     }

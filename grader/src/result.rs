@@ -97,6 +97,38 @@ pub struct CheckResult {
     /// The number of its group in the exercise's `checks:` (none: the top-level `expect:`, perf, quiz).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<usize>,
+    /// A perf rule's measured samples, per engine, in milliseconds and run
+    /// order (the HTML report charts them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<(String, Vec<f64>)>,
+    /// Points this check earned and could earn: its exercise's points split evenly
+    /// across the checks that ran (a skipped check: 0 of 0). Set by `ExerciseResult::finish`.
+    #[serde(default)]
+    pub score: f64,
+    #[serde(default)]
+    pub max_score: f64,
+    /// Wall time of the engine run this check is about (several checks can share a run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// The program the check ran (its files, for platforms that show test code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    /// What the engine printed on stdout, at most `OUTPUT_CHARS` characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+}
+
+/// How much of an engine's stdout a check keeps (Exercism's limit for `output`).
+pub const OUTPUT_CHARS: usize = 500;
+const TRUNCATED: &str = "\n[output was truncated to 500 characters]";
+
+/// `text` cut to `OUTPUT_CHARS` characters, saying so when it was cut.
+pub fn clip_output(text: &str) -> String {
+    if text.chars().count() <= OUTPUT_CHARS {
+        return text.to_string();
+    }
+    let keep = OUTPUT_CHARS - TRUNCATED.chars().count();
+    text.chars().take(keep).collect::<String>() + TRUNCATED
 }
 
 impl CheckResult {
@@ -109,6 +141,12 @@ impl CheckResult {
             line: None,
             visibility: Visibility::Visible,
             group: None,
+            samples: Vec::new(),
+            score: 0.0,
+            max_score: 0.0,
+            duration_ms: None,
+            program: None,
+            output: None,
         }
     }
     pub fn pass(name: impl Into<String>, message: impl Into<String>) -> Self {
@@ -119,6 +157,13 @@ impl CheckResult {
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
+        self
+    }
+    pub fn samples(mut self, per_engine: [(&String, &Vec<std::time::Duration>); 2]) -> Self {
+        self.samples = per_engine
+            .iter()
+            .map(|(name, d)| (name.to_string(), d.iter().map(|d| d.as_secs_f64() * 1000.0).collect()))
+            .collect();
         self
     }
 }
@@ -144,6 +189,9 @@ pub struct ExerciseResult {
     pub engine: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_sha256: Option<String>,
+    /// Wall time spent grading this exercise (its runs, checks and perf measurements).
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 impl ExerciseResult {
@@ -154,16 +202,25 @@ impl ExerciseResult {
         self.earned =
             if counted.is_empty() { 0.0 } else { self.points as f64 * passed as f64 / counted.len() as f64 };
         self.earned = (self.earned * 100.0).round() / 100.0;
+        let share = if counted.is_empty() { 0.0 } else { self.points as f64 / counted.len() as f64 };
         self.status = if counted.is_empty() {
             Status::Skipped
         } else {
             counted.iter().map(|c| c.status).max().unwrap_or(Status::Pass)
         };
+        for c in &mut self.checks {
+            c.max_score = if c.status == Status::Skipped { 0.0 } else { round4(share) };
+            c.score = if c.status == Status::Pass { c.max_score } else { 0.0 };
+        }
         self
     }
     pub fn full_marks(&self) -> bool {
         self.status == Status::Pass
     }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -179,6 +236,12 @@ pub struct LevelResult {
     pub total: usize,
     #[serde(default)]
     pub locked_by: Vec<String>,
+    /// The level's prerequisites and exercise ids, in course order: what `grader merge`
+    /// needs to recompute XP and order exercises without the course.
+    #[serde(default)]
+    pub prerequisites: Vec<String>,
+    #[serde(default)]
+    pub exercises: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -190,6 +253,63 @@ pub struct Report {
     /// What the grade was produced from (workspace, engine, course, hashes).
     #[serde(default)]
     pub provenance: crate::provenance::Provenance,
+    /// The shard this report covers (`--partition K/N`); none for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+}
+
+/// Recomputes each level's points, passed exercises, XP and locks from
+/// `exercises` (the level's own fields name its exercises and prerequisites).
+/// An exercise passes when it has a result and every result carrying its id
+/// is at full marks: a failure can never be hidden behind a namesake's pass.
+pub fn recount_levels(levels: &mut [LevelResult], exercises: &[ExerciseResult]) {
+    for l in levels.iter_mut() {
+        let mine: Vec<&ExerciseResult> =
+            exercises.iter().filter(|r| r.level.as_deref() == Some(&l.name)).collect();
+        l.earned = mine.iter().map(|r| r.earned).sum();
+        l.passed = l
+            .exercises
+            .iter()
+            .filter(|id| {
+                let same: Vec<&&ExerciseResult> = mine.iter().filter(|r| &r.id == *id).collect();
+                !same.is_empty() && same.iter().all(|r| r.full_marks())
+            })
+            .count();
+        l.earned_xp = if l.total > 0 && l.passed == l.total { l.xp } else { 0 };
+    }
+    let done: Vec<String> = levels.iter().filter(|l| l.passed == l.total).map(|l| l.name.clone()).collect();
+    for l in levels.iter_mut() {
+        l.locked_by = l.prerequisites.iter().filter(|p| !done.contains(p)).cloned().collect();
+    }
+}
+
+/// `--partition K/N`: the K-th (1-based) of N shards of a class run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Partition {
+    /// Parses `K/N` with 1 <= K <= N.
+    pub fn parse(s: &str) -> Result<Partition, String> {
+        let bad = || format!("--partition {s}: expected K/N with 1 <= K <= N, e.g. 2/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Partition { index, count })
+    }
+
+    /// Whether this shard grades `unit` (a workspace and exercise): a hash of
+    /// the unit's name, so the split depends on nothing but the names.
+    pub fn owns(self, unit: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let h = Sha256::digest(unit.as_bytes());
+        let n = u64::from_le_bytes(h[..8].try_into().expect("8 bytes"));
+        (n % self.count as u64) as usize == self.index - 1
+    }
 }
 
 impl Report {
@@ -225,6 +345,7 @@ mod tests {
             notices: vec![],
             engine: None,
             engine_sha256: None,
+            duration_ms: 0,
         }
         .finish()
     }
@@ -243,5 +364,37 @@ mod tests {
         assert_eq!((r.status, r.earned), (Status::Skipped, 0.0));
         let r = ex(vec![CheckResult::fail("a", ""), CheckResult::new("b", Status::Timeout, "")]);
         assert_eq!(r.status, Status::Timeout);
+    }
+
+    #[test]
+    fn check_scores_add_up_to_the_exercise() {
+        let r = ex(vec![
+            CheckResult::pass("a", ""),
+            CheckResult::fail("b", ""),
+            CheckResult::new("c", Status::Skipped, ""),
+        ]);
+        let scores: Vec<(f64, f64)> = r.checks.iter().map(|c| (c.score, c.max_score)).collect();
+        assert_eq!(scores, [(5.0, 5.0), (0.0, 5.0), (0.0, 0.0)]);
+    }
+
+    #[test]
+    fn partitions_split_units_exactly_once() {
+        assert!(
+            Partition::parse("0/3").is_err()
+                && Partition::parse("4/3").is_err()
+                && Partition::parse("x").is_err()
+        );
+        let shards: Vec<Partition> = (1..=3).map(|k| Partition::parse(&format!("{k}/3")).unwrap()).collect();
+        for unit in (0..50).map(|i| format!("ws{i}/01/hello")) {
+            assert_eq!(shards.iter().filter(|p| p.owns(&unit)).count(), 1, "{unit}");
+        }
+    }
+
+    #[test]
+    fn output_is_clipped_to_500_characters() {
+        assert_eq!(clip_output("short"), "short");
+        let long = clip_output(&"é".repeat(600));
+        assert_eq!(long.chars().count(), OUTPUT_CHARS);
+        assert!(long.ends_with("truncated to 500 characters]"));
     }
 }

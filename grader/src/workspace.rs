@@ -2,7 +2,7 @@
 //! `tern-course.yaml` pointing at the course, results kept in `.grader/`.
 use crate::course::Course;
 use crate::error::{parse_yaml, GradeError, Result};
-use crate::exercise::{EngineBody, EngineTrack, Exercise, ExerciseBody, Visibility};
+use crate::exercise::{EngineBody, EngineTrack, Exercise, ExerciseBody, ExerciseKind, Visibility};
 use crate::job::{Job, Source};
 use crate::quiz;
 use crate::result::ExerciseResult;
@@ -94,22 +94,98 @@ impl Workspace {
         self.dir.join(".grader").join("results.json")
     }
 
-    pub fn load_results(&self) -> BTreeMap<String, ExerciseResult> {
-        std::fs::read_to_string(self.results_path())
-            .ok()
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default()
+    /// Every recorded result, per exercise (`level/id`) and per engine.
+    pub fn load_progress(&self) -> Progress {
+        std::fs::read_to_string(self.results_path()).map(|s| Progress::parse(&s)).unwrap_or_default()
     }
 
-    /// Keeps the latest result of each exercise so `grader status` needs no re-run.
-    pub fn save_results(&self, results: &[ExerciseResult]) -> std::io::Result<()> {
-        let mut all = self.load_results();
-        for r in results {
-            all.insert(format!("{}/{}", r.level.as_deref().unwrap_or(""), r.id), r.clone());
-        }
-        std::fs::create_dir_all(self.dir.join(".grader"))?;
-        std::fs::write(self.results_path(), serde_json::to_string_pretty(&all).expect("results serialize"))
+    /// The best recorded result of each exercise, whichever engine earned it.
+    pub fn load_results(&self) -> BTreeMap<String, ExerciseResult> {
+        let p = self.load_progress();
+        p.exercises.keys().filter_map(|k| p.best(k).map(|(_, r)| (k.clone(), r.clone()))).collect()
     }
+
+    /// Records each result under the engine that produced it (`run_engine`:
+    /// the run's `--engine`, if any), so `grader status` needs no re-run and a
+    /// run with another engine (or none) never replaces a pass. Returns a note
+    /// for each exercise this run did worse on than its recorded best. The file
+    /// is written to a temporary name and renamed, so it is never half written.
+    pub fn save_results(
+        &self,
+        results: &[ExerciseResult],
+        run_engine: Option<&str>,
+    ) -> std::io::Result<Vec<String>> {
+        let mut all = self.load_progress();
+        let mut notes = Vec::new();
+        for r in results {
+            let key = format!("{}/{}", r.level.as_deref().unwrap_or(""), r.id);
+            let engine = engine_key(r, run_engine);
+            if let Some((best_engine, best)) = all.best(&key) {
+                if r.earned < best.earned {
+                    notes.push(format!(
+                        "{key}: this run earned {:.2}/{} with {engine}; your best, {:.2}/{} with {best_engine}, stays recorded",
+                        r.earned, r.points, best.earned, best.points
+                    ));
+                }
+            }
+            all.exercises.entry(key).or_default().insert(engine, r.clone());
+        }
+        let dir = self.dir.join(".grader");
+        std::fs::create_dir_all(&dir)?;
+        write_gitignore(&dir)?;
+        let text = serde_json::to_string_pretty(&all).expect("results serialize");
+        let tmp = tempfile::NamedTempFile::new_in(&dir)?;
+        std::fs::write(tmp.path(), text)?;
+        tmp.persist(self.results_path()).map_err(|e| e.error)?;
+        Ok(notes)
+    }
+}
+
+/// Results per exercise (`level/id`), per engine (`Engine::label`, or
+/// `reference engines` for programs and quizzes, `no engine`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub exercises: BTreeMap<String, BTreeMap<String, ExerciseResult>>,
+}
+
+impl Progress {
+    /// Reads today's file, or an older one that kept one result per exercise.
+    fn parse(text: &str) -> Progress {
+        if let Ok(p) = serde_json::from_str::<Progress>(text) {
+            return p;
+        }
+        let old: BTreeMap<String, ExerciseResult> = serde_json::from_str(text).unwrap_or_default();
+        let exercises =
+            old.into_iter().map(|(k, r)| (k, BTreeMap::from([("an earlier run".to_string(), r)])));
+        Progress { exercises: exercises.collect() }
+    }
+
+    /// The best result of `key` and the engine that earned it: full marks first, then points.
+    pub fn best(&self, key: &str) -> Option<(&str, &ExerciseResult)> {
+        self.exercises.get(key)?.iter().map(|(e, r)| (e.as_str(), r)).max_by(|a, b| {
+            (a.1.full_marks(), a.1.earned)
+                .partial_cmp(&(b.1.full_marks(), b.1.earned))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    }
+}
+
+/// Which engine a result belongs to: an engine exercise's own engine, else the
+/// run's; programs and quizzes always run on the course's reference engines.
+fn engine_key(r: &ExerciseResult, run_engine: Option<&str>) -> String {
+    if r.kind != ExerciseKind::Engine.as_str() {
+        return "reference engines".into();
+    }
+    r.engine.clone().or_else(|| run_engine.map(str::to_string)).unwrap_or_else(|| "no engine".into())
+}
+
+/// `.grader/` holds results of this machine's runs: never committed.
+fn write_gitignore(dir: &Path) -> std::io::Result<()> {
+    let p = dir.join(".gitignore");
+    if p.exists() {
+        return Ok(());
+    }
+    std::fs::write(p, "# grader results of this machine's runs; `grader status` reads them\n*\n")
 }
 
 fn readme(ex: &Exercise) -> String {
@@ -203,5 +279,7 @@ pub fn init(course_dir: &Path, dir: &Path) -> Result<Workspace> {
         "# Tern course workspace. `grader run` grades everything here; `grader status` shows progress.\n{}# engine: engine.yaml   # uncomment to grade your own engine on `engine` exercises\n",
         serde_yaml::to_string(&file).expect("serializes"));
     std::fs::write(dir.join(MANIFEST), text).map_err(io)?;
+    let results = dir.join(".grader");
+    std::fs::create_dir_all(&results).and_then(|_| write_gitignore(&results)).map_err(io)?;
     Workspace::open(dir)
 }

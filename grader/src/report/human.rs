@@ -1,32 +1,38 @@
 //! The report a student reads: one line per exercise, details for what failed.
 use crate::result::{Report, Status};
+use anstyle::{AnsiColor, Style};
 
-fn paint(s: &str, code: &str, color: bool) -> String {
+/// Styled when `color`; `crate::term` strips styles again where colour is off.
+fn paint(s: &str, style: Style, color: bool) -> String {
     if color {
-        format!("\x1b[{code}m{s}\x1b[0m")
+        format!("{style}{s}{style:#}")
     } else {
         s.to_string()
     }
 }
 
+fn fg(c: AnsiColor) -> Style {
+    Style::new().fg_color(Some(c.into()))
+}
+
 fn badge(s: Status, color: bool) -> String {
     let (text, code) = match s {
-        Status::Pass => ("PASS", "32"),
-        Status::Fail => ("FAIL", "31"),
-        Status::Error => ("ERROR", "35"),
-        Status::Timeout => ("TIMEOUT", "33"),
-        Status::Crash => ("CRASH", "31;1"),
-        Status::OutputCap => ("OUTPUT-CAP", "33"),
-        Status::Skipped => ("SKIPPED", "2"),
-        Status::Memory => ("MEMORY", "33"),
-        Status::Processes => ("PROCESSES", "33"),
-        Status::FileSize => ("FILE-SIZE", "33"),
-        Status::CpuTime => ("CPU-TIME", "33"),
+        Status::Pass => ("PASS", fg(AnsiColor::Green)),
+        Status::Fail => ("FAIL", fg(AnsiColor::Red)),
+        Status::Error => ("ERROR", fg(AnsiColor::Magenta)),
+        Status::Timeout => ("TIMEOUT", fg(AnsiColor::Yellow)),
+        Status::Crash => ("CRASH", fg(AnsiColor::Red).bold()),
+        Status::OutputCap => ("OUTPUT-CAP", fg(AnsiColor::Yellow)),
+        Status::Skipped => ("SKIPPED", Style::new().dimmed()),
+        Status::Memory => ("MEMORY", fg(AnsiColor::Yellow)),
+        Status::Processes => ("PROCESSES", fg(AnsiColor::Yellow)),
+        Status::FileSize => ("FILE-SIZE", fg(AnsiColor::Yellow)),
+        Status::CpuTime => ("CPU-TIME", fg(AnsiColor::Yellow)),
     };
     paint(&format!("{text:<10}"), code, color)
 }
 
-fn fmt_points(p: f64) -> String {
+pub(crate) fn fmt_points(p: f64) -> String {
     if (p - p.round()).abs() < 0.005 {
         format!("{}", p.round() as i64)
     } else {
@@ -84,8 +90,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 if let Some(d) = &c.detail {
                     for line in d.lines() {
                         let painted = match line.chars().next() {
-                            Some('-') if !c.name.starts_with("perf") => paint(line, "31", color),
-                            Some('+') if !c.name.starts_with("perf") => paint(line, "32", color),
+                            Some('-') if !c.name.starts_with("perf") => {
+                                paint(line, fg(AnsiColor::Red), color)
+                            }
+                            Some('+') if !c.name.starts_with("perf") => {
+                                paint(line, fg(AnsiColor::Green), color)
+                            }
                             _ => line.to_string(),
                         };
                         out.push_str(&format!("        | {painted}\n"));

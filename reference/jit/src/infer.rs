@@ -672,6 +672,18 @@ fn uses_defs(i: &Instr) -> (Vec<u8>, Vec<u8>) {
 
 /// Registers the instructions at `pcs` may write. A register outside this
 /// set still holds, at any exit, the value it had when the unit was entered.
+/// The registers an instruction writes on every path out of it (what ends
+/// their liveness). A `for` writes its loop variable only on the way into
+/// the body: on the way out the variable keeps its old value, which an exit
+/// past the loop may still write back, so it must stay live there.
+fn kills(i: &Instr) -> Vec<u8> {
+    match *i {
+        Instr::ForPrep { .. } => vec![],
+        Instr::ForLoop { base, .. } => vec![base],
+        _ => uses_defs(i).1,
+    }
+}
+
 pub fn written(f: &FunctionProto, pcs: impl Iterator<Item = usize>) -> RegSet {
     let mut set = [0u64; 4];
     for pc in pcs {
@@ -709,7 +721,7 @@ fn successors(f: &FunctionProto, pc: usize) -> Vec<usize> {
 /// interpreter there must write back (the rest is never read again).
 pub fn live_in(f: &FunctionProto) -> Vec<RegSet> {
     let n = f.code.len();
-    let ud: Vec<_> = f.code.iter().map(uses_defs).collect();
+    let ud: Vec<_> = f.code.iter().map(|i| (uses_defs(i).0, kills(i))).collect();
     let mut live = vec![[0u64; 4]; n];
     let mut changed = true;
     while changed {
