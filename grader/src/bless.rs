@@ -1,6 +1,6 @@
 //! `grader bless`: records snapshots from the reference engines.
-use crate::exercise::ExerciseKind;
-use crate::grade::Job;
+use crate::exercise::ExerciseBody;
+use crate::job::Job;
 use crate::runner::{self, RunOptions, RunStatus};
 use crate::snapshot::{self, Snapshot};
 use std::path::PathBuf;
@@ -17,19 +17,23 @@ pub fn bless(jobs: &[Job], opts: &RunOptions, review: bool) -> Vec<Blessed> {
     let mut out = Vec::new();
     for job in jobs {
         let ex = &job.exercise;
-        for kind in ex.expect.kinds() {
-            if ex.expect.for_kind(kind).and_then(|e| e.snapshot) != Some(true) {
-                continue;
-            }
+        for kind in ex.snapshot_kinds() {
             let path = snapshot::path_for(ex.dir(), &ex.id, kind);
-            if ex.published && ex.kind == ExerciseKind::Program {
-                out.push(Blessed::Failed(
-                    path,
-                    "a published copy of a course has no solution to record; bless the full course".into(),
-                ));
-                continue;
-            }
-            let program = if ex.kind == ExerciseKind::Program { &ex.solution } else { &ex.program };
+            // Snapshots record the top-level program: a `program` exercise's solution.
+            let program = match &ex.body {
+                ExerciseBody::Program(_) if ex.published => {
+                    out.push(Blessed::Failed(
+                        path,
+                        "a published copy of a course has no solution to record; bless the full course"
+                            .into(),
+                    ));
+                    continue;
+                }
+                ExerciseBody::Program(b) => &b.solution,
+                ExerciseBody::Engine(b) => &b.program,
+                ExerciseBody::EngineTrack(t) => &t.runs.program,
+                ExerciseBody::Quiz(_) => continue,
+            };
             let engine = job.refs.get(kind);
             let mut o = opts.clone();
             o.targets = Some(engine.targets.first().copied().into_iter().collect());

@@ -15,35 +15,74 @@ fn exit_meaning(code: i32) -> &'static str {
     }
 }
 
-/// The checks an expectation implies, each evaluated against the run.
-pub fn check_run(
-    run: &EngineRun,
-    expect: &Expect,
-    snap: Option<&Result<Snapshot, String>>,
-) -> Vec<CheckResult> {
-    let label = run.label();
-    let snap_ok = snap.and_then(|s| s.as_ref().ok());
-    let mut names: Vec<&str> = Vec::new();
-    if expect.stdout.is_some() || snap.is_some() {
-        names.push("stdout");
-    }
-    if expect.exit.is_some() || snap_ok.and_then(|s| s.info.exit).is_some() {
-        names.push("exit");
-    }
-    if expect.error.is_some() || snap_ok.and_then(|s| s.info.error.as_ref()).is_some() {
-        names.push("error");
-    }
-    if expect.stdout_before_error.is_some() {
-        names.push("stdout_before_error");
+/// One check an expectation implies, with what it compares against.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    Stdout {
+        want: String,
+        from_snapshot: bool,
+    },
+    /// `snapshot: true` whose snapshot could not be read: the stdout check errors.
+    NoSnapshot(String),
+    Exit(i32),
+    Error(ErrorExpect),
+    StdoutBeforeError(String),
+}
+
+impl Check {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Check::Stdout { .. } | Check::NoSnapshot(_) => "stdout",
+            Check::Exit(_) => "exit",
+            Check::Error(_) => "error",
+            Check::StdoutBeforeError(_) => "stdout_before_error",
+        }
     }
 
-    let abnormal = run.status.failure("engine");
-    if let Some((status, msg)) = abnormal {
+    /// This check against a run that completed; `name` is the result's name.
+    fn evaluate(&self, name: String, run: &EngineRun) -> CheckResult {
+        match self {
+            Check::Stdout { want, from_snapshot } => check_stdout(&name, want, &run.stdout, *from_snapshot),
+            Check::NoSnapshot(why) => CheckResult::new(name, Status::Error, why.clone()),
+            Check::Exit(want) => check_exit(&name, *want, run),
+            Check::Error(want) => check_error(&name, want, run),
+            Check::StdoutBeforeError(want) => {
+                let mut c = check_stdout(&name, want, &run.stdout, false);
+                if c.status == Status::Fail {
+                    c.message = "the output printed before the error is not what the program printed: an engine must flush output produced before an error".into();
+                }
+                c
+            }
+        }
+    }
+}
+
+/// The checks an expectation implies, in report order; a snapshot (loaded
+/// for `snapshot: true`) supplies what the expectation leaves out.
+pub fn resolve(expect: &Expect, snap: Option<&Result<Snapshot, String>>) -> Vec<Check> {
+    let snap_ok = snap.and_then(|s| s.as_ref().ok());
+    let stdout = match (&expect.stdout, snap) {
+        (Some(want), _) => Some(Check::Stdout { want: want.clone(), from_snapshot: false }),
+        (None, Some(Ok(s))) => Some(Check::Stdout { want: s.stdout.clone(), from_snapshot: true }),
+        (None, Some(Err(e))) => Some(Check::NoSnapshot(e.clone())),
+        (None, None) => None,
+    };
+    let exit = expect.exit.or(snap_ok.and_then(|s| s.info.exit)).map(Check::Exit);
+    let error = expect.error.clone().or(snap_ok.and_then(|s| s.info.error.clone())).map(Check::Error);
+    let before = expect.stdout_before_error.clone().map(Check::StdoutBeforeError);
+    [stdout, exit, error, before].into_iter().flatten().collect()
+}
+
+/// Each check evaluated against the run; a run that did not complete fails
+/// every check with its status.
+pub fn check_run(run: &EngineRun, checks: &[Check]) -> Vec<CheckResult> {
+    let label = run.label();
+    if let Some((status, msg)) = run.status.failure("engine") {
         let tail = tail_lines(&run.stderr, 5);
-        return names
+        return checks
             .iter()
-            .map(|n| {
-                let c = CheckResult::new(format!("{label}: {n}"), status, msg.clone());
+            .map(|check| {
+                let c = CheckResult::new(format!("{label}: {}", check.name()), status, msg.clone());
                 if tail.is_empty() {
                     c
                 } else {
@@ -52,42 +91,7 @@ pub fn check_run(
             })
             .collect();
     }
-
-    let mut out = Vec::new();
-    for n in names {
-        let name = format!("{label}: {n}");
-        let c = match n {
-            "stdout" => match (&expect.stdout, snap) {
-                (Some(want), _) => check_stdout(&name, want, &run.stdout, false),
-                (None, Some(Ok(s))) => check_stdout(&name, &s.stdout, &run.stdout, true),
-                (None, Some(Err(e))) => CheckResult::new(name, Status::Error, e.clone()),
-                (None, None) => unreachable!("stdout check without expectation"),
-            },
-            "exit" => {
-                let want = expect.exit.or(snap_ok.and_then(|s| s.info.exit)).expect("exit expectation");
-                check_exit(&name, want, run)
-            }
-            "error" => {
-                let want = expect
-                    .error
-                    .clone()
-                    .or(snap_ok.and_then(|s| s.info.error.clone()))
-                    .expect("error expectation");
-                check_error(&name, &want, run)
-            }
-            "stdout_before_error" => {
-                let want = expect.stdout_before_error.as_deref().unwrap_or_default();
-                let mut c = check_stdout(&name, want, &run.stdout, false);
-                if c.status == Status::Fail {
-                    c.message = "the output printed before the error is not what the program printed: an engine must flush output produced before an error".into();
-                }
-                c
-            }
-            _ => unreachable!(),
-        };
-        out.push(c);
-    }
-    out
+    checks.iter().map(|check| check.evaluate(format!("{label}: {}", check.name()), run)).collect()
 }
 
 fn check_stdout(name: &str, want: &str, got: &str, from_snapshot: bool) -> CheckResult {
@@ -227,7 +231,7 @@ mod tests {
             "1\n",
             "error[E0601]: runtime div-zero at main.tern:2:9: division by zero\n  at <main>\n",
         );
-        let cs = check_run(&r, &expect_err(), None);
+        let cs = check_run(&r, &resolve(&expect_err(), None));
         assert_eq!(cs.len(), 3);
         assert!(cs.iter().all(|c| c.status == Status::Pass), "{cs:?}");
     }
@@ -235,7 +239,7 @@ mod tests {
     #[test]
     fn every_check_fails_with_an_explanation() {
         let r = run(0, "", "");
-        let cs = check_run(&r, &expect_err(), None);
+        let cs = check_run(&r, &resolve(&expect_err(), None));
         assert!(cs.iter().all(|c| c.status == Status::Fail), "{cs:?}");
         assert!(
             cs[0].message.contains("expected exit 70 (failed while running), got exit 0 (success)"),
@@ -249,7 +253,7 @@ mod tests {
     #[test]
     fn wrong_phase_kind_and_line_are_named() {
         let r = run(65, "", "error: parse syntax at main.tern:1:3: unexpected token\n");
-        let c = &check_run(&r, &expect_err(), None)[1];
+        let c = &check_run(&r, &resolve(&expect_err(), None))[1];
         assert_eq!(c.status, Status::Fail);
         assert!(c.message.contains("phase `parse` instead of `runtime`"), "{}", c.message);
         assert!(c.message.contains("kind `syntax` instead of `div-zero`"));
@@ -260,7 +264,7 @@ mod tests {
     fn stdout_mismatch_has_diff() {
         let r = run(0, "1\n3\n", "");
         let e = Expect { stdout: Some("1\n2\n".into()), ..Expect::default() };
-        let c = &check_run(&r, &e, None)[0];
+        let c = &check_run(&r, &resolve(&e, None))[0];
         assert_eq!(c.status, Status::Fail);
         assert_eq!(c.detail.as_deref(), Some(" 1\n-2\n+3\n"));
     }
@@ -269,7 +273,7 @@ mod tests {
     fn abnormal_runs_mark_every_check() {
         let mut r = run(0, "", "");
         r.status = RunStatus::Timeout;
-        let cs = check_run(&r, &expect_err(), None);
+        let cs = check_run(&r, &resolve(&expect_err(), None));
         assert!(cs.iter().all(|c| c.status == Status::Timeout));
     }
 
@@ -278,12 +282,12 @@ mod tests {
         let snap = Snapshot::parse(std::path::Path::new("s"), "---\nsource: s\nexpression: e\ninfo:\n  exit: 70\n  error:\n    phase: runtime\n    kind: div-zero\n    line: 2\n---\n1\n").unwrap();
         let r = run(70, "1\n", "error: runtime div-zero at main.tern:2:1: x\n");
         let e = Expect { snapshot: Some(true), ..Expect::default() };
-        let cs = check_run(&r, &e, Some(&Ok(snap.clone())));
+        let cs = check_run(&r, &resolve(&e, Some(&Ok(snap.clone()))));
         assert_eq!(cs.len(), 3);
         assert!(cs.iter().all(|c| c.status == Status::Pass), "{cs:?}");
         let r = run(70, "2\n", "error: runtime div-zero at main.tern:2:1: x\n");
-        assert_eq!(check_run(&r, &e, Some(&Ok(snap)))[0].status, Status::Fail);
-        let cs = check_run(&r, &e, Some(&Err("snapshot missing".into())));
+        assert_eq!(check_run(&r, &resolve(&e, Some(&Ok(snap))))[0].status, Status::Fail);
+        let cs = check_run(&r, &resolve(&e, Some(&Err("snapshot missing".into()))));
         assert_eq!(cs[0].status, Status::Error);
     }
 }

@@ -3,7 +3,7 @@
 use crate::course::{Course, References};
 use crate::error::{GradeError, Result};
 use crate::exercise::Exercise;
-use crate::grade::{Job, Source};
+use crate::job::{Job, Source};
 use std::path::Path;
 
 /// `source` decides what `program` exercises run: the solution (author mode) or the starter.

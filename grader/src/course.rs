@@ -4,6 +4,7 @@ use crate::error::{parse_yaml, GradeError, Result};
 use crate::exercise::Exercise;
 use crate::manifest::{Engine, EngineKind};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -171,6 +172,43 @@ impl Course {
             levels,
             published: f.published,
         })
+    }
+
+    /// sha256 of everything the loaded course grades with.
+    pub fn sha256(&self) -> String {
+        let mut h = Sha256::new();
+        for level in &self.levels {
+            h.update(level.name.as_bytes());
+            h.update(level.xp.to_le_bytes());
+            for ex in &level.exercises {
+                h.update(ex.id.as_bytes());
+                h.update(ex.points.to_le_bytes());
+                h.update(std::fs::read(&ex.path).unwrap_or_default());
+                for program in ex.programs() {
+                    for (name, bytes) in &program.files {
+                        h.update(name.as_bytes());
+                        h.update(bytes);
+                    }
+                }
+                let snaps = ex.dir().join("snapshots");
+                if let Ok(entries) = std::fs::read_dir(&snaps) {
+                    let mut names: Vec<_> = entries
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.file_name()
+                                .and_then(|n| n.to_str())
+                                .is_some_and(|n| n.starts_with(&format!("{}__", ex.id)))
+                        })
+                        .collect();
+                    names.sort();
+                    for p in names {
+                        h.update(std::fs::read(p).unwrap_or_default());
+                    }
+                }
+            }
+        }
+        crate::provenance::hex(&h.finalize())
     }
 
     pub fn references(&self) -> References {

@@ -56,9 +56,10 @@ pub fn check(engine: &Engine, opts: &RunOptions) -> Vec<ExerciseResult> {
                 files: [("main.tern".to_string(), case.source.as_bytes().to_vec())].into(),
                 entry: "main.tern".into(),
             };
+            let expected = crate::checks::resolve(&(case.expect)(engine.kind), None);
             let mut checks: Vec<CheckResult> = Vec::new();
             for run in runner::run_engine(engine, &program, opts) {
-                checks.extend(crate::checks::check_run(&run, &(case.expect)(engine.kind), None));
+                checks.extend(crate::checks::check_run(&run, &expected));
             }
             let failed = checks.iter().any(|c| c.status.is_failure());
             let mut notices = vec![format!("rule: {}", case.rule)];

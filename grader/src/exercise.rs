@@ -299,10 +299,14 @@ impl ExerciseLimits {
 pub struct CheckGroup {
     pub number: usize,
     pub visibility: Visibility,
-    /// `engine` exercises: the group's own program. Empty for `program`
-    /// exercises, whose groups check the student's program.
-    pub program: Program,
     pub expect: Expectations,
+}
+
+/// A check group of an `engine` exercise: it runs its own program.
+#[derive(Debug, Clone)]
+pub struct EngineGroup {
+    pub check: CheckGroup,
+    pub program: Program,
 }
 
 /// The top-level `files:`/`expect:` (number `None`, always visible) or a `checks:` group.
@@ -310,35 +314,101 @@ pub struct CheckGroup {
 pub struct GroupRef<'a> {
     pub number: Option<usize>,
     pub visibility: Visibility,
-    pub program: &'a Program,
     pub expect: &'a Expectations,
 }
 
+impl CheckGroup {
+    pub fn as_ref(&self) -> GroupRef<'_> {
+        GroupRef { number: Some(self.number), visibility: self.visibility, expect: &self.expect }
+    }
+}
+
+fn top_group(expect: &Expectations) -> GroupRef<'_> {
+    GroupRef { number: None, visibility: Visibility::Visible, expect }
+}
+
+/// An exercise: what every kind has, and its body, with what only its kind has.
 #[derive(Debug, Clone)]
 pub struct Exercise {
     /// The file stem; names snapshots and workspace dirs.
     pub id: String,
     pub path: PathBuf,
-    pub kind: ExerciseKind,
     pub title: String,
     pub description: String,
     pub hint: Option<String>,
     pub points: u32,
-    /// engine/quiz: the program to run.
-    pub program: Program,
-    /// program: what the student starts from, and the hidden solution.
-    pub starter: Program,
-    pub solution: Program,
-    pub engines: Vec<EngineKind>,
-    pub expect: Expectations,
-    pub perf: Vec<PerfRule>,
-    pub questions: Vec<Question>,
     pub timeout_ms: Option<u64>,
     pub limits: ExerciseLimits,
-    /// More check groups (`checks:`), each with its visibility.
-    pub checks: Vec<CheckGroup>,
     /// Loaded from a published (student) copy of a course: no solutions, no hidden checks.
     pub published: bool,
+    pub body: ExerciseBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExerciseBody {
+    /// `kind: engine`: programs the engine under test must run correctly.
+    Engine(EngineBody),
+    /// `kind: engine` with `starter:`: the student completes an engine in the
+    /// exercise's workspace directory, and that engine is graded.
+    EngineTrack(EngineTrack),
+    /// `kind: program`: the student writes the program; reference engines run it.
+    Program(ProgramBody),
+    /// `kind: quiz`: answers checked against what the engines are observed to do.
+    Quiz(QuizBody),
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineBody {
+    /// The top-level program (`files:`).
+    pub program: Program,
+    pub expect: Expectations,
+    pub checks: Vec<EngineGroup>,
+    pub perf: Vec<PerfRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineTrack {
+    /// What the student's engine must run.
+    pub runs: EngineBody,
+    /// The skeleton engine the student starts from.
+    pub starter: Program,
+    /// The reference engine (empty in a published course).
+    pub solution: Program,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProgramBody {
+    pub starter: Program,
+    /// Hidden; empty in a published course.
+    pub solution: Program,
+    /// The reference engines that run the student's program.
+    pub engines: Vec<EngineKind>,
+    pub expect: Expectations,
+    /// More expectations on the student's program.
+    pub checks: Vec<CheckGroup>,
+    pub perf: Vec<PerfRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QuizBody {
+    /// The program the observations run (`files:`).
+    pub program: Program,
+    pub questions: Vec<Question>,
+}
+
+impl EngineBody {
+    /// The top-level group with its program, then the `checks:` groups with theirs.
+    pub fn groups(&self) -> impl Iterator<Item = (GroupRef<'_>, &Program)> {
+        std::iter::once((top_group(&self.expect), &self.program))
+            .chain(self.checks.iter().map(|g| (g.check.as_ref(), &g.program)))
+    }
+}
+
+impl ProgramBody {
+    /// The top-level group, then the `checks:` groups, all on the student's program.
+    pub fn groups(&self) -> impl Iterator<Item = GroupRef<'_>> {
+        std::iter::once(top_group(&self.expect)).chain(self.checks.iter().map(CheckGroup::as_ref))
+    }
 }
 
 const DEFAULT_POINTS: u32 = 10;
@@ -365,30 +435,81 @@ impl Exercise {
         dir_of(&self.path)
     }
 
-    /// The top-level group, then the `checks:` groups in order.
-    pub fn groups(&self) -> impl Iterator<Item = GroupRef<'_>> {
-        let top = GroupRef {
-            number: None,
-            visibility: Visibility::Visible,
-            program: &self.program,
-            expect: &self.expect,
-        };
-        std::iter::once(top).chain(self.checks.iter().map(|g| GroupRef {
-            number: Some(g.number),
-            visibility: g.visibility,
-            program: if self.kind == ExerciseKind::Engine { &g.program } else { &self.program },
-            expect: &g.expect,
-        }))
+    pub fn kind(&self) -> ExerciseKind {
+        match self.body {
+            ExerciseBody::Engine(_) | ExerciseBody::EngineTrack(_) => ExerciseKind::Engine,
+            ExerciseBody::Program(_) => ExerciseKind::Program,
+            ExerciseBody::Quiz(_) => ExerciseKind::Quiz,
+        }
+    }
+
+    /// What an engine under test runs: an `engine` exercise's, on the track or not.
+    pub fn engine_body(&self) -> Option<&EngineBody> {
+        match &self.body {
+            ExerciseBody::Engine(b) => Some(b),
+            ExerciseBody::EngineTrack(t) => Some(&t.runs),
+            ExerciseBody::Program(_) | ExerciseBody::Quiz(_) => None,
+        }
+    }
+
+    /// The top-level `expect:` (a quiz has none).
+    pub fn expect(&self) -> Option<&Expectations> {
+        match &self.body {
+            ExerciseBody::Engine(b) => Some(&b.expect),
+            ExerciseBody::EngineTrack(t) => Some(&t.runs.expect),
+            ExerciseBody::Program(b) => Some(&b.expect),
+            ExerciseBody::Quiz(_) => None,
+        }
+    }
+
+    /// The engine kinds whose top-level expectations come from a snapshot.
+    pub fn snapshot_kinds(&self) -> Vec<EngineKind> {
+        let Some(expect) = self.expect() else { return Vec::new() };
+        expect
+            .kinds()
+            .into_iter()
+            .filter(|k| expect.for_kind(*k).and_then(|e| e.snapshot) == Some(true))
+            .collect()
+    }
+
+    pub fn perf(&self) -> &[PerfRule] {
+        match &self.body {
+            ExerciseBody::Engine(b) => &b.perf,
+            ExerciseBody::EngineTrack(t) => &t.runs.perf,
+            ExerciseBody::Program(b) => &b.perf,
+            ExerciseBody::Quiz(_) => &[],
+        }
+    }
+
+    /// Every program the exercise holds, in the order top-level, starter, solution.
+    pub fn programs(&self) -> Vec<&Program> {
+        match &self.body {
+            ExerciseBody::Engine(b) => vec![&b.program],
+            ExerciseBody::EngineTrack(t) => vec![&t.runs.program, &t.starter, &t.solution],
+            ExerciseBody::Program(b) => vec![&b.starter, &b.solution],
+            ExerciseBody::Quiz(q) => vec![&q.program],
+        }
+    }
+
+    /// The top-level group, then the `checks:` groups in order (a quiz has none).
+    pub fn groups(&self) -> Vec<GroupRef<'_>> {
+        match &self.body {
+            ExerciseBody::Engine(_) | ExerciseBody::EngineTrack(_) => {
+                self.engine_body().into_iter().flat_map(|b| b.groups().map(|(g, _)| g)).collect()
+            }
+            ExerciseBody::Program(b) => b.groups().collect(),
+            ExerciseBody::Quiz(_) => Vec::new(),
+        }
     }
 
     /// The engine kinds any check group has expectations for.
     pub fn kinds(&self) -> Vec<EngineKind> {
-        EngineKind::ALL.into_iter().filter(|k| self.applies_to(*k)).collect()
+        kinds_of(&self.groups())
     }
 
     /// Whether some check group has expectations for engines of this kind.
     pub fn applies_to(&self, kind: EngineKind) -> bool {
-        self.groups().any(|g| g.expect.for_kind(kind).is_some())
+        self.groups().iter().any(|g| g.expect.for_kind(kind).is_some())
     }
 
     pub fn parse(path: &Path, src: &str) -> Result<Exercise> {
@@ -498,6 +619,7 @@ impl Exercise {
                 }
             }
         }
+        misplaced_key(path, top, &f)?;
         check_expectations(path, top, &f.expect, "")?;
         let mut checks = Vec::new();
         for (i, g) in f.checks.iter().enumerate() {
@@ -534,6 +656,7 @@ impl Exercise {
                     .hint("give the expected `stdout:` inline in a check group"));
                 }
             }
+            // An `engine` exercise's group runs its own program; the others check the student's.
             let program = match f.kind {
                 ExerciseKind::Engine => {
                     if g.files.is_empty() {
@@ -541,9 +664,9 @@ impl Exercise {
                             "{what} of an `engine` exercise needs its own `files:` (the program the engine must also run)"))
                             .hint("files:\n      main.tern: {from: hidden/edge.tern}"));
                     }
-                    load_files(path, gsrc, dir, &g.files, "files", g.entry.as_deref())?
+                    Some(load_files(path, gsrc, dir, &g.files, "files", g.entry.as_deref())?)
                 }
-                _ => {
+                ExerciseKind::Program | ExerciseKind::Quiz => {
                     for key in ["files", "entry"] {
                         if (key == "files" && !g.files.is_empty()) || (key == "entry" && g.entry.is_some()) {
                             return Err(GradeError::at_key(path, gsrc, key, format!(
@@ -551,10 +674,10 @@ impl Exercise {
                                 .hint("give only `visibility:` and `expect:`"));
                         }
                     }
-                    Program::default()
+                    None
                 }
             };
-            checks.push(CheckGroup { number, visibility, program, expect: g.expect.clone() });
+            checks.push((CheckGroup { number, visibility, expect: g.expect.clone() }, program));
         }
         if let Some(points) = f.points {
             check_points(path, src, 0, points)?;
@@ -569,31 +692,90 @@ impl Exercise {
             .hint("give a limit of at least 1, or leave the key out for the grader's default"));
         }
         let perf = f.perf.iter().map(|r| perf_rule(path, src, r)).collect::<Result<Vec<_>>>()?;
-        let mut ex = Exercise {
+        let body = match f.kind {
+            ExerciseKind::Engine => {
+                let checks = checks
+                    .into_iter()
+                    .filter_map(|(check, program)| program.map(|program| EngineGroup { check, program }))
+                    .collect();
+                let runs = EngineBody { program, expect: f.expect, checks, perf };
+                if starter.files.is_empty() {
+                    ExerciseBody::Engine(runs)
+                } else {
+                    ExerciseBody::EngineTrack(EngineTrack { runs, starter, solution })
+                }
+            }
+            ExerciseKind::Program => {
+                let checks: Vec<CheckGroup> = checks.into_iter().map(|(check, _)| check).collect();
+                let mut body =
+                    ProgramBody { starter, solution, engines: f.engines, expect: f.expect, checks, perf };
+                if body.engines.is_empty() {
+                    body.engines = kinds_of(&body.groups().collect::<Vec<_>>());
+                }
+                ExerciseBody::Program(body)
+            }
+            ExerciseKind::Quiz => ExerciseBody::Quiz(QuizBody { program, questions: f.questions }),
+        };
+        Ok(Exercise {
             id,
             path: path.to_path_buf(),
-            kind: f.kind,
             title: f.title,
             description: f.description,
             hint: f.hint.map(|h| h.trim().to_string()).filter(|h| !h.is_empty()),
             points: f.points.unwrap_or(DEFAULT_POINTS),
-            program,
-            starter,
-            solution,
-            engines: f.engines.clone(),
-            expect: f.expect,
-            perf,
-            questions: f.questions,
             timeout_ms: f.timeout_ms,
             limits: f.limits.unwrap_or_default(),
-            checks,
             published,
-        };
-        if ex.engines.is_empty() {
-            ex.engines = ex.kinds();
-        }
-        Ok(ex)
+            body,
+        })
     }
+}
+
+/// The engine kinds any of `groups` has expectations for.
+fn kinds_of(groups: &[GroupRef<'_>]) -> Vec<EngineKind> {
+    EngineKind::ALL.into_iter().filter(|k| groups.iter().any(|g| g.expect.for_kind(*k).is_some())).collect()
+}
+
+/// The keys that only some kinds take, each with whether the file gives it.
+fn kind_keys(f: &ExerciseFile) -> [(&'static str, bool); 8] {
+    [
+        ("files", !f.files.is_empty()),
+        ("starter", !f.starter.is_empty()),
+        ("solution", !f.solution.is_empty()),
+        ("engines", !f.engines.is_empty()),
+        ("expect", !f.expect.is_empty()),
+        ("checks", !f.checks.is_empty()),
+        ("perf", !f.perf.is_empty()),
+        ("questions", !f.questions.is_empty()),
+    ]
+}
+
+/// A key of another kind is an error, not silently ignored: an `engine`
+/// exercise takes `solution:` only with `starter:` (the engine track).
+fn misplaced_key(path: &Path, src: &str, f: &ExerciseFile) -> Result<()> {
+    let (takes, article): (&[&str], &str) = match f.kind {
+        ExerciseKind::Engine if !f.starter.is_empty() => {
+            (&["files", "starter", "solution", "expect", "checks", "perf"], "an")
+        }
+        ExerciseKind::Engine => (&["files", "starter", "expect", "checks", "perf"], "an"),
+        ExerciseKind::Program => (&["starter", "solution", "engines", "expect", "checks", "perf"], "a"),
+        ExerciseKind::Quiz => (&["files", "questions"], "a"),
+    };
+    let Some((key, _)) = kind_keys(f).into_iter().find(|(key, given)| *given && !takes.contains(key)) else {
+        return Ok(());
+    };
+    let kind = f.kind.as_str();
+    let mut hint = format!("{article} `{kind}` exercise takes {} (and the common keys)", takes.join(", "));
+    if f.kind == ExerciseKind::Engine && key == "solution" {
+        hint.push_str("; `solution:` only with `starter:`, in the engine track");
+    }
+    Err(GradeError::at_key(
+        path,
+        src,
+        key,
+        format!("`{key}:` does not belong in {article} `{kind}` exercise"),
+    )
+    .hint(hint))
 }
 
 impl Expectations {
@@ -834,15 +1016,24 @@ fn load_files(
 mod tests {
     use super::*;
 
+    fn engine(e: &Exercise) -> &EngineBody {
+        e.engine_body().expect("an engine exercise")
+    }
+
+    fn program(e: &Exercise) -> &ProgramBody {
+        let ExerciseBody::Program(b) = &e.body else { panic!("not a program exercise: {e:?}") };
+        b
+    }
+
     #[test]
     fn all_is_overlaid_by_kind() {
         let src = "kind: engine\ntitle: t\nfiles: {main.tern: \"print(1/0);\"}\nexpect:\n  all:\n    exit: 70\n    error: {phase: runtime, kind: div-zero, line: 1}\n  aot:\n    exit: 65\n";
         let e = Exercise::parse(Path::new("x.yaml"), src).unwrap();
-        let aot = e.expect.for_kind(EngineKind::Aot).unwrap();
+        let aot = engine(&e).expect.for_kind(EngineKind::Aot).unwrap();
         assert_eq!(aot.exit, Some(65));
         assert_eq!(aot.error.unwrap().kind, "div-zero");
-        assert_eq!(e.expect.for_kind(EngineKind::Interp).unwrap().exit, Some(70));
-        assert_eq!(e.program.entry, "main.tern");
+        assert_eq!(engine(&e).expect.for_kind(EngineKind::Interp).unwrap().exit, Some(70));
+        assert_eq!(engine(&e).program.entry, "main.tern");
     }
 
     #[test]
@@ -859,11 +1050,11 @@ mod tests {
         let src = "kind: engine\ntitle: t\nfiles: {main.tern: x}\nperf:\n  - faster: jit\n    than: interp\n    by_at_least: 2\n  - within: 2\n    of: reference\n    measure: wall\n";
         let e = Exercise::parse(Path::new("p.yaml"), src).unwrap();
         assert!(
-            matches!(e.perf[0], PerfRule::Faster { measure: Measure::Cpu, runs: 5, .. }),
+            matches!(e.perf()[0], PerfRule::Faster { measure: Measure::Cpu, runs: 5, .. }),
             "{:?}",
-            e.perf[0]
+            e.perf()[0]
         );
-        assert!(matches!(e.perf[1], PerfRule::Within { measure: Measure::Wall, .. }), "{:?}", e.perf[1]);
+        assert!(matches!(e.perf()[1], PerfRule::Within { measure: Measure::Wall, .. }), "{:?}", e.perf()[1]);
     }
 
     #[test]
@@ -977,22 +1168,23 @@ mod tests {
     #[test]
     fn check_groups_have_their_own_program_and_visibility() {
         let e = Exercise::parse(Path::new("x.yaml"), GROUPS).unwrap();
-        assert_eq!(e.checks.len(), 2);
-        assert_eq!((e.checks[0].number, e.checks[0].visibility), (1, Visibility::Hidden));
-        assert_eq!(e.checks[0].program.files["main.tern"], b"print(2);");
+        let checks = &engine(&e).checks;
+        assert_eq!(checks.len(), 2);
+        assert_eq!((checks[0].check.number, checks[0].check.visibility), (1, Visibility::Hidden));
+        assert_eq!(checks[0].program.files["main.tern"], b"print(2);");
         assert_eq!(
-            (e.checks[1].visibility, e.checks[1].program.entry.as_str()),
+            (checks[1].check.visibility, checks[1].program.entry.as_str()),
             (Visibility::AfterDue, "lib.tern")
         );
         assert_eq!(e.kinds(), [EngineKind::Interp, EngineKind::Jit, EngineKind::Aot]);
         let e = Exercise::parse(Path::new("x.yaml"), "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {interp: {exit: 0}}\nchecks:\n  - visibility: hidden\n    files: {main.tern: x}\n    expect: {jit: {exit: 0}}\n").unwrap();
         assert!(e.applies_to(EngineKind::Jit) && !e.applies_to(EngineKind::Aot));
-        let groups: Vec<_> = e.groups().map(|g| (g.number, g.visibility)).collect();
+        let groups: Vec<_> = e.groups().iter().map(|g| (g.number, g.visibility)).collect();
         assert_eq!(groups, [(None, Visibility::Visible), (Some(1), Visibility::Hidden)]);
         // A program exercise's groups check the student's program, on every engine they name.
         let p = Exercise::parse(Path::new("x.yaml"), "kind: program\ntitle: t\nstarter: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {interp: {exit: 0}}\nchecks:\n  - visibility: hidden\n    expect: {aot: {stdout: \"1\\n\"}}\n").unwrap();
-        assert_eq!(p.engines, [EngineKind::Interp, EngineKind::Aot]);
-        assert!(p.checks[0].program.files.is_empty());
+        assert_eq!(program(&p).engines, [EngineKind::Interp, EngineKind::Aot]);
+        assert_eq!(program(&p).checks.len(), 1);
     }
 
     #[test]
@@ -1035,7 +1227,7 @@ mod tests {
         let src = "kind: program\ntitle: t\nstarter: {main.tern: x}\nexpect: {all: {exit: 0}}\n";
         assert!(load_err(src).contains("needs a hidden `solution:`"));
         let e = Exercise::parse_in(Path::new("x.yaml"), src, true).unwrap();
-        assert!(e.published && e.solution.files.is_empty());
+        assert!(e.published && program(&e).solution.files.is_empty());
     }
 
     #[test]
@@ -1051,6 +1243,50 @@ mod tests {
             "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nlimits: {memory: 1}\n",
         );
         assert!(err.contains("unknown field `memory`"), "{err}");
+    }
+
+    #[test]
+    fn each_kind_has_its_own_body() {
+        let ex = |src: &str| Exercise::parse(Path::new("x.yaml"), src).unwrap();
+        let engine = ex("kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\n");
+        assert!(matches!(engine.body, ExerciseBody::Engine(_)));
+        let track = ex("kind: engine\ntitle: t\nfiles: {main.tern: x}\nstarter: {engine.yaml: s}\nsolution: {engine.yaml: r}\nexpect: {all: {exit: 0}}\n");
+        let ExerciseBody::EngineTrack(t) = &track.body else { panic!("{track:?}") };
+        assert_eq!(
+            (t.starter.files["engine.yaml"].as_slice(), t.runs.program.entry.as_str()),
+            (&b"s"[..], "main.tern")
+        );
+        assert_eq!(track.kind(), ExerciseKind::Engine);
+        let quiz = ex("kind: quiz\ntitle: t\nquestions:\n  - id: a\n    prompt: p\n    observe: {engine: interp, extract: {from: stdout}}\n");
+        assert!(quiz.groups().is_empty() && quiz.perf().is_empty() && quiz.expect().is_none());
+    }
+
+    #[test]
+    fn a_key_of_another_kind_is_a_load_error() {
+        let err = load_err(
+            "kind: engine\ntitle: t\nfiles: {main.tern: x}\nexpect: {all: {exit: 0}}\nengines: [interp]\n",
+        );
+        assert!(
+            err.starts_with("x.yaml:5:1: error: `engines:` does not belong in an `engine` exercise"),
+            "{err}"
+        );
+        assert!(err.contains("takes files, starter, expect, checks, perf"), "{err}");
+        let err = load_err("kind: engine\ntitle: t\nfiles: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {all: {exit: 0}}\n");
+        assert!(
+            err.starts_with("x.yaml:4:1: error: `solution:` does not belong in an `engine` exercise"),
+            "{err}"
+        );
+        assert!(err.contains("only with `starter:`"), "{err}");
+        let err = load_err("kind: program\ntitle: t\nfiles: {main.tern: x}\nstarter: {main.tern: x}\nsolution: {main.tern: y}\nexpect: {all: {exit: 0}}\n");
+        assert!(
+            err.starts_with("x.yaml:3:1: error: `files:` does not belong in a `program` exercise"),
+            "{err}"
+        );
+        let err = load_err("kind: quiz\ntitle: t\nquestions:\n  - id: a\n    prompt: p\n    observe: {engine: interp, extract: {from: stdout}}\nexpect: {all: {exit: 0}}\n");
+        assert!(
+            err.starts_with("x.yaml:7:1: error: `expect:` does not belong in a `quiz` exercise"),
+            "{err}"
+        );
     }
 
     #[test]

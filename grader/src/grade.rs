@@ -1,8 +1,10 @@
 //! Grading: exercises in parallel (functional checks), then perf checks one
 //! at a time so measurements don't compete with each other for the cores.
 use crate::checks;
-use crate::course::{Course, References};
-use crate::exercise::{Exercise, ExerciseKind, GroupRef};
+use crate::course::Course;
+use crate::exercise::{EngineBody, EngineTrack, Exercise, ExerciseBody, GroupRef, ProgramBody, QuizBody};
+/// Kept here too: callers (and tests) name them `grade::{Job, Source}`.
+pub use crate::job::{Job, Source};
 use crate::manifest::Engine;
 use crate::perf;
 use crate::quiz;
@@ -11,7 +13,7 @@ use crate::result::{CheckResult, ExerciseResult, LevelResult, Status};
 use crate::runner::{self, Program, RunOptions};
 use crate::snapshot::{self, Snapshot};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -42,31 +44,12 @@ impl Default for GradeOptions {
     }
 }
 
-/// Where a `program` exercise's program (or a quiz's answers) come from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// The student's directory for this exercise in a workspace.
-    Workspace(PathBuf),
-    /// Author mode: the hidden reference solution (and `<id>.answers.yaml` beside a quiz).
-    Solution,
-    /// Author mode: the starter files, which must fail.
-    Starter,
-}
-
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub exercise: Exercise,
-    pub level: Option<String>,
-    pub refs: References,
-    pub source: Source,
-}
-
 /// The student's program: exactly the files the exercise's `starter:` lists,
 /// read from the exercise's workspace directory as regular files only.
 /// Other files there are not graded (the notice says which).
-pub fn read_workspace_program(dir: &Path, ex: &Exercise) -> Result<(Program, Vec<String>), String> {
-    let mut program = Program { files: BTreeMap::new(), entry: ex.starter.entry.clone() };
-    for name in ex.starter.files.keys() {
+pub fn read_workspace_program(dir: &Path, starter: &Program) -> Result<(Program, Vec<String>), String> {
+    let mut program = Program { files: BTreeMap::new(), entry: starter.entry.clone() };
+    for name in starter.files.keys() {
         let path = dir.join(name);
         if std::fs::symlink_metadata(&path).is_err() {
             return Err(format!("{name} is missing from {}", dir.display()));
@@ -78,7 +61,7 @@ pub fn read_workspace_program(dir: &Path, ex: &Exercise) -> Result<(Program, Vec
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let known = ex.starter.files.keys().any(|k| k == &name || k.starts_with(&format!("{name}/")));
+            let known = starter.files.keys().any(|k| k == &name || k.starts_with(&format!("{name}/")));
             if !known && !name.starts_with('.') && name != "README.md" && name != "answers.yaml" {
                 extra.push(name);
             }
@@ -100,14 +83,17 @@ fn options_for(ex: &Exercise, opts: &GradeOptions) -> RunOptions {
 /// The program a job runs, and the names of workspace files it leaves out.
 fn program_for(job: &Job) -> Result<(Program, Vec<String>), String> {
     let ex = &job.exercise;
-    match ex.kind {
-        ExerciseKind::Engine | ExerciseKind::Quiz => Ok((ex.program.clone(), Vec::new())),
-        ExerciseKind::Program => match &job.source {
-            Source::Workspace(dir) => read_workspace_program(dir, ex).map_err(|e| format!("cannot read your program: {e}")),
+    match &ex.body {
+        ExerciseBody::Engine(b) | ExerciseBody::EngineTrack(EngineTrack { runs: b, .. }) => {
+            Ok((b.program.clone(), Vec::new()))
+        }
+        ExerciseBody::Quiz(q) => Ok((q.program.clone(), Vec::new())),
+        ExerciseBody::Program(b) => match &job.source {
+            Source::Workspace(dir) => read_workspace_program(dir, &b.starter).map_err(|e| format!("cannot read your program: {e}")),
             Source::Solution if ex.published => Err(
                 "this is the published (student) copy of the course: it has no solutions; grade your own program in a workspace (`grader init`), or use the full course".into()),
-            Source::Solution => Ok((ex.solution.clone(), Vec::new())),
-            Source::Starter => Ok((ex.starter.clone(), Vec::new())),
+            Source::Solution => Ok((b.solution.clone(), Vec::new())),
+            Source::Starter => Ok((b.starter.clone(), Vec::new())),
         },
     }
 }
@@ -117,15 +103,11 @@ fn load_snapshot(ex: &Exercise, kind: crate::manifest::EngineKind) -> Result<Sna
     Snapshot::load(&p).map_err(|e| format!("snapshot missing or unreadable: {e}"))
 }
 
-/// An `engine` exercise that ships a `starter:` engine (the engine track) is
-/// graded on the engine.yaml in its own workspace directory, whatever engine
-/// the workspace names for the other exercises.
+/// The engine track is graded on the engine.yaml in the exercise's own
+/// workspace directory, whatever engine the workspace names for the other exercises.
 fn local_engine(job: &Job) -> Option<Result<Engine, String>> {
     let Source::Workspace(dir) = &job.source else { return None };
-    let ex = &job.exercise;
-    if ex.kind != ExerciseKind::Engine || ex.starter.files.is_empty() {
-        return None;
-    }
+    let ExerciseBody::EngineTrack(_) = &job.exercise.body else { return None };
     let manifest = dir.join(crate::workspace::LOCAL_ENGINE);
     Some(
         Engine::load(&manifest)
@@ -139,7 +121,7 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
     let mut result = ExerciseResult {
         id: ex.id.clone(),
         title: ex.title.clone(),
-        kind: ex.kind.as_str().into(),
+        kind: ex.kind().as_str().into(),
         path: ex.path.display().to_string(),
         level: job.level.clone(),
         points: ex.points,
@@ -155,7 +137,7 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
     let program = match program_for(job) {
         Ok((p, extra)) => {
             if !extra.is_empty() {
-                let listed: Vec<&str> = ex.starter.files.keys().map(String::as_str).collect();
+                let listed: Vec<&str> = p.files.keys().map(String::as_str).collect();
                 result.notices.push(format!(
                     "not graded: {} (only the files this exercise gives you are: {})",
                     extra.join(", "),
@@ -182,86 +164,126 @@ pub fn grade_functional(job: &Job, engine: Option<&Engine>, opts: &GradeOptions)
         }
         None => engine,
     };
-    match ex.kind {
-        ExerciseKind::Engine => {
-            let Some(engine) = engine else {
-                let why = opts.engine_error.clone().unwrap_or_else(|| {
-                    "this exercise tests an engine, but none was given; pass --engine engine.yaml (or set `engine:` in tern-course.yaml)".into()
-                });
-                result.checks.push(CheckResult::new("engine", Status::Error, why));
-                return result;
-            };
-            if engine.is_reference && matches!(job.source, Source::Workspace(_)) {
-                result.checks.push(CheckResult::new("engine", Status::Error, format!(
-                    "`{}` is the course's own engine, not yours: an `engine` exercise grades the engine you wrote \
-                     (set `engine:` in tern-course.yaml to your engine.yaml)", engine.name)));
-                return result;
-            }
-            if !ex.applies_to(engine.kind) {
-                result.checks.push(CheckResult::new(
-                    "engine",
-                    Status::Skipped,
-                    format!("no expectations for `{}` engines in this exercise", engine.kind),
-                ));
-                return result;
-            }
-            for group in ex.groups() {
-                let Some(expect) = group.expect.for_kind(engine.kind) else { continue };
-                // The top-level program is the one the job chose; snapshots belong to it alone.
-                let (program, snap) = match group.number {
-                    None => {
-                        (&program, (expect.snapshot == Some(true)).then(|| load_snapshot(ex, engine.kind)))
-                    }
-                    Some(_) => (group.program, None),
-                };
-                for run in runner::run_engine(engine, program, &run_opts) {
-                    let checks = checks::check_run(&run, &expect, snap.as_ref());
-                    result.checks.extend(tag(&group, checks, &run, program));
-                }
-            }
+    let checks = match &ex.body {
+        ExerciseBody::Engine(b) | ExerciseBody::EngineTrack(EngineTrack { runs: b, .. }) => {
+            engine_checks(job, b, engine, &program, opts, &run_opts)
         }
-        ExerciseKind::Program => {
-            // One run per engine (and target), checked against every group's expectations.
-            for kind in &ex.engines {
-                let groups: Vec<_> =
-                    ex.groups().filter_map(|g| g.expect.for_kind(*kind).map(|e| (g, e))).collect();
-                if groups.is_empty() {
-                    continue;
-                }
-                let reference = job.refs.get(*kind);
-                let top_snap = groups
-                    .iter()
-                    .find(|(g, e)| g.number.is_none() && e.snapshot == Some(true))
-                    .map(|_| load_snapshot(ex, *kind));
-                for run in runner::run_engine(&reference, &program, &run_opts) {
-                    for (g, expect) in &groups {
-                        let snap = if g.number.is_none() { top_snap.as_ref() } else { None };
-                        let checks = checks::check_run(&run, expect, snap);
-                        result.checks.extend(tag(g, checks, &run, &program));
-                    }
-                }
-            }
-        }
-        ExerciseKind::Quiz => {
-            let answers_path = match &job.source {
-                Source::Workspace(dir) => dir.join("answers.yaml"),
-                _ => ex.dir().join(format!("{}.answers.yaml", ex.id)),
-            };
-            let answers = if std::fs::symlink_metadata(&answers_path).is_ok() {
-                quiz::load_answers(&answers_path).map_err(|e| e.to_string())
-            } else {
-                Err(format!("no answers file at {}", answers_path.display()))
-            };
-            let start = Instant::now();
-            let mut checks = quiz::grade(ex, answers.as_ref().map_err(|s| s.as_str()), &job.refs, &run_opts);
-            // The questions' runs overlap; each check gets its share of the time.
-            let share = start.elapsed().as_millis() as u64 / checks.len().max(1) as u64;
-            checks.iter_mut().for_each(|c| c.duration_ms = Some(share));
-            result.checks.extend(checks);
+        ExerciseBody::Program(b) => Ok(program_checks(job, b, &program, &run_opts)),
+        ExerciseBody::Quiz(q) => Ok(quiz_checks(job, q, &run_opts)),
+    };
+    match checks {
+        Ok(checks) => result.checks.extend(checks),
+        // Why nothing could be checked: the one result, without the hint.
+        Err(why) => {
+            result.checks.push(why);
+            return result;
         }
     }
     attach_hint(ex, &mut result);
     result
+}
+
+/// Each group's program on the engine under test, checked against that group.
+fn engine_checks(
+    job: &Job,
+    body: &EngineBody,
+    engine: Option<&Engine>,
+    program: &Program,
+    opts: &GradeOptions,
+    run_opts: &RunOptions,
+) -> Result<Vec<CheckResult>, CheckResult> {
+    let ex = &job.exercise;
+    let Some(engine) = engine else {
+        let why = opts.engine_error.clone().unwrap_or_else(|| {
+            "this exercise tests an engine, but none was given; pass --engine engine.yaml (or set `engine:` in tern-course.yaml)".into()
+        });
+        return Err(CheckResult::new("engine", Status::Error, why));
+    };
+    if engine.is_reference && matches!(job.source, Source::Workspace(_)) {
+        return Err(CheckResult::new(
+            "engine",
+            Status::Error,
+            format!(
+            "`{}` is the course's own engine, not yours: an `engine` exercise grades the engine you wrote \
+             (set `engine:` in tern-course.yaml to your engine.yaml)", engine.name),
+        ));
+    }
+    if !ex.applies_to(engine.kind) {
+        return Err(CheckResult::new(
+            "engine",
+            Status::Skipped,
+            format!("no expectations for `{}` engines in this exercise", engine.kind),
+        ));
+    }
+    let mut out = Vec::new();
+    for (group, group_program) in body.groups() {
+        let Some(expect) = group.expect.for_kind(engine.kind) else { continue };
+        // The top-level program is the one the job chose; snapshots belong to it alone.
+        let (program, snap) = match group.number {
+            None => (program, (expect.snapshot == Some(true)).then(|| load_snapshot(ex, engine.kind))),
+            Some(_) => (group_program, None),
+        };
+        let expected = checks::resolve(&expect, snap.as_ref());
+        for run in runner::run_engine(engine, program, run_opts) {
+            out.extend(tag(&group, checks::check_run(&run, &expected), &run, program));
+        }
+    }
+    Ok(out)
+}
+
+/// One run of the student's program per engine (and target), checked against every group.
+fn program_checks(
+    job: &Job,
+    body: &ProgramBody,
+    program: &Program,
+    run_opts: &RunOptions,
+) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for kind in &body.engines {
+        let groups: Vec<_> = body.groups().filter_map(|g| g.expect.for_kind(*kind).map(|e| (g, e))).collect();
+        if groups.is_empty() {
+            continue;
+        }
+        let reference = job.refs.get(*kind);
+        let top_snap = groups
+            .iter()
+            .find(|(g, e)| g.number.is_none() && e.snapshot == Some(true))
+            .map(|_| load_snapshot(&job.exercise, *kind));
+        let expected: Vec<_> = groups
+            .iter()
+            .map(|(g, expect)| {
+                let snap = if g.number.is_none() { top_snap.as_ref() } else { None };
+                (g, checks::resolve(expect, snap))
+            })
+            .collect();
+        for run in runner::run_engine(&reference, program, run_opts) {
+            for (g, expected) in &expected {
+                out.extend(tag(g, checks::check_run(&run, expected), &run, program));
+            }
+        }
+    }
+    out
+}
+
+/// The student's answers (or the author's, beside the exercise) against the observations.
+fn quiz_checks(job: &Job, quiz: &QuizBody, run_opts: &RunOptions) -> Vec<CheckResult> {
+    let ex = &job.exercise;
+    let answers_path = match &job.source {
+        Source::Workspace(dir) => dir.join("answers.yaml"),
+        _ => ex.dir().join(format!("{}.answers.yaml", ex.id)),
+    };
+    let answers = if std::fs::symlink_metadata(&answers_path).is_ok() {
+        quiz::load_answers(&answers_path).map_err(|e| e.to_string())
+    } else {
+        Err(format!("no answers file at {}", answers_path.display()))
+    };
+    let start = Instant::now();
+    let mut checks =
+        quiz::grade(quiz, ex.dir(), answers.as_ref().map_err(|s| s.as_str()), &job.refs, run_opts);
+    // The questions' runs overlap; each check gets its share of the time.
+    let share = start.elapsed().as_millis() as u64 / checks.len().max(1) as u64;
+    checks.iter_mut().for_each(|c| c.duration_ms = Some(share));
+    checks
 }
 
 /// Marks a group's checks with its visibility and number (`check N: ...`),
@@ -341,11 +363,11 @@ pub const PERF_NEEDS_CORRECT: &str =
 /// a starter that exits 70, or a wrong answer computed fast, is not timed.
 pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, result: &mut ExerciseResult) {
     let ex = &job.exercise;
-    if ex.perf.is_empty() {
+    if ex.perf().is_empty() {
         return;
     }
     let skip_all = |result: &mut ExerciseResult, why: &str| {
-        for rule in &ex.perf {
+        for rule in ex.perf() {
             result.checks.push(CheckResult::new(rule.name(), Status::Skipped, why));
         }
     };
@@ -356,7 +378,8 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
     }
     // Perf times the top-level program: its own checks gate it (in a `program`
     // exercise every group checks that program); a hidden check is not named.
-    let times_program = |c: &&CheckResult| c.group.is_none() || ex.kind == ExerciseKind::Program;
+    let every_group_times_it = matches!(ex.body, ExerciseBody::Program(_));
+    let times_program = |c: &&CheckResult| c.group.is_none() || every_group_times_it;
     if let Some(failed) = result.checks.iter().filter(times_program).find(|c| c.status.is_failure()) {
         let name = if failed.visibility == crate::result::Visibility::Visible {
             format!("`{}`", failed.name)
@@ -371,9 +394,10 @@ pub fn grade_perf(job: &Job, engine: Option<&Engine>, opts: &GradeOptions, resul
         Ok((p, _)) => p,
         Err(_) => return, // already reported by the functional checks
     };
-    let under_test = if ex.kind == ExerciseKind::Engine { engine } else { None };
+    // An `engine` exercise times the engine under test; the others, reference engines.
+    let under_test = ex.engine_body().and(engine);
     let run_opts = options_for(ex, opts);
-    for rule in &ex.perf {
+    for rule in ex.perf() {
         let start = Instant::now();
         let mut check = perf::check_rule(rule, under_test, &job.refs, ex.dir(), &program, &run_opts);
         check.duration_ms = Some(start.elapsed().as_millis() as u64);
@@ -411,7 +435,7 @@ pub fn grade_units(units: &[Unit<'_>], workers: usize, progress: bool) -> Vec<Ex
                 bar.start(&u.job.exercise.id);
                 let start = Instant::now();
                 let r = grade_functional(u.job, u.engine, u.opts);
-                bar.graded(&r, u.opts.perf && !u.job.exercise.perf.is_empty());
+                bar.graded(&r, u.opts.perf && !u.job.exercise.perf().is_empty());
                 results.lock().unwrap()[i] = Some((r, start.elapsed()));
             });
         }
@@ -419,7 +443,7 @@ pub fn grade_units(units: &[Unit<'_>], workers: usize, progress: bool) -> Vec<Ex
     let mut results: Vec<(ExerciseResult, Duration)> =
         results.into_inner().unwrap().into_iter().map(|r| r.expect("graded")).collect();
     for (u, (r, took)) in units.iter().zip(results.iter_mut()) {
-        if !u.job.exercise.perf.is_empty() {
+        if !u.job.exercise.perf().is_empty() {
             bar.measuring(&u.job.exercise.id);
             let start = Instant::now();
             grade_perf(u.job, u.engine, u.opts, r);
@@ -471,6 +495,7 @@ mod tests {
     use super::*;
     use crate::course::Level;
     use crate::result::CheckResult;
+    use std::path::PathBuf;
 
     fn result(id: &str, path: &str, pass: bool) -> ExerciseResult {
         let check = if pass {

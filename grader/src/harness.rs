@@ -11,8 +11,9 @@
 use crate::collect::course_jobs;
 use crate::course::Course;
 use crate::error::Result;
-use crate::exercise::ExerciseKind;
-use crate::grade::{self, GradeOptions, Job, Source};
+use crate::exercise::ExerciseBody;
+use crate::grade::{self, GradeOptions};
+use crate::job::{Job, Source};
 use crate::manifest::Engine;
 use crate::report::human;
 use crate::result::{Report, Status};
@@ -43,14 +44,16 @@ pub fn trials(course_dir: &Path, engine: Option<&str>) -> Result<Vec<Trial>> {
         .into_iter()
         .map(|job| {
             let name = format!("{}::{}", job.level.clone().unwrap_or_default(), job.exercise.id);
-            let kind = job.exercise.kind.as_str();
-            let ignored = match (&job.exercise.kind, &engine) {
-                (ExerciseKind::Engine, Some(e)) => !job.exercise.applies_to(e.kind),
-                (ExerciseKind::Engine, None) => true,
-                (ExerciseKind::Quiz, _) => {
+            let kind = job.exercise.kind().as_str();
+            let ignored = match (&job.exercise.body, &engine) {
+                (ExerciseBody::Engine(_) | ExerciseBody::EngineTrack(_), Some(e)) => {
+                    !job.exercise.applies_to(e.kind)
+                }
+                (ExerciseBody::Engine(_) | ExerciseBody::EngineTrack(_), None) => true,
+                (ExerciseBody::Quiz(_), _) => {
                     !job.exercise.dir().join(format!("{}.answers.yaml", job.exercise.id)).is_file()
                 }
-                _ => false,
+                (ExerciseBody::Program(_), _) => false,
             };
             let engine = engine.clone();
             Trial::test(name, move || run_trial(&job, engine.as_deref()))

@@ -7,7 +7,8 @@
 use crate::collect;
 use crate::course::Course;
 use crate::error::{GradeError, Result};
-use crate::grade::{self, GradeOptions, Job, Source, Unit};
+use crate::grade::{self, GradeOptions, Unit};
+use crate::job::{Job, Source};
 use crate::manifest::Engine;
 use crate::provenance::{self, Provenance};
 use crate::result::{Partition, Report};
@@ -111,7 +112,7 @@ pub fn grade_class(
         .flat_map(|p| p.jobs.iter().map(move |job| Unit { job, engine: p.engine.as_ref(), opts: &p.opts }))
         .collect();
     let mut results = grade::grade_units(&units, opts.jobs, opts.progress).into_iter();
-    let course_sha256 = provenance::hash_course(course);
+    let course_sha256 = course.sha256();
     let course_commit = provenance::git_commit(&course.dir);
     Ok(prepared
         .into_iter()

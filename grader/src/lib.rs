@@ -27,6 +27,7 @@ pub mod collect;
 pub mod engine_check;
 pub mod harness;
 pub mod instructor;
+pub mod job;
 pub mod merge;
 pub mod report;
 pub mod validate;

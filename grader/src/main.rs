@@ -6,7 +6,8 @@ use std::time::Duration;
 use tern_grader::bless::{self, Blessed};
 use tern_grader::collect;
 use tern_grader::course::Course;
-use tern_grader::grade::{self, GradeOptions, Source};
+use tern_grader::grade::{self, GradeOptions};
+use tern_grader::job::Source;
 use tern_grader::manifest::Engine;
 use tern_grader::provenance::{self, Provenance};
 use tern_grader::publish;
@@ -428,7 +429,7 @@ fn run(
     } else {
         let source = if starter { Source::Starter } else { Source::Solution };
         let (jobs, course) = collect::jobs_for_paths(&paths_or_cwd(paths), &source)?;
-        if jobs.iter().any(|j| j.exercise.kind == tern_grader::exercise::ExerciseKind::Program) {
+        if jobs.iter().any(|j| matches!(j.exercise.body, tern_grader::exercise::ExerciseBody::Program(_))) {
             notices.push(format!(
                 "not in a workspace: `program` exercises run their {}",
                 if starter { "starter files" } else { "reference solution" }
@@ -455,7 +456,7 @@ fn run(
         engine: engine.as_ref().map(Engine::label),
         engine_sha256: engine.as_ref().and_then(provenance::hash_engine),
         course: course.as_ref().map(|c| c.dir.display().to_string()),
-        course_sha256: course.as_ref().map(provenance::hash_course),
+        course_sha256: course.as_ref().map(Course::sha256),
         sandboxed: sandbox::active(opts.run.sandbox),
         ..Provenance::default()
     };

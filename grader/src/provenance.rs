@@ -1,7 +1,7 @@
 //! What a grade was produced from, so it can be traced: the workspace and
 //! the engine graded, each with a hash of its files, and the course's
-//! version (git commit when it has one, and a hash of what was loaded).
-use crate::course::Course;
+//! version (git commit when it has one, and a hash of what was loaded:
+//! `Course::sha256`, beside the course, so this module needs no course).
 use crate::manifest::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -87,43 +87,6 @@ pub fn hash_engine(engine: &Engine) -> Option<String> {
     Some(hex(&h.finalize()))
 }
 
-/// sha256 of everything the loaded course grades with.
-pub fn hash_course(course: &Course) -> String {
-    let mut h = Sha256::new();
-    for level in &course.levels {
-        h.update(level.name.as_bytes());
-        h.update(level.xp.to_le_bytes());
-        for ex in &level.exercises {
-            h.update(ex.id.as_bytes());
-            h.update(ex.points.to_le_bytes());
-            h.update(std::fs::read(&ex.path).unwrap_or_default());
-            for program in [&ex.program, &ex.starter, &ex.solution] {
-                for (name, bytes) in &program.files {
-                    h.update(name.as_bytes());
-                    h.update(bytes);
-                }
-            }
-            let snaps = ex.dir().join("snapshots");
-            if let Ok(entries) = std::fs::read_dir(&snaps) {
-                let mut names: Vec<_> = entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with(&format!("{}__", ex.id)))
-                    })
-                    .collect();
-                names.sort();
-                for p in names {
-                    h.update(std::fs::read(p).unwrap_or_default());
-                }
-            }
-        }
-    }
-    hex(&h.finalize())
-}
-
 /// `git:COMMIT[-dirty]` of the repository holding `dir`, if git knows it.
 pub fn git_commit(dir: &Path) -> Option<String> {
     let git = |args: &[&str]| {
@@ -141,7 +104,7 @@ pub fn git_commit(dir: &Path) -> Option<String> {
     Some(format!("git:{commit}{}", if dirty { "-dirty" } else { "" }))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -217,15 +217,17 @@ pub fn publish(course_dir: &Path, out: &Path) -> Result<Published> {
             for g in f.checks.iter().filter(|g| g.visibility == Some(Visibility::Visible)) {
                 reads.extend(from_files(g.files.values(), &dir)?);
             }
-            for kind in ex.expect.kinds() {
-                if ex.expect.for_kind(kind).and_then(|e| e.snapshot) == Some(true) {
-                    let p = snapshot::path_for(&dir, &ex.id, kind);
-                    if p.is_file() {
-                        reads.insert(canon(&p)?);
-                    }
+            for kind in ex.snapshot_kinds() {
+                let p = snapshot::path_for(&dir, &ex.id, kind);
+                if p.is_file() {
+                    reads.insert(canon(&p)?);
                 }
             }
-            for q in &ex.questions {
+            let questions = match &ex.body {
+                crate::exercise::ExerciseBody::Quiz(q) => q.questions.as_slice(),
+                _ => &[],
+            };
+            for q in questions {
                 let Some(cmd) = &q.observe.command else { continue };
                 let (helpers, bare) = exercise_helpers(cmd);
                 if bare {

@@ -3,10 +3,10 @@
 //! equal what the grader observes at grading time.
 use crate::course::References;
 use crate::error::{parse_yaml, GradeError, Result};
-use crate::exercise::{Exercise, Extract, Question};
+use crate::exercise::{Extract, Question, QuizBody};
 use crate::manifest::{Engine, EngineKind};
 use crate::result::{CheckResult, Status};
-use crate::runner::{self, EngineRun, RunOptions};
+use crate::runner::{self, EngineRun, Program, RunOptions};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,9 +31,9 @@ pub fn load_answers(path: &Path) -> Result<Answers> {
 }
 
 /// What `grader init` writes for the student to fill in.
-pub fn answers_template(ex: &Exercise) -> String {
-    let mut s = format!("# {}\n# Answer each question; the grader checks your answers against what the engines actually do.\n", ex.title);
-    for q in &ex.questions {
+pub fn answers_template(title: &str, quiz: &QuizBody) -> String {
+    let mut s = format!("# {title}\n# Answer each question; the grader checks your answers against what the engines actually do.\n");
+    for q in &quiz.questions {
         s.push_str(&format!("\n# {}\n", q.prompt.trim().replace('\n', "\n# ")));
         if !q.choices.is_empty() {
             s.push_str(&format!("# choices: {}\n", q.choices.join(", ")));
@@ -62,10 +62,12 @@ fn resolve_engine(spec: &str, refs: &References, base: &Path) -> Result<Engine> 
     Engine::resolve(spec, base)
 }
 
-/// Runs the observation and extracts the value the answer must equal.
+/// Runs the observation on `program` and extracts the value the answer must
+/// equal; `dir` is the exercise's directory.
 pub fn observe(
     q: &Question,
-    ex: &Exercise,
+    program: &Program,
+    dir: &Path,
     refs: &References,
     opts: &RunOptions,
 ) -> std::result::Result<String, (Status, String)> {
@@ -80,21 +82,20 @@ pub fn observe(
         opts.capture.push(p.to_string());
     }
     let run: EngineRun = if let Some(cmd) = &o.command {
-        let exercise_dir =
-            ex.dir().canonicalize().unwrap_or_else(|_| ex.dir().to_path_buf()).display().to_string();
+        let exercise_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display().to_string();
         let mut argv: Vec<String> = cmd.iter().map(|a| a.replace("{exercise}", &exercise_dir)).collect();
         argv.extend(o.args.iter().cloned());
-        runner::run_command(&argv, &ex.program, &opts)
+        runner::run_command(&argv, program, &opts)
     } else {
         let spec = o.engine.as_deref().unwrap_or_default();
-        let engine = resolve_engine(spec, refs, ex.dir()).map_err(|e| (Status::Error, e.to_string()))?;
+        let engine = resolve_engine(spec, refs, dir).map_err(|e| (Status::Error, e.to_string()))?;
         if engine.kind == EngineKind::Aot {
             opts.targets = Some(vec![o
                 .target
                 .or(crate::manifest::Target::host())
                 .unwrap_or(crate::manifest::Target::X86_64)]);
         }
-        runner::run_engine(&engine, &ex.program, &opts)
+        runner::run_engine(&engine, program, &opts)
             .into_iter()
             .next()
             .ok_or((Status::Skipped, format!("{spec} has no matching target")))?
@@ -142,16 +143,17 @@ pub fn extract(x: &Extract, run: &EngineRun) -> std::result::Result<String, (Sta
 }
 
 pub fn grade(
-    ex: &Exercise,
+    quiz: &QuizBody,
+    dir: &Path,
     answers: std::result::Result<&Answers, &str>,
     refs: &References,
     opts: &RunOptions,
 ) -> Vec<CheckResult> {
-    ex.questions
+    quiz.questions
         .iter()
         .map(|q| {
             let name = format!("question {}", q.id);
-            let observed = match observe(q, ex, refs, opts) {
+            let observed = match observe(q, &quiz.program, dir, refs, opts) {
                 Ok(v) => v,
                 Err((status, m)) => return CheckResult::new(name, status, m),
             };

@@ -1,8 +1,9 @@
 //! `grader validate`: what a course author runs before publishing. Schema
 //! errors, reference solutions that don't pass, starters that already pass,
 //! missing snapshots, observations that cannot be made.
-use crate::exercise::ExerciseKind;
-use crate::grade::{self, GradeOptions, Job, Source};
+use crate::exercise::ExerciseBody;
+use crate::grade::{self, GradeOptions};
+use crate::job::{Job, Source};
 use crate::result::Status;
 use crate::snapshot;
 
@@ -33,17 +34,14 @@ pub fn validate(jobs: &[Job], opts: &GradeOptions) -> Vec<Finding> {
         let ex = &job.exercise;
         let at = ex.path.display().to_string();
         let mut add = |m: String| findings.push(Finding { exercise: at.clone(), message: m });
-        for kind in ex.expect.kinds() {
-            let e = ex.expect.for_kind(kind).unwrap_or_default();
-            if e.snapshot == Some(true) {
-                let p = snapshot::path_for(ex.dir(), &ex.id, kind);
-                if let Err(err) = snapshot::Snapshot::load(&p) {
-                    add(format!("snapshot for `{kind}` is missing: {err}"));
-                }
+        for kind in ex.snapshot_kinds() {
+            let p = snapshot::path_for(ex.dir(), &ex.id, kind);
+            if let Err(err) = snapshot::Snapshot::load(&p) {
+                add(format!("snapshot for `{kind}` is missing: {err}"));
             }
         }
-        match ex.kind {
-            ExerciseKind::Program => {
+        match &ex.body {
+            ExerciseBody::Program(_) => {
                 let sol =
                     grade::grade_functional(&Job { source: Source::Solution, ..job.clone() }, None, &opts)
                         .finish();
@@ -57,16 +55,18 @@ pub fn validate(jobs: &[Job], opts: &GradeOptions) -> Vec<Finding> {
                     add("the starter already passes every check; a student would have nothing to do".into());
                 }
             }
-            ExerciseKind::Quiz => {
-                for q in &ex.questions {
-                    if let Err((status, m)) = crate::quiz::observe(q, ex, &job.refs, &opts.run) {
+            ExerciseBody::Quiz(quiz) => {
+                for q in &quiz.questions {
+                    if let Err((status, m)) =
+                        crate::quiz::observe(q, &quiz.program, ex.dir(), &job.refs, &opts.run)
+                    {
                         if status != Status::Skipped {
                             add(format!("question `{}` cannot be observed ({status}): {m}", q.id));
                         }
                     }
                 }
             }
-            ExerciseKind::Engine => {
+            ExerciseBody::Engine(_) | ExerciseBody::EngineTrack(_) => {
                 // The reference engine of each kind must meet the expectations it sets for students.
                 for kind in ex.kinds() {
                     let reference = job.refs.get(kind);

@@ -2,8 +2,8 @@
 //! `tern-course.yaml` pointing at the course, results kept in `.grader/`.
 use crate::course::Course;
 use crate::error::{parse_yaml, GradeError, Result};
-use crate::exercise::{Exercise, ExerciseKind, Visibility};
-use crate::grade::{Job, Source};
+use crate::exercise::{EngineBody, EngineTrack, Exercise, ExerciseBody, ExerciseKind, Visibility};
+use crate::job::{Job, Source};
 use crate::quiz;
 use crate::result::ExerciseResult;
 use serde::{Deserialize, Serialize};
@@ -194,19 +194,20 @@ fn readme(ex: &Exercise) -> String {
         s.push_str(ex.description.trim());
         s.push_str("\n\n");
     }
-    s.push_str(match ex.kind {
-        ExerciseKind::Engine if !ex.starter.files.is_empty() => "This exercise tests **the engine in this directory** (`engine.yaml` says how to run it). Complete it until `grader run .` passes; the program it must run is here too.\n",
-        ExerciseKind::Engine => "This exercise tests **your engine** (set `engine:` in tern-course.yaml). The program it runs is in this directory.\n",
-        ExerciseKind::Program => "Edit the program in this directory until `grader run` passes.\n",
-        ExerciseKind::Quiz => "Fill in `answers.yaml`. The grader checks each answer against what the reference engines actually do.\n",
+    s.push_str(match ex.body {
+        ExerciseBody::EngineTrack(_) => "This exercise tests **the engine in this directory** (`engine.yaml` says how to run it). Complete it until `grader run .` passes; the program it must run is here too.\n",
+        ExerciseBody::Engine(_) => "This exercise tests **your engine** (set `engine:` in tern-course.yaml). The program it runs is in this directory.\n",
+        ExerciseBody::Program(_) => "Edit the program in this directory until `grader run` passes.\n",
+        ExerciseBody::Quiz(_) => "Fill in `answers.yaml`. The grader checks each answer against what the reference engines actually do.\n",
     });
+    let groups: Vec<_> = ex.groups().into_iter().filter(|g| g.number.is_some()).collect();
     let visible: Vec<usize> =
-        ex.checks.iter().filter(|g| g.visibility == Visibility::Visible).map(|g| g.number).collect();
-    if ex.kind == ExerciseKind::Engine && !visible.is_empty() {
+        groups.iter().filter(|g| g.visibility == Visibility::Visible).filter_map(|g| g.number).collect();
+    if ex.engine_body().is_some() && !visible.is_empty() {
         let dirs: Vec<String> = visible.iter().map(|n| format!("`{}/`", check_dir(*n))).collect();
         s.push_str(&format!("\nIt also runs the programs in {}.\n", dirs.join(", ")));
     }
-    let hidden = ex.checks.len() - visible.len();
+    let hidden = groups.len() - visible.len();
     if hidden > 0 {
         s.push_str(&format!(
             "\nThe instructor grades {hidden} more check group{} that you cannot see: you get their status and points, not their programs or expected output.\n",
@@ -232,6 +233,16 @@ fn write_files(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> std::io::Result
     Ok(())
 }
 
+/// The programs an `engine` exercise runs: the top-level one, and each visible
+/// check group's in its own directory (a hidden group's is never written).
+fn write_engine_programs(dir: &Path, body: &EngineBody) -> std::io::Result<()> {
+    write_files(dir, &body.program.files)?;
+    for g in body.checks.iter().filter(|g| g.check.visibility == Visibility::Visible) {
+        write_files(&dir.join(check_dir(g.check.number)), &g.program.files)?;
+    }
+    Ok(())
+}
+
 /// Creates a workspace in `dir` for `course_dir`; never copies solutions.
 pub fn init(course_dir: &Path, dir: &Path) -> Result<Workspace> {
     let course = Course::load(course_dir)?;
@@ -246,21 +257,18 @@ pub fn init(course_dir: &Path, dir: &Path) -> Result<Workspace> {
             let d = dir.join(&level.name).join(&ex.id);
             std::fs::create_dir_all(&d).map_err(io)?;
             std::fs::write(d.join("README.md"), readme(ex)).map_err(io)?;
-            match ex.kind {
-                ExerciseKind::Program => write_files(&d, &ex.starter.files).map_err(io)?,
-                ExerciseKind::Engine => {
-                    write_files(&d, &ex.program.files).map_err(io)?;
-                    // Visible check groups' programs, each in its own directory; a
-                    // hidden group's program is never written.
-                    for g in ex.checks.iter().filter(|g| g.visibility == Visibility::Visible) {
-                        write_files(&d.join(check_dir(g.number)), &g.program.files).map_err(io)?;
-                    }
-                    // The engine track: a skeleton engine the student completes in place.
-                    write_files(&d, &ex.starter.files).map_err(io)?;
+            match &ex.body {
+                ExerciseBody::Program(b) => write_files(&d, &b.starter.files).map_err(io)?,
+                ExerciseBody::Engine(b) => write_engine_programs(&d, b).map_err(io)?,
+                ExerciseBody::EngineTrack(EngineTrack { runs, starter, .. }) => {
+                    write_engine_programs(&d, runs).map_err(io)?;
+                    // The skeleton engine the student completes in place.
+                    write_files(&d, &starter.files).map_err(io)?;
                 }
-                ExerciseKind::Quiz => {
-                    write_files(&d, &ex.program.files).map_err(io)?;
-                    std::fs::write(d.join("answers.yaml"), quiz::answers_template(ex)).map_err(io)?;
+                ExerciseBody::Quiz(q) => {
+                    write_files(&d, &q.program.files).map_err(io)?;
+                    std::fs::write(d.join("answers.yaml"), quiz::answers_template(&ex.title, q))
+                        .map_err(io)?;
                 }
             }
         }

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tern_grader::course::Course;
-use tern_grader::exercise::{Exercise, ExerciseKind};
+use tern_grader::exercise::{EngineTrack, Exercise, ExerciseBody, ExerciseKind, ProgramBody};
 use tern_grader::grade::{self, GradeOptions, Job, Source};
 use tern_grader::manifest::{tern_bin, Engine, EngineKind};
 use tern_grader::result::{ExerciseResult, Report, Status};
+use tern_grader::runner::Program;
 use tern_grader::workspace::Workspace;
 use tern_grader::{collect, harness, report, validate};
 
@@ -49,6 +50,19 @@ fn level_exercises(course: &Course) -> Vec<Exercise> {
         .clone()
 }
 
+/// The files a student is given: the starter, the top-level program.
+fn given(e: &Exercise) -> Vec<&Program> {
+    e.programs().into_iter().filter(|p| !solution(e).is_some_and(|s| std::ptr::eq(*p, s))).collect()
+}
+
+fn solution(e: &Exercise) -> Option<&Program> {
+    match &e.body {
+        ExerciseBody::Program(ProgramBody { solution, .. })
+        | ExerciseBody::EngineTrack(EngineTrack { solution, .. }) => Some(solution),
+        ExerciseBody::Engine(_) | ExerciseBody::Quiz(_) => None,
+    }
+}
+
 fn explain(results: &[ExerciseResult]) -> String {
     report::human::render(&Report { exercises: results.to_vec(), ..Report::default() }, false)
 }
@@ -59,7 +73,8 @@ fn level_one_has_every_exercise_the_lesson_names() {
     let level = course.levels.iter().find(|l| l.name == LEVEL).expect("level listed");
     assert_eq!(level.xp, 200);
     assert!(level.prerequisites.is_empty());
-    let ids: BTreeMap<&str, ExerciseKind> = level.exercises.iter().map(|e| (e.id.as_str(), e.kind)).collect();
+    let ids: BTreeMap<&str, ExerciseKind> =
+        level.exercises.iter().map(|e| (e.id.as_str(), e.kind())).collect();
     let named = [
         ("hello-three-ways", ExerciseKind::Program),
         ("phase-syntax-entry", ExerciseKind::Engine),
@@ -83,9 +98,9 @@ fn level_one_has_every_exercise_the_lesson_names() {
     assert!(level.exercises.len() >= 12);
     for ex in &level.exercises {
         assert!(ex.hint.is_some(), "{} has no `hint:` telling a student what to do next", ex.id);
-        if ex.kind == ExerciseKind::Engine && ex.starter.files.is_empty() {
+        if let ExerciseBody::Engine(body) = &ex.body {
             // Every phase-table row states what each of the three engines reports.
-            let kinds = ex.expect.kinds();
+            let kinds = body.expect.kinds();
             assert_eq!(
                 kinds,
                 EngineKind::ALL.to_vec(),
@@ -134,12 +149,12 @@ fn engine_track_solution_passes_and_skeleton_does_not() {
     require_tern();
     let course = Course::load(&course_dir()).expect("course loads");
     let refs = course.references();
-    for ex in level_exercises(&course)
-        .into_iter()
-        .filter(|e| e.kind == ExerciseKind::Engine && !e.starter.files.is_empty())
-    {
+    for (ex, track) in level_exercises(&course).into_iter().filter_map(|e| match &e.body {
+        ExerciseBody::EngineTrack(t) => Some((e.clone(), t.clone())),
+        _ => None,
+    }) {
         for (label, files, want_pass) in
-            [("solution", &ex.solution.files, true), ("starter", &ex.starter.files, false)]
+            [("solution", &track.solution.files, true), ("starter", &track.starter.files, false)]
         {
             let dir = tempfile::tempdir().unwrap();
             // The step-2 starter runs ../engine-starter/engine.py, as in a workspace.
@@ -149,6 +164,9 @@ fn engine_track_solution_passes_and_skeleton_does_not() {
                 std::fs::create_dir_all(d).unwrap();
             }
             let skeleton = level_exercises(&course).into_iter().find(|e| e.id == "engine-starter").unwrap();
+            let ExerciseBody::EngineTrack(skeleton) = &skeleton.body else {
+                panic!("engine-starter has a starter")
+            };
             for (name, bytes) in &skeleton.starter.files {
                 std::fs::write(sibling.join(name), bytes).unwrap();
             }
@@ -206,9 +224,9 @@ fn init_workspace(engine: &str) -> (tempfile::TempDir, PathBuf) {
 fn fill_with_solutions(ws: &Path, course: &Course) {
     for ex in level_exercises(course) {
         let dir = ws.join(LEVEL).join(&ex.id);
-        match ex.kind {
+        match ex.kind() {
             ExerciseKind::Program | ExerciseKind::Engine => {
-                for (name, bytes) in &ex.solution.files {
+                for (name, bytes) in solution(&ex).map(|s| &s.files).into_iter().flatten() {
                     std::fs::write(dir.join(name), bytes).unwrap();
                 }
             }
@@ -237,8 +255,7 @@ fn fresh_workspace_starters_fail_with_a_hint() {
             .iter()
             .find(|e| e.id == r.id)
             .expect("graded exercise is in the level");
-        let has_starter =
-            matches!(ex.kind, ExerciseKind::Program | ExerciseKind::Quiz) || !ex.starter.files.is_empty();
+        let has_starter = !matches!(ex.body, ExerciseBody::Engine(_));
         if !has_starter {
             continue;
         }
@@ -272,11 +289,10 @@ fn published_course_has_no_solutions_and_grades_a_workspace() {
     let full = Course::load(&course_dir()).unwrap();
     // (A solution file some starter has too, byte for byte, such as an engine.yaml, is no secret.)
     let exercises = level_exercises(&full);
-    let given: Vec<&Vec<u8>> =
-        exercises.iter().flat_map(|e| e.starter.files.values().chain(e.program.files.values())).collect();
+    let given: Vec<&Vec<u8>> = exercises.iter().flat_map(given).flat_map(|p| p.files.values()).collect();
     let secrets: Vec<&Vec<u8>> = exercises
         .iter()
-        .flat_map(|e| e.solution.files.values())
+        .flat_map(|e| solution(e).into_iter().flat_map(|s| s.files.values()))
         .filter(|b| b.len() > 40 && !given.contains(b))
         .collect();
     assert!(secrets.len() >= 4, "the course has solutions to look for");
@@ -306,7 +322,7 @@ fn published_course_has_no_solutions_and_grades_a_workspace() {
     assert_eq!(level_exercises(&copy).len(), level_exercises(&full).len());
     assert!(level_exercises(&copy)
         .iter()
-        .all(|e| e.solution.files.is_empty() && e.path.starts_with(&published)));
+        .all(|e| solution(e).is_none_or(|s| s.files.is_empty()) && e.path.starts_with(&published)));
 
     let ws = tmp.path().join("ws");
     let out = grader(&["init", published.to_str().unwrap(), ws.to_str().unwrap()], tmp.path());
@@ -467,7 +483,7 @@ fn perf_exercises_meet_their_thresholds() {
     let course = Course::load(&course_dir()).expect("course loads");
     let refs = course.references();
     let mut bad = Vec::new();
-    for ex in level_exercises(&course).into_iter().filter(|e| !e.perf.is_empty()) {
+    for ex in level_exercises(&course).into_iter().filter(|e| !e.perf().is_empty()) {
         let job = Job {
             exercise: ex.clone(),
             level: Some(LEVEL.into()),

@@ -1,9 +1,11 @@
 //! Running a program on an engine per the protocol: a fresh temp dir with the
 //! program's files, the manifest's command (in the sandbox where it can run),
 //! the outcome classified into a status.
+pub mod limits;
 pub mod process;
 pub mod sandbox;
 pub mod tree;
+pub mod which;
 
 use crate::diag::{self, Diagnostic};
 use crate::manifest::{Engine, EngineKind, Target};

@@ -10,62 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub timeout: Duration,
-    /// Per stream, in bytes.
-    pub output_cap: usize,
-    /// Resident memory of the whole process tree, in bytes.
-    pub memory: u64,
-    /// Processes alive at once in the tree (the engine included).
-    pub processes: u32,
-    /// The largest file a process may write, in bytes (RLIMIT_FSIZE).
-    pub file_size: u64,
-    /// CPU seconds per process (RLIMIT_CPU).
-    pub cpu_seconds: u64,
-}
-
-pub const MIB: u64 = 1 << 20;
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            timeout: Duration::from_secs(10),
-            output_cap: 1 << 20,
-            memory: 2048 * MIB,
-            processes: 256,
-            file_size: 64 * MIB,
-            cpu_seconds: 60,
-        }
-    }
-}
-
-/// A resource limit a run went over; each is its own status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Limit {
-    Memory,
-    Processes,
-    FileSize,
-    CpuTime,
-}
-
-impl Limit {
-    /// What happened, with the limit that applied.
-    pub fn describe(self, limits: &Limits) -> String {
-        match self {
-            Limit::Memory => format!(
-                "the engine's processes used more than {} MiB of memory together",
-                limits.memory / MIB
-            ),
-            Limit::Processes => format!("the engine ran more than {} processes at once", limits.processes),
-            Limit::FileSize => format!("the engine wrote a file larger than {} MiB", limits.file_size / MIB),
-            Limit::CpuTime => {
-                format!("a process of the engine used more than {} s of CPU time", limits.cpu_seconds)
-            }
-        }
-    }
-}
+pub use super::limits::{Limit, Limits, MIB};
+pub use super::which::find_on_path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exit {
@@ -532,16 +478,6 @@ pub fn signal_name(sig: i32) -> String {
 pub fn crash_exit_code(code: i32) -> Option<i32> {
     let sig = code - 128;
     [libc::SIGSEGV, libc::SIGABRT, libc::SIGBUS, libc::SIGILL, libc::SIGFPE].contains(&sig).then_some(sig)
-}
-
-/// A program on PATH (or a path), for deciding up front whether a tool such as qemu exists.
-pub fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
-    if name.contains('/') {
-        let p = std::path::PathBuf::from(name);
-        return p.is_file().then_some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
 #[cfg(test)]

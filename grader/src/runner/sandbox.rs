@@ -67,7 +67,7 @@ pub fn available() -> Result<&'static Tools, &'static str> {
     let probe = PROBE.get_or_init(|| {
         // TERN_GRADER_BWRAP names another bwrap (tests use a missing one).
         let name = std::env::var("TERN_GRADER_BWRAP").unwrap_or_else(|_| "bwrap".into());
-        let bwrap = super::process::find_on_path(&name)
+        let bwrap = super::which::find_on_path(&name)
             .ok_or_else(|| format!("bubblewrap (`{name}`) is not installed (apt-get install bubblewrap)"))?;
         let init =
             init_bin().ok_or_else(|| "tern-sandbox-init was not found beside the grader".to_string())?;
@@ -207,7 +207,7 @@ fn hidden_tools() -> &'static [PathBuf] {
             }
         };
         consider(crate::manifest::tern_bin());
-        if let Some(found) = super::process::find_on_path("tern") {
+        if let Some(found) = super::which::find_on_path("tern") {
             consider(found);
         }
         if let Ok(exe) = std::env::current_exe() {

@@ -3,7 +3,7 @@
 //! cannot enforce per tree without privileges (RLIMIT_NPROC exempts root and
 //! counts a user's other processes; RLIMIT_AS breaks runtimes that reserve
 //! address space) are enforced here, by polling /proc.
-use super::process::{Limit, Limits};
+use super::limits::{Limit, Limits};
 use std::collections::HashMap;
 
 /// The limit the tree rooted at `root` is over, if any.
